@@ -1,0 +1,111 @@
+//! The three checks: verified facts compared with expectations → `CheckResult`s.
+//!
+//! `observe` turns canonical evidence into what the checks may look at: the parsed quote, the
+//! RTMR replay, and runtime events only in their `MeasuredRuntimeEvents` form. The checks
+//! themselves do no parsing and no hashing beyond comparing values.
+
+pub mod attestation;
+pub mod claims;
+pub mod launcher;
+pub mod workload;
+
+use crate::compose::app_compose::AppCompose;
+use crate::error::Error;
+use crate::evidence::{Claim, Evidence, Origin, RaTlsOrigin, Shape};
+use crate::reference::Reference;
+use crate::report::{CheckResult, ClaimRecord, Facts};
+use crate::tdx::event_log::EventLog;
+use crate::tdx::quote::{parse_quote, Quote};
+use crate::tdx::rtmr::{replay, Replay};
+use crate::tdx::runtime_events::{MeasuredRuntimeEvents, NotMeasured};
+
+/// Everything the checks may look at, derived from the evidence.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    pub shape: Shape,
+    pub quote: Quote,
+    pub quote_origin: Origin,
+    pub event_log: Option<(EventLog, Origin)>,
+    pub replay: Option<Replay>,
+    /// The runtime events, if RTMR3 proves them; else why not.
+    pub runtime: Result<MeasuredRuntimeEvents, Unmeasured>,
+    pub app_compose: Option<(AppCompose, Origin)>,
+    pub claims: Vec<Claim>,
+    pub ratls: Option<RaTlsOrigin>,
+    /// The evidence says its boot log is the "lite" form (RTMR0–2 events left out on purpose).
+    pub lite_boot_log: bool,
+    pub notes: Vec<String>,
+}
+
+/// Why runtime events are not available as measured values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unmeasured {
+    NoEventLog,
+    Replay(NotMeasured),
+}
+
+/// Parses the quote and replays the log.
+pub fn observe(evidence: Evidence) -> Result<Observed, Error> {
+    let quote = parse_quote(&evidence.quote).map_err(|e| {
+        let field = evidence.quote_origin.field.clone();
+        let e = if field.is_empty() { e } else { e.within(&field) };
+        e.in_input(&evidence.quote_origin.input)
+    })?;
+    let replay = evidence.event_log.as_ref().map(|(log, _)| replay(log, &quote.body));
+    let runtime = match (&evidence.event_log, &replay) {
+        (Some((log, _)), Some(r)) => MeasuredRuntimeEvents::from_replay(log, r).map_err(Unmeasured::Replay),
+        _ => Err(Unmeasured::NoEventLog),
+    };
+    Ok(Observed {
+        shape: evidence.shape,
+        quote,
+        quote_origin: evidence.quote_origin,
+        event_log: evidence.event_log,
+        replay,
+        runtime,
+        app_compose: evidence.app_compose,
+        claims: evidence.claims,
+        ratls: evidence.ratls,
+        lite_boot_log: evidence.lite_boot_log,
+        notes: evidence.notes,
+    })
+}
+
+/// The three check results, the facts and the claim records.
+pub struct Outcome {
+    pub checks: Vec<CheckResult>,
+    pub facts: Facts,
+    pub claims: Vec<ClaimRecord>,
+}
+
+/// Runs the three checks.
+pub fn run(observed: &Observed, reference: &Reference) -> Outcome {
+    let (claim_records, claim_findings) = claims::appraise(observed);
+    let attestation = attestation::check(observed, reference, claim_findings);
+    let launcher = launcher::check(reference);
+    let workload = workload::check(reference);
+    Outcome { checks: vec![attestation, launcher, workload], facts: facts(observed), claims: claim_records }
+}
+
+fn facts(o: &Observed) -> Facts {
+    let b = &o.quote.body;
+    let hex = |v: &[u8]| Some(hex::encode(v));
+    let mut f = Facts {
+        mr_td: hex(&b.mr_td),
+        rtmr0: hex(&b.rtmr0),
+        rtmr1: hex(&b.rtmr1),
+        rtmr2: hex(&b.rtmr2),
+        rtmr3: hex(&b.rtmr3),
+        report_data: hex(&b.report_data),
+        ..Facts::default()
+    };
+    if let Ok(rt) = &o.runtime {
+        let m = rt.measurements();
+        f.compose_hash = m.compose_hash.as_deref().map(hex::encode);
+        f.app_id = m.app_id.as_deref().map(hex::encode);
+        f.instance_id = m.instance_id.as_deref().filter(|v| !v.is_empty()).map(hex::encode);
+        f.os_image_hash = m.os_image_hash.as_deref().map(hex::encode);
+        f.key_provider = m.key_provider.as_ref().map(|k| format!("{} {}", k.name, k.id).trim().to_string());
+    }
+    f
+}

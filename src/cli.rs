@@ -1,0 +1,234 @@
+//! The command line: arguments → checked configuration → run → render → exit code.
+//!
+//! Exit codes: 0 pass, 1 fail, 3 incomplete, 2 when the input cannot be evaluated (unreadable,
+//! malformed, usage error). All I/O and the one clock read happen here.
+
+use std::io::{IsTerminal, Read, Write};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::clock::{parse_rfc3339, EvalTime};
+use crate::compose::app_compose::AppCompose;
+use crate::error::Error;
+use crate::evidence::{InputFile, Sources};
+use crate::limits::MAX_INPUT_BYTES;
+use crate::reference::{parse_reference, Reference};
+use crate::report::{doc::Doc, human, json, markdown, table};
+use crate::views::{ComposeView, Inspection, ReplayView};
+
+/// Exit code for "cannot evaluate".
+pub const EXIT_CANNOT_EVALUATE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(name = "dstack-audit", version, about = "Offline verifier for dstack (Intel TDX) attestations")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the three checks (attestation, launcher provenance, workload pin) and print a report.
+    Verify(VerifyArgs),
+    /// Show the decoded quote, the event log with digest status and the app-compose summary.
+    Inspect(ShowArgs),
+    /// Show replayed RTMR0–3 next to the quoted ones, event by event.
+    Replay(ShowArgs),
+    /// Print SHA-256 of an app-compose file and the default app-id.
+    ComposeHash(ComposeHashArgs),
+}
+
+#[derive(Args, Debug)]
+struct EvidenceArgs {
+    /// Attestation file (`-` for standard input); any shape listed in docs/evidence-shapes.md.
+    attestation: Option<String>,
+    /// A TDX quote file (binary, hex, or hex with 0x), instead of or beside the attestation.
+    #[arg(long)]
+    quote: Option<String>,
+    /// An event-log file (JSON array of entries, or an object with `event_log`).
+    #[arg(long = "event-log")]
+    event_log: Option<String>,
+    /// An app-compose file; its exact bytes are hashed.
+    #[arg(long = "app-compose")]
+    app_compose: Option<String>,
+    /// A jq filter mapping the attestation to {quote, event_log, app_compose, collateral}.
+    #[arg(long)]
+    select: Option<String>,
+    /// Which instance of a Phala Cloud `instances[]` listing to check (0-based).
+    #[arg(long)]
+    instance: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+struct VerifyArgs {
+    #[command(flatten)]
+    evidence: EvidenceArgs,
+    /// Reference values (schema dstack-audit/reference/v1). Without it nothing is compared.
+    #[arg(long)]
+    reference: Option<String>,
+    /// Evaluation time (RFC 3339); default: now.
+    #[arg(long)]
+    at: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Args, Debug)]
+struct ShowArgs {
+    #[command(flatten)]
+    evidence: EvidenceArgs,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Args, Debug)]
+struct ComposeHashArgs {
+    /// The app-compose file (`-` for standard input).
+    file: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Markdown,
+}
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_CANNOT_EVALUATE } else { 0 };
+        }
+    };
+    match run(cli) {
+        Ok((text, code)) => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            code
+        }
+        Err(e) => {
+            eprintln!("dstack-audit: error: {e}");
+            EXIT_CANNOT_EVALUATE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(String, u8), Error> {
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    match cli.command {
+        Command::Verify(a) => {
+            let at = match &a.at {
+                Some(t) => parse_rfc3339(t, "--at").map_err(|e| Error::Usage(e.to_string()))?,
+                None => now()?,
+            };
+            let sources = sources(&a.evidence)?;
+            let reference_file = a.reference.as_deref().map(read_input).transpose()?;
+            let reference = match &reference_file {
+                Some(f) => parse_reference(&f.bytes, &f.name)?,
+                None => Reference::none(),
+            };
+            let report = crate::verify(&sources, &reference, reference_file.as_ref(), at)?;
+            let code = report.verdict.exit_code();
+            Ok((render(a.format, &report, || human::verify_doc(&report), color), code))
+        }
+        Command::Inspect(a) => {
+            let observed = observe(&a.evidence)?;
+            let view = Inspection::of(&observed);
+            Ok((render(a.format, &view, || human::inspect_doc(&view), color), 0))
+        }
+        Command::Replay(a) => {
+            let observed = observe(&a.evidence)?;
+            let view = ReplayView::of(&observed).ok_or_else(|| {
+                Error::Usage("the evidence holds no event log to replay (pass --event-log FILE)".into())
+            })?;
+            let code = if view.rtmrs.iter().all(|r| r.matches) { 0 } else { 1 };
+            Ok((render(a.format, &view, || human::replay_doc(&view), color), code))
+        }
+        Command::ComposeHash(a) => {
+            let f = read_input(&a.file)?;
+            let text = crate::evidence::app_compose_text(&f.bytes).map_err(|e| e.in_input(&f.name))?;
+            let c = AppCompose::new(text);
+            let view = ComposeView {
+                source: f.name.clone(),
+                bytes: c.text().len(),
+                compose_hash: hex::encode(c.compose_hash()),
+                default_app_id: hex::encode(c.default_app_id()),
+                summary: c.summary().cloned(),
+            };
+            Ok((render(a.format, &view, || human::compose_hash_doc(&view), color), 0))
+        }
+    }
+}
+
+fn render<T: serde::Serialize>(format: Format, data: &T, doc: impl FnOnce() -> Doc, color: bool) -> String {
+    match format {
+        Format::Json => json::render(data),
+        Format::Table => table::render(&doc(), color),
+        Format::Markdown => markdown::render(&doc()),
+    }
+}
+
+fn observe(a: &EvidenceArgs) -> Result<crate::checks::Observed, Error> {
+    crate::checks::observe(crate::evidence::load(&sources(a)?)?)
+}
+
+fn sources(a: &EvidenceArgs) -> Result<Sources, Error> {
+    let given = [&a.attestation, &a.quote, &a.event_log, &a.app_compose];
+    if given.iter().filter(|p| p.as_deref() == Some("-")).count() > 1 {
+        return Err(Error::Usage("only one input can be read from standard input (`-`)".into()));
+    }
+    if a.attestation.is_none() && a.quote.is_none() {
+        return Err(Error::Usage("give an attestation file (or `-`), or --quote FILE".into()));
+    }
+    if a.select.is_some() && a.attestation.is_none() {
+        return Err(Error::Usage("--select needs an attestation file to apply to".into()));
+    }
+    let read = |p: &Option<String>| p.as_deref().map(read_input).transpose();
+    Ok(Sources {
+        attestation: read(&a.attestation)?,
+        quote: read(&a.quote)?,
+        event_log: read(&a.event_log)?,
+        app_compose: read(&a.app_compose)?,
+        select: a.select.clone(),
+        instance: a.instance,
+    })
+}
+
+/// Reads a file or standard input, refusing anything over `MAX_INPUT_BYTES`.
+pub fn read_input(path: &str) -> Result<InputFile, Error> {
+    let (name, reader): (String, Box<dyn Read>) = if path == "-" {
+        ("<stdin>".into(), Box::new(std::io::stdin()))
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| Error::Io { input: path.into(), message: e.to_string() })?;
+        (path.into(), Box::new(file))
+    };
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(MAX_INPUT_BYTES).unwrap_or(u64::MAX).saturating_add(1);
+    reader
+        .take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::Io { input: name.clone(), message: e.to_string() })?;
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(Error::Input {
+            input: name,
+            at: crate::error::Location::Whole,
+            expected: format!("at most {MAX_INPUT_BYTES} bytes (MAX_INPUT_BYTES)"),
+            found: "a larger input".into(),
+        });
+    }
+    Ok(InputFile { name, bytes })
+}
+
+fn now() -> Result<EvalTime, Error> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|_| Error::Usage("the system clock is before 1970; pass --at".into()))?
+        .as_secs();
+    EvalTime::from_unix(secs).ok_or_else(|| Error::Usage("the system clock is out of range; pass --at".into()))
+}

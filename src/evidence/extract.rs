@@ -1,0 +1,479 @@
+//! Pulls the quote, event log, app-compose, collateral and unmeasured claims out of a
+//! recognised attestation shape. Every error names the input and the field path.
+
+use serde_json::{Map, Value};
+
+use super::shape::{detect, Shape};
+use super::{parse_json, Claim, Evidence, InputFile, Origin, RaTlsOrigin};
+use crate::bytes::{decode_hex, to_hex};
+use crate::compose::app_compose::AppCompose;
+use crate::error::{Error, Location, ParseError};
+use crate::limits::{MAX_APP_COMPOSE_BYTES, MAX_INSTANCES, MAX_QUOTE_BYTES};
+use crate::tdx::event_log::{kind, parse_event_log, EventLog, EventLogEntry, DSTACK_RUNTIME_EVENT_TYPE};
+
+/// Hex-valued fields kept as unmeasured claims wherever they appear.
+const HEX_CLAIMS: &[&str] = &[
+    "app_id",
+    "instance_id",
+    "device_id",
+    "os_image_hash",
+    "compose_hash",
+    "mr_aggregated",
+    "mrtd",
+    "rtmr0",
+    "rtmr1",
+    "rtmr2",
+    "rtmr3",
+    "rootfs_hash",
+    "report_data",
+];
+/// Text-valued fields kept as unmeasured claims.
+const TEXT_CLAIMS: &[&str] = &["key_provider_info", "image_version", "app_name"];
+
+/// Evidence gathered so far.
+#[derive(Debug)]
+pub struct Found {
+    pub shape: Shape,
+    pub quote: Option<(Vec<u8>, Origin)>,
+    pub event_log: Option<(EventLog, Origin)>,
+    pub app_compose: Option<(AppCompose, Origin)>,
+    pub collateral: Option<(Value, Origin)>,
+    pub claims: Vec<Claim>,
+    pub ratls: Option<RaTlsOrigin>,
+    pub notes: Vec<String>,
+    pub lite_boot_log: bool,
+    cert_candidate: Option<(super::ratls::RaTlsLeaf, Origin)>,
+}
+
+impl Found {
+    pub fn new(shape: Shape) -> Self {
+        Found {
+            shape,
+            quote: None,
+            event_log: None,
+            app_compose: None,
+            collateral: None,
+            claims: Vec::new(),
+            ratls: None,
+            notes: Vec::new(),
+            lite_boot_log: false,
+            cert_candidate: None,
+        }
+    }
+
+    /// Completes the evidence; a quote is required.
+    pub fn finish(mut self, input: &str) -> Result<Evidence, Error> {
+        if let Some((leaf, origin)) = self.cert_candidate.take() {
+            self.use_certificate(leaf, origin)?;
+        }
+        let Some((quote, quote_origin)) = self.quote else {
+            return Err(Error::Input {
+                input: input.to_string(),
+                at: Location::Whole,
+                expected: format!("a TDX quote (this {} carries none; pass --quote FILE)", self.shape.describe()),
+                found: "no quote".into(),
+            });
+        };
+        Ok(Evidence {
+            shape: self.shape,
+            quote,
+            quote_origin,
+            event_log: self.event_log,
+            app_compose: self.app_compose,
+            collateral: self.collateral,
+            claims: self.claims,
+            ratls: self.ratls,
+            notes: self.notes,
+            lite_boot_log: self.lite_boot_log,
+        })
+    }
+
+    /// An RA-TLS leaf supplies the quote (and event log) only when nothing else did.
+    fn use_certificate(&mut self, leaf: super::ratls::RaTlsLeaf, origin: Origin) -> Result<(), Error> {
+        let Some(cert_quote) = leaf.quote.clone() else { return Ok(()) };
+        if self.quote.is_some() {
+            self.notes.push(format!("{origin} also carries a quote; the quote given elsewhere is used"));
+            return Ok(());
+        }
+        if self.event_log.is_none() {
+            if let Some(text) = &leaf.event_log {
+                let v = parse_json(text).map_err(|e| e.in_input(&origin.input))?;
+                let log = parse_event_log(&v)
+                    .map_err(|e| e.under(&format!("{} (event log extension)", origin.field)).in_input(&origin.input))?;
+                self.event_log = Some((
+                    log,
+                    Origin { input: origin.input.clone(), field: format!("{} event log extension", origin.field) },
+                ));
+            }
+        }
+        self.quote = Some((
+            cert_quote,
+            Origin { input: origin.input.clone(), field: format!("{} quote extension", origin.field) },
+        ));
+        if self.shape == Shape::Info {
+            self.shape = Shape::RaTlsInfo;
+        }
+        self.ratls = Some(RaTlsOrigin {
+            source: origin.to_string(),
+            subject: leaf.subject,
+            spki_der: leaf.spki_der,
+            app_id: leaf.app_id,
+            usage: leaf.usage,
+        });
+        Ok(())
+    }
+}
+
+/// Reads an attestation file of any known shape.
+pub fn from_attestation(file: &InputFile, select: Option<&str>, instance: Option<usize>) -> Result<Found, Error> {
+    let name = file.name.as_str();
+    let first = file.bytes.iter().copied().find(|b| !b.is_ascii_whitespace());
+    if let Some(filter) = select {
+        let v = super::select::apply_select(filter, &file.bytes).map_err(|e| e.in_input(name))?;
+        let obj = v.as_object().ok_or_else(|| {
+            ParseError::field(
+                "--select",
+                "the filter to produce an object {quote, event_log, app_compose, collateral}",
+                kind(&v),
+            )
+            .in_input(name)
+        })?;
+        let mut found = Found::new(Shape::Selected);
+        take_fields(&mut found, obj, "", name)?;
+        return Ok(found);
+    }
+    match first {
+        Some(0x00) => return from_versioned_binary(&file.bytes, name, ""),
+        Some(0x04 | 0x05) if file.bytes.get(1) == Some(&0) => return raw_quote(&file.bytes, name),
+        Some(b) if b.is_ascii_hexdigit() && is_hex_text(&file.bytes) => return raw_quote(&file.bytes, name),
+        _ => {}
+    }
+    let v = parse_json(&file.bytes).map_err(|e| e.in_input(name))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| ParseError::new(Location::Whole, "a JSON object (an attestation)", kind(&v)).in_input(name))?;
+    let shape = detect(obj).ok_or_else(|| Error::Input {
+        input: name.to_string(),
+        at: Location::Whole,
+        expected: "a known attestation shape (GetQuote, Info, Phala Cloud, NEAR public_data, VersionedAttestation, \
+                   {quote, event_log, app_compose}); map other shapes with --select"
+            .into(),
+        found: format!("an object with keys {}", key_list(obj)),
+    })?;
+    let mut found = Found::new(shape);
+    match shape {
+        Shape::NearPublicData => {
+            let dstack =
+                obj.get("tee_participant_info").and_then(|t| t.get("Dstack")).and_then(Value::as_object).ok_or_else(
+                    || ParseError::field("tee_participant_info.Dstack", "an object", "something else").in_input(name),
+                )?;
+            take_fields(&mut found, dstack, "tee_participant_info.Dstack", name)?;
+        }
+        Shape::PhalaAppAttestations => {
+            let (inst, path) = pick_instance(obj, instance, name)?;
+            take_fields(&mut found, inst, &path, name)?;
+            found.notes.push(format!("instance taken from {path}"));
+        }
+        Shape::PhalaCvmAttestation => phala_cvm(&mut found, obj, name)?,
+        Shape::VersionedAttestation => {
+            let text = obj.get("attestation").and_then(Value::as_str).unwrap_or_default();
+            let bytes = decode_hex(text, "attestation").map_err(|e| e.in_input(name))?;
+            let mut inner = from_versioned_binary(&bytes, name, "attestation")?;
+            take_claims(&mut inner, obj, "", name);
+            return Ok(inner);
+        }
+        Shape::QuoteAndInfo if obj.get("quote").is_some_and(Value::is_object) => {
+            for key in ["quote", "info"] {
+                if let Some(part) = obj.get(key).and_then(Value::as_object) {
+                    take_fields(&mut found, part, key, name)?;
+                }
+            }
+            take_fields(&mut found, obj, "", name)?;
+        }
+        _ => take_fields(&mut found, obj, "", name)?,
+    }
+    Ok(found)
+}
+
+fn is_hex_text(bytes: &[u8]) -> bool {
+    let mut it = bytes.iter().filter(|b| !b.is_ascii_whitespace()).peekable();
+    if it.peek().is_none() {
+        return false;
+    }
+    let digits: Vec<u8> = it.copied().collect();
+    let body = digits.strip_prefix(b"0x").unwrap_or(&digits);
+    body.iter().all(u8::is_ascii_hexdigit)
+}
+
+fn raw_quote(bytes: &[u8], name: &str) -> Result<Found, Error> {
+    let quote = crate::tdx::quote::decode_quote_bytes(bytes, "").map_err(|e| e.in_input(name))?;
+    let mut found = Found::new(Shape::RawQuote);
+    found.quote = Some((quote, Origin { input: name.into(), field: String::new() }));
+    Ok(found)
+}
+
+fn from_versioned_binary(bytes: &[u8], name: &str, field: &str) -> Result<Found, Error> {
+    let va = super::scale::parse_versioned_attestation(bytes)
+        .map_err(|e| if field.is_empty() { e } else { e.within(field) }.in_input(name))?;
+    let origin = |what: &str| Origin {
+        input: name.into(),
+        field: if field.is_empty() { what.to_string() } else { format!("{field}.{what}") },
+    };
+    let mut found = Found::new(Shape::VersionedAttestation);
+    found.quote = Some((va.quote, origin("quote")));
+    let mut entries = va.event_log;
+    let log_has_rtmr3 = entries.iter().any(|e| e.imr == 3);
+    if !log_has_rtmr3 && !va.runtime_events.is_empty() {
+        // The V0 form keeps runtime events apart; they are RTMR3 events with recomputed digests.
+        entries.extend(va.runtime_events.into_iter().map(|r| EventLogEntry {
+            imr: 3,
+            event_type: DSTACK_RUNTIME_EVENT_TYPE,
+            digest: None,
+            event: r.event,
+            event_payload: r.payload,
+            version: None,
+            preimage: None,
+        }));
+        found.notes.push("RTMR3 events taken from the attestation's runtime_events".into());
+    }
+    found.event_log = Some((EventLog { entries }, origin("event_log")));
+    found.claims.push(Claim {
+        name: "report_data".into(),
+        source: origin("report_data").to_string(),
+        value: to_hex(&va.report_data),
+    });
+    // `config` is either a sys-config holding `vm_config`, or the vm_config itself.
+    if let Ok(config @ Value::Object(_)) = serde_json::from_str::<Value>(&va.config) {
+        match config.get("vm_config") {
+            Some(inner) => take_vm_config(&mut found, Some(inner), &origin("config.vm_config")),
+            None => take_vm_config(&mut found, Some(&config), &origin("config")),
+        }
+    }
+    Ok(found)
+}
+
+fn pick_instance<'a>(
+    obj: &'a Map<String, Value>,
+    instance: Option<usize>,
+    name: &str,
+) -> Result<(&'a Map<String, Value>, String), Error> {
+    let list = obj.get("instances").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    if list.len() > MAX_INSTANCES {
+        return Err(ParseError::field(
+            "instances",
+            format!("at most {MAX_INSTANCES} instances (MAX_INSTANCES)"),
+            format!("{}", list.len()),
+        )
+        .in_input(name));
+    }
+    let index = match (instance, list.len()) {
+        (Some(i), _) => i,
+        (None, 1) => 0,
+        (None, 0) => {
+            return Err(ParseError::field("instances", "at least one instance", "an empty list").in_input(name))
+        }
+        (None, n) => {
+            return Err(Error::Usage(format!(
+                "{name} lists {n} instances; choose one with --instance 0..{}",
+                n.saturating_sub(1)
+            )))
+        }
+    };
+    let path = format!("instances[{index}]");
+    let inst = list
+        .get(index)
+        .ok_or_else(|| Error::Usage(format!("--instance {index}: {name} lists only {} instances", list.len())))?
+        .as_object()
+        .ok_or_else(|| ParseError::field(path.clone(), "an instance object", "something else").in_input(name))?;
+    Ok((inst, path))
+}
+
+fn phala_cvm(found: &mut Found, obj: &Map<String, Value>, name: &str) -> Result<(), Error> {
+    if let Some(err) = obj.get("error").filter(|e| !e.is_null()) {
+        let message = err.as_str().map(str::to_string).unwrap_or_else(|| err.to_string());
+        return Err(Error::NotFetched { input: name.into(), message });
+    }
+    if obj.get("success") == Some(&Value::Bool(false)) {
+        return Err(Error::NotFetched { input: name.into(), message: "the response says success: false".into() });
+    }
+    let certs = obj.get("app_certificates").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    let leaf = certs.iter().enumerate().find(|(_, c)| c.get("position_in_chain").and_then(Value::as_u64) == Some(0));
+    match leaf {
+        Some((i, cert)) => {
+            let path = format!("app_certificates[{i}]");
+            if let Some(q) = cert.get("quote") {
+                let bytes = quote_value(q, &format!("{path}.quote")).map_err(|e| e.in_input(name))?;
+                found.quote = Some((bytes, Origin { input: name.into(), field: format!("{path}.quote") }));
+            }
+        }
+        None => found.notes.push("no app certificate with position_in_chain 0".into()),
+    }
+    take_fields(found, obj, "", name)
+}
+
+/// Takes the canonical fields and the claims from one object.
+fn take_fields(found: &mut Found, obj: &Map<String, Value>, path: &str, name: &str) -> Result<(), Error> {
+    let at = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    let origin = |k: &str| Origin { input: name.into(), field: at(k) };
+    if found.quote.is_none() {
+        if let Some(q) = obj.get("quote").filter(|q| !q.is_object()) {
+            let bytes = quote_value(q, &at("quote")).map_err(|e| e.in_input(name))?;
+            found.quote = Some((bytes, origin("quote")));
+        }
+    }
+    for key in ["event_log", "eventlog"] {
+        if found.event_log.is_some() {
+            break;
+        }
+        if let Some(v) = obj.get(key).filter(|v| !v.is_null() && v.as_str() != Some("")) {
+            let log = parse_event_log(v).map_err(|e| e.under(&at(key)).in_input(name))?;
+            found.event_log = Some((log, origin(key)));
+        }
+    }
+    if found.app_compose.is_none() {
+        if let Some(v) = obj.get("app_compose").filter(|v| !v.is_null()) {
+            let text = match v {
+                Value::String(s) if s.len() <= MAX_APP_COMPOSE_BYTES => s.clone(),
+                Value::String(s) => {
+                    return Err(ParseError::field(at("app_compose"), format!("at most {MAX_APP_COMPOSE_BYTES} bytes (MAX_APP_COMPOSE_BYTES)"), format!("{} bytes", s.len())).in_input(name))
+                }
+                other => {
+                    return Err(ParseError::field(
+                        at("app_compose"),
+                        "the exact app-compose JSON text as a string (the compose-hash is over its bytes; an object cannot be hashed faithfully)",
+                        kind(other),
+                    )
+                    .in_input(name))
+                }
+            };
+            found.app_compose = Some((AppCompose::new(text), origin("app_compose")));
+        }
+    }
+    for key in ["collateral", "quote_collateral"] {
+        if found.collateral.is_some() {
+            break;
+        }
+        match obj.get(key) {
+            Some(v @ Value::Object(_)) => found.collateral = Some((v.clone(), origin(key))),
+            Some(Value::String(s)) if !s.is_empty() => {
+                let v = serde_json::from_str::<Value>(s)
+                    .map_err(|e| ParseError::field(at(key), "collateral JSON", e.to_string()).in_input(name))?;
+                found.collateral = Some((v, origin(key)));
+            }
+            _ => {}
+        }
+    }
+    take_claims(found, obj, path, name);
+    if let Some(t) = obj.get("tcb_info") {
+        let owned;
+        let tcb = match t {
+            Value::Object(m) => Some(m),
+            Value::String(s) if s.is_empty() => None,
+            Value::String(s) => {
+                owned = serde_json::from_str::<Value>(s).map_err(|e| {
+                    ParseError::field(at("tcb_info"), "tcb_info JSON inside the string", e.to_string()).in_input(name)
+                })?;
+                owned.as_object()
+            }
+            _ => None,
+        };
+        match tcb {
+            Some(m) => take_fields(found, m, &at("tcb_info"), name)?,
+            None if !t.is_null() && t.as_str() != Some("") => {
+                return Err(
+                    ParseError::field(at("tcb_info"), "an object or a string holding one", kind(t)).in_input(name)
+                )
+            }
+            None => {}
+        }
+    }
+    if let Some(Value::String(pem)) = obj.get("app_cert") {
+        if !pem.is_empty() && found.cert_candidate.is_none() {
+            match super::ratls::parse_ratls_leaf(pem) {
+                Ok(leaf) => found.cert_candidate = Some((leaf, origin("app_cert"))),
+                Err(e) => found.notes.push(format!("{}: not usable as an RA-TLS certificate: {e}", origin("app_cert"))),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn take_claims(found: &mut Found, obj: &Map<String, Value>, path: &str, name: &str) {
+    let at = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    for key in HEX_CLAIMS.iter().chain(TEXT_CLAIMS) {
+        if let Some(Value::String(s)) = obj.get(*key) {
+            if !s.is_empty() {
+                found.claims.push(Claim {
+                    name: key.to_string(),
+                    source: format!("{name}:{}", at(key)),
+                    value: s.trim().to_string(),
+                });
+            }
+        }
+    }
+    take_vm_config(found, obj.get("vm_config"), &Origin { input: name.into(), field: at("vm_config") });
+}
+
+fn take_vm_config(found: &mut Found, v: Option<&Value>, origin: &Origin) {
+    let parsed = match v {
+        Some(Value::String(s)) if !s.is_empty() => serde_json::from_str::<Value>(s).ok(),
+        Some(o @ Value::Object(_)) => Some(o.clone()),
+        _ => None,
+    };
+    let Some(config) = parsed else { return };
+    found.claims.push(Claim { name: "vm_config".into(), source: origin.to_string(), value: config.to_string() });
+    if config.get("tdx_attestation_variant").and_then(Value::as_str) == Some("lite") {
+        found.lite_boot_log = true;
+    }
+    if let Some(h) = config.get("os_image_hash").and_then(Value::as_str).filter(|h| !h.is_empty()) {
+        found.claims.push(Claim {
+            name: "os_image_hash".into(),
+            source: format!("{origin}.os_image_hash"),
+            value: h.to_string(),
+        });
+    }
+}
+
+/// A quote given as hex text or as a JSON array of bytes.
+fn quote_value(v: &Value, field: &str) -> Result<Vec<u8>, ParseError> {
+    match v {
+        Value::String(s) => {
+            if s.len() > MAX_QUOTE_BYTES.saturating_mul(2).saturating_add(2) {
+                return Err(ParseError::field(
+                    field,
+                    format!("a quote of at most {MAX_QUOTE_BYTES} bytes (MAX_QUOTE_BYTES)"),
+                    format!("{} hex digits", s.len()),
+                ));
+            }
+            decode_hex(s, field)
+        }
+        Value::Array(items) => {
+            if items.len() > MAX_QUOTE_BYTES {
+                return Err(ParseError::field(
+                    field,
+                    format!("a quote of at most {MAX_QUOTE_BYTES} bytes (MAX_QUOTE_BYTES)"),
+                    format!("{} items", items.len()),
+                ));
+            }
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    b.as_u64()
+                        .and_then(|n| u8::try_from(n).ok())
+                        .ok_or_else(|| ParseError::field(format!("{field}[{i}]"), "a byte 0..=255", kind(b)))
+                })
+                .collect()
+        }
+        other => Err(ParseError::field(field, "the quote as hex text or an array of bytes", kind(other))),
+    }
+}
+
+fn key_list(obj: &Map<String, Value>) -> String {
+    let keys: Vec<&str> = obj.keys().map(String::as_str).take(12).collect();
+    if keys.is_empty() {
+        "none".into()
+    } else {
+        keys.join(", ")
+    }
+}

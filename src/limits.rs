@@ -1,0 +1,25 @@
+//! Named bounds on every input. Going past one is a clear error (exit 2), never a slow run.
+//!
+//! The figures are generous for real dstack evidence (a GetQuote response is ~20 KiB, an Info
+//! response with a full event log and an RA-TLS chain ~50 KiB, an event log has ~40 entries).
+
+/// Largest attestation, collateral, reference or side file read from disk or stdin.
+pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+/// Largest TDX quote (real quotes are 5–8 KiB including driver padding).
+pub const MAX_QUOTE_BYTES: usize = 256 * 1024;
+/// Largest number of event-log entries (real logs hold 30–60).
+pub const MAX_EVENTS: usize = 4096;
+/// Largest payload of one event-log entry, after hex decoding.
+pub const MAX_EVENT_PAYLOAD_BYTES: usize = 1024 * 1024;
+/// Largest app-compose document.
+pub const MAX_APP_COMPOSE_BYTES: usize = 4 * 1024 * 1024;
+/// Largest number of instances considered in a Phala Cloud `instances[]` listing.
+pub const MAX_INSTANCES: usize = 1024;
+/// Largest number of certificates read from a PEM chain.
+pub const MAX_CERTS_IN_CHAIN: usize = 16;
+/// Deepest nesting accepted in JSON inputs (serde_json's own limit is 128).
+pub const MAX_JSON_DEPTH: usize = 64;
+/// Most values a `--select` filter may produce before it is stopped (only the first is used).
+pub const MAX_SELECT_OUTPUTS: usize = 2;
+/// Largest `config` string (the VM config JSON) inside a binary dstack attestation.
+pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;

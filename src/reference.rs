@@ -1,0 +1,338 @@
+//! The reference file (`dstack-audit/reference/v1`) → checked expectations.
+//!
+//! Parsing is strict: unknown keys are an error, hex values are checked for length, and
+//! every expectation remembers the field that set it so that a mismatch can say which
+//! reference entry demanded what. A section or value that is absent stays `None`: the
+//! appraisal reports it as not checked, never as a pass.
+
+use serde::Deserialize;
+
+use crate::bytes::decode_hex;
+use crate::error::{Error, Location, ParseError};
+
+pub const SCHEMA: &str = "dstack-audit/reference/v1";
+
+/// One value or a list of allowed values, as written in the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReference {
+    schema: String,
+    tdx: Option<RawTdx>,
+    tcb: Option<RawTcb>,
+    dstack: Option<RawDstack>,
+    launcher: Option<LauncherExpect>,
+    workload: Option<WorkloadExpect>,
+    images: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTdx {
+    mrtd: Option<OneOrMany>,
+    rtmr0: Option<OneOrMany>,
+    rtmr1: Option<OneOrMany>,
+    rtmr2: Option<OneOrMany>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTcb {
+    allowed_statuses: Option<Vec<String>>,
+    allowed_advisories: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDstack {
+    os_image_hash: Option<OneOrMany>,
+    compose_hash: Option<OneOrMany>,
+    app_id: Option<OneOrMany>,
+    key_provider: Option<RawKeyProvider>,
+    report_data: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKeyProvider {
+    name: String,
+    id: Option<String>,
+}
+
+/// Expected launcher image and its provenance policy (used by check 2).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LauncherExpect {
+    pub image: String,
+    pub provenance: Option<ProvenanceExpect>,
+}
+
+/// Identity policy for the launcher's build provenance (used by check 2).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvenanceExpect {
+    pub issuer: Option<String>,
+    pub repository: Option<String>,
+    pub signer_workflow: Option<String>,
+    pub source_ref: Option<Vec<String>>,
+    pub source_commit: Option<String>,
+    pub repository_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub allow_self_hosted_runner: Option<bool>,
+}
+
+/// Expected workload pin (used by check 3).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadExpect {
+    pub repo_url: Option<String>,
+    pub commit_sha: Option<String>,
+    pub repo_subdir: Option<String>,
+    pub entrypoint_script: Option<String>,
+    pub run_cmd: Option<String>,
+    pub install_cmd: Option<String>,
+    pub config_path: Option<String>,
+}
+
+/// An allow-list of binary values and the reference field that set it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowList {
+    pub field: String,
+    pub values: Vec<Vec<u8>>,
+}
+
+impl AllowList {
+    pub fn allows(&self, value: &[u8]) -> bool {
+        self.values.iter().any(|v| v == value)
+    }
+
+    /// The allowed values as hex, for messages.
+    pub fn describe(&self) -> String {
+        let all: Vec<String> = self.values.iter().map(hex::encode).collect();
+        if all.len() == 1 {
+            all.concat()
+        } else {
+            format!("one of [{}]", all.join(", "))
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TdxExpect {
+    pub mrtd: Option<AllowList>,
+    pub rtmr0: Option<AllowList>,
+    pub rtmr1: Option<AllowList>,
+    pub rtmr2: Option<AllowList>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcbPolicy {
+    pub allowed_statuses: Vec<String>,
+    pub allowed_advisories: Vec<String>,
+    /// True when the statuses come from the default (`UpToDate` only).
+    pub default: bool,
+}
+
+impl Default for TcbPolicy {
+    fn default() -> Self {
+        TcbPolicy { allowed_statuses: vec!["UpToDate".into()], allowed_advisories: Vec::new(), default: true }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyProviderExpect {
+    pub name: String,
+    /// Compared case-insensitively as hex when it is hex; `None` means any id.
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DstackExpect {
+    pub os_image_hash: Option<AllowList>,
+    pub compose_hash: Option<AllowList>,
+    pub app_id: Option<AllowList>,
+    pub key_provider: Option<KeyProviderExpect>,
+    /// Exactly 64 bytes (shorter values are zero-padded, as the guest agent does).
+    pub report_data: Option<[u8; 64]>,
+}
+
+/// The checked reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// The reference file's name, for messages.
+    pub source: String,
+    pub tdx: Option<TdxExpect>,
+    pub tcb: TcbPolicy,
+    pub dstack: Option<DstackExpect>,
+    pub launcher: Option<LauncherExpect>,
+    pub workload: Option<WorkloadExpect>,
+    pub images: Option<Vec<String>>,
+}
+
+impl Reference {
+    /// No expectations at all (no `--reference` given).
+    pub fn none() -> Self {
+        Reference {
+            source: String::new(),
+            tdx: None,
+            tcb: TcbPolicy::default(),
+            dstack: None,
+            launcher: None,
+            workload: None,
+            images: None,
+        }
+    }
+
+    pub fn is_given(&self) -> bool {
+        !self.source.is_empty()
+    }
+}
+
+/// Parses and checks a reference file.
+pub fn parse_reference(bytes: &[u8], name: &str) -> Result<Reference, Error> {
+    let raw: RawReference = serde_json::from_slice(bytes).map_err(|e| Error::Input {
+        input: name.into(),
+        at: Location::Line { line: e.line(), column: e.column() },
+        expected: format!("a {SCHEMA} reference (unknown keys are rejected)"),
+        found: e.to_string(),
+    })?;
+    check(raw, name).map_err(|e| e.in_input(name))
+}
+
+fn check(raw: RawReference, name: &str) -> Result<Reference, ParseError> {
+    if raw.schema != SCHEMA {
+        return Err(ParseError::field("schema", format!("\"{SCHEMA}\""), format!("{:?}", raw.schema)));
+    }
+    let tdx = raw
+        .tdx
+        .map(|t| -> Result<TdxExpect, ParseError> {
+            Ok(TdxExpect {
+                mrtd: allow_list(t.mrtd, "tdx.mrtd", 48)?,
+                rtmr0: allow_list(t.rtmr0, "tdx.rtmr0", 48)?,
+                rtmr1: allow_list(t.rtmr1, "tdx.rtmr1", 48)?,
+                rtmr2: allow_list(t.rtmr2, "tdx.rtmr2", 48)?,
+            })
+        })
+        .transpose()?;
+    let tcb = match raw.tcb {
+        None => TcbPolicy::default(),
+        Some(t) => {
+            let default = t.allowed_statuses.is_none();
+            let allowed_statuses = t.allowed_statuses.unwrap_or_else(|| TcbPolicy::default().allowed_statuses);
+            if allowed_statuses.is_empty() {
+                return Err(ParseError::field("tcb.allowed_statuses", "at least one TCB status", "an empty list"));
+            }
+            TcbPolicy { allowed_statuses, allowed_advisories: t.allowed_advisories.unwrap_or_default(), default }
+        }
+    };
+    let dstack = raw
+        .dstack
+        .map(|d| -> Result<DstackExpect, ParseError> {
+            Ok(DstackExpect {
+                os_image_hash: allow_list(d.os_image_hash, "dstack.os_image_hash", 32)?,
+                compose_hash: allow_list(d.compose_hash, "dstack.compose_hash", 32)?,
+                app_id: allow_list(d.app_id, "dstack.app_id", 20)?,
+                key_provider: d.key_provider.map(|k| KeyProviderExpect { name: k.name, id: k.id }),
+                report_data: d.report_data.map(|r| report_data(&r)).transpose()?,
+            })
+        })
+        .transpose()?;
+    Ok(Reference {
+        source: name.to_string(),
+        tdx,
+        tcb,
+        dstack,
+        launcher: raw.launcher,
+        workload: raw.workload,
+        images: raw.images,
+    })
+}
+
+fn allow_list(v: Option<OneOrMany>, field: &str, len: usize) -> Result<Option<AllowList>, ParseError> {
+    let Some(v) = v else { return Ok(None) };
+    let items = v.into_vec();
+    if items.is_empty() {
+        return Err(ParseError::field(field, "at least one allowed value", "an empty list"));
+    }
+    let values = items
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let at = format!("{field}[{i}]");
+            let bytes = decode_hex(s, &at)?;
+            if bytes.len() != len {
+                return Err(ParseError::field(at, format!("{len} bytes of hex"), format!("{} bytes", bytes.len())));
+            }
+            Ok(bytes)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(AllowList { field: field.to_string(), values }))
+}
+
+fn report_data(text: &str) -> Result<[u8; 64], ParseError> {
+    let bytes = decode_hex(text, "dstack.report_data")?;
+    if bytes.len() > 64 {
+        return Err(ParseError::field(
+            "dstack.report_data",
+            "at most 64 bytes of hex",
+            format!("{} bytes", bytes.len()),
+        ));
+    }
+    let mut out = [0u8; 64];
+    out.iter_mut().zip(bytes.iter()).for_each(|(d, s)| *d = *s);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H48: &str =
+        "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
+
+    #[test]
+    fn parses_one_or_many_and_rejects_unknown_keys() {
+        let text = format!(r#"{{"schema":"{SCHEMA}","tdx":{{"mrtd":"{H48}","rtmr0":["{H48}","0x{H48}"]}}}}"#);
+        let r = parse_reference(text.as_bytes(), "ref.json").unwrap();
+        let tdx = r.tdx.unwrap();
+        assert_eq!(tdx.mrtd.unwrap().values.len(), 1);
+        assert_eq!(tdx.rtmr0.unwrap().values.len(), 2);
+        assert!(tdx.rtmr1.is_none());
+
+        let bad = format!(r#"{{"schema":"{SCHEMA}","tdx":{{"mrtdd":"{H48}"}}}}"#);
+        let e = parse_reference(bad.as_bytes(), "ref.json").unwrap_err().to_string();
+        assert!(e.contains("ref.json") && e.contains("mrtdd"), "{e}");
+    }
+
+    #[test]
+    fn rejects_wrong_lengths_and_schema() {
+        let bad = format!(r#"{{"schema":"{SCHEMA}","dstack":{{"app_id":["00"]}}}}"#);
+        let e = parse_reference(bad.as_bytes(), "r").unwrap_err().to_string();
+        assert!(e.contains("dstack.app_id[0]") && e.contains("20 bytes"), "{e}");
+        let e = parse_reference(br#"{"schema":"v0"}"#, "r").unwrap_err().to_string();
+        assert!(e.contains("schema"), "{e}");
+    }
+
+    #[test]
+    fn report_data_is_zero_padded() {
+        let text = format!(r#"{{"schema":"{SCHEMA}","dstack":{{"report_data":"1234"}}}}"#);
+        let r = parse_reference(text.as_bytes(), "r").unwrap();
+        let rd = r.dstack.unwrap().report_data.unwrap();
+        assert_eq!(&rd[..3], &[0x12, 0x34, 0]);
+    }
+}

@@ -1,0 +1,339 @@
+//! Builds the human-readable `Doc` of each command's data. Wording lives here; layout lives in
+//! the renderers.
+
+use super::doc::{Block, Cell, Doc, Tone};
+use super::{Outcome, Report, Status, Verdict};
+use crate::views::{ComposeView, Inspection, ReplayView};
+
+fn status_cell(s: Status) -> Cell {
+    let tone = match s {
+        Status::Pass => Tone::Good,
+        Status::Fail => Tone::Bad,
+        Status::NotChecked => Tone::Warn,
+    };
+    Cell::toned(s.label(), tone)
+}
+
+fn outcome_cell(o: Outcome) -> Cell {
+    match o {
+        Outcome::Pass => Cell::toned("pass", Tone::Good),
+        Outcome::Fail => Cell::toned("FAIL", Tone::Bad),
+        Outcome::NotChecked => Cell::toned("not checked", Tone::Warn),
+        Outcome::Note => Cell::plain("note"),
+    }
+}
+
+pub fn verify_doc(r: &Report) -> Doc {
+    let tone = match r.verdict {
+        Verdict::Pass => Tone::Good,
+        Verdict::Fail => Tone::Bad,
+        Verdict::Incomplete => Tone::Warn,
+    };
+    let mut doc = Doc::new(Cell::toned(
+        format!("dstack-audit verify: {} (exit {})", r.verdict.label(), r.verdict.exit_code()),
+        tone,
+    ));
+    let rows = r
+        .checks
+        .iter()
+        .map(|c| {
+            let summary = c.headline().map(|f| f.message.clone()).unwrap_or_default();
+            vec![Cell::plain(c.id.title()), status_cell(c.status), Cell::plain(summary)]
+        })
+        .collect();
+    doc.section("Checks", vec![Block::Table { headers: vec!["Check".into(), "Status".into(), "Why".into()], rows }]);
+    for c in &r.checks {
+        let rows = c
+            .findings
+            .iter()
+            .map(|f| {
+                let mut detail = f.message.clone();
+                if let Some(e) = &f.expected {
+                    detail.push_str(&format!("\nexpected: {e}"));
+                }
+                if let Some(a) = &f.actual {
+                    detail.push_str(&format!("\nactual:   {a}"));
+                }
+                vec![outcome_cell(f.outcome), Cell::plain(f.code), Cell::plain(detail)]
+            })
+            .collect();
+        doc.section(
+            format!("{} findings", c.id.title()),
+            vec![Block::Table { headers: vec!["Result".into(), "Code".into(), "Detail".into()], rows }],
+        );
+    }
+    let facts = serde_json::to_value(&r.facts).ok();
+    let pairs: Vec<(String, Cell)> = facts
+        .as_ref()
+        .and_then(|v| v.as_object())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), Cell::plain(v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))))
+                .collect()
+        })
+        .unwrap_or_default();
+    doc.section("Facts (measured values)", vec![Block::Pairs(pairs)]);
+    if !r.claims.is_empty() {
+        let rows = r
+            .claims
+            .iter()
+            .map(|c| {
+                let tone = match c.status {
+                    "consistent" => Tone::Good,
+                    "contradicts" => Tone::Bad,
+                    _ => Tone::Plain,
+                };
+                vec![
+                    Cell::plain(c.claim.name.clone()),
+                    Cell::toned(c.status, tone),
+                    Cell::plain(c.claim.source.clone()),
+                    Cell::plain(clip(&c.claim.value)),
+                ]
+            })
+            .collect();
+        doc.section(
+            "Claims (unmeasured values in the input)",
+            vec![Block::Table {
+                headers: vec!["Claim".into(), "Status".into(), "Source".into(), "Value".into()],
+                rows,
+            }],
+        );
+    }
+    let mut pairs = vec![
+        ("evidence".to_string(), Cell::plain(r.evidence_shape.clone())),
+        ("evaluated at".to_string(), Cell::plain(r.evaluated_at.clone())),
+    ];
+    for i in &r.inputs {
+        pairs.push((i.role.to_string(), Cell::plain(format!("{} (sha256 {})", i.path, i.sha256))));
+    }
+    for t in &r.trust_roots {
+        let label = if t.untrusted_test_root { "UNTRUSTED TEST ROOT" } else { t.kind };
+        pairs.push((label.to_string(), Cell::plain(format!("{} (sha256 {})", t.name, t.sha256))));
+    }
+    let mut blocks = vec![Block::Pairs(pairs)];
+    blocks.extend(r.notes.iter().map(|n| Block::Text(format!("note: {n}"))));
+    doc.section("Inputs", blocks);
+    doc
+}
+
+fn clip(v: &str) -> String {
+    const MAX: usize = 96;
+    if v.chars().count() > MAX {
+        format!("{}…", v.chars().take(MAX).collect::<String>())
+    } else {
+        v.to_string()
+    }
+}
+
+pub fn replay_doc(v: &ReplayView) -> Doc {
+    let all = v.rtmrs.iter().all(|r| r.matches);
+    let mut doc = Doc::new(Cell::toned(
+        format!("dstack-audit replay: {}", if all { "all RTMRs replay" } else { "not every RTMR replays" }),
+        if all { Tone::Good } else { Tone::Warn },
+    ));
+    let rows = v
+        .rtmrs
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::plain(format!("RTMR{}", r.rtmr)),
+                Cell::plain(r.events.to_string()),
+                if r.matches { Cell::toned("match", Tone::Good) } else { Cell::toned("MISMATCH", Tone::Bad) },
+                Cell::plain(format!(
+                    "quoted   {}\nreplayed {}",
+                    r.quoted,
+                    r.replayed.as_deref().unwrap_or("(not computable)")
+                )),
+            ]
+        })
+        .collect();
+    doc.section(
+        format!("Registers ({})", v.source),
+        vec![
+            Block::Table { headers: vec!["RTMR".into(), "Events".into(), "Result".into(), "Values".into()], rows },
+            Block::Text(format!("runtime events: {}", v.runtime_events)),
+        ],
+    );
+    let rows = v
+        .events
+        .iter()
+        .map(|e| {
+            let status = if e.digest_status == "ok" {
+                Cell::plain(e.digest_source)
+            } else {
+                Cell::toned(e.digest_status.clone(), Tone::Bad)
+            };
+            vec![
+                Cell::plain(e.index.to_string()),
+                Cell::plain(e.imr.to_string()),
+                Cell::plain(if e.event.is_empty() { e.event_type.clone() } else { e.event.clone() }),
+                status,
+                Cell::plain(e.rtmr_after.as_deref().map(short_hex).unwrap_or_else(|| "-".into())),
+            ]
+        })
+        .collect();
+    doc.section(
+        "Events",
+        vec![Block::Table {
+            headers: vec!["#".into(), "IMR".into(), "Event".into(), "Digest".into(), "RTMR after".into()],
+            rows,
+        }],
+    );
+    doc
+}
+
+fn short_hex(h: &str) -> String {
+    match (h.get(..12), h.get(h.len().saturating_sub(8)..)) {
+        (Some(a), Some(b)) if h.len() > 24 => format!("{a}…{b}"),
+        _ => h.to_string(),
+    }
+}
+
+pub fn inspect_doc(i: &Inspection) -> Doc {
+    let mut doc = Doc::new(Cell::plain(format!("dstack-audit inspect: {}", i.evidence_shape)));
+    let q = &i.quote;
+    let p = |k: &str, v: &str| (k.to_string(), Cell::plain(v.to_string()));
+    let mut pairs = vec![
+        p("source", &i.quote_source),
+        p("version", &q.version.to_string()),
+        p("body", q.body_type),
+        p("tee_type", &q.tee_type),
+        p("qe_vendor_id", &q.qe_vendor_id),
+        p("tee_tcb_svn", &q.tee_tcb_svn),
+        p("mr_seam", &q.mr_seam),
+        p("mr_signer_seam", &q.mr_signer_seam),
+        p("seam_attributes", &q.seam_attributes),
+        p("td_attributes", &q.td_attributes),
+        p("xfam", &q.xfam),
+        p("mr_td", &q.mr_td),
+        p("mr_config_id", &q.mr_config_id),
+        p("mr_owner", &q.mr_owner),
+        p("mr_owner_config", &q.mr_owner_config),
+        p("rtmr0", &q.rtmr0),
+        p("rtmr1", &q.rtmr1),
+        p("rtmr2", &q.rtmr2),
+        p("rtmr3", &q.rtmr3),
+        p("report_data", &q.report_data),
+    ];
+    if let Some(s) = &q.tee_tcb_svn2 {
+        pairs.push(p("tee_tcb_svn2", s));
+    }
+    if let Some(s) = &q.mr_servicetd {
+        pairs.push(p("mr_servicetd", s));
+    }
+    pairs.push(p("size", &format!("{} bytes ({} trailing padding)", q.total_bytes, q.trailing_bytes)));
+    doc.section("Quote (not authenticated by inspect)", vec![Block::Pairs(pairs)]);
+    let s = &q.signature;
+    doc.section(
+        "Signature data",
+        vec![Block::Pairs(vec![
+            p("attestation_key", &s.attestation_key),
+            p("certification data", &format!("type {}", s.cert_data_type)),
+            p("QE mr_enclave", &s.qe_report_mr_enclave),
+            p("QE mr_signer", &s.qe_report_mr_signer),
+            p("QE isv_prod_id / isv_svn", &format!("{} / {}", s.qe_report_isv_prod_id, s.qe_report_isv_svn)),
+            p("QE report_data", &s.qe_report_data),
+            p("QE auth data", &format!("{} bytes", s.qe_auth_data_len)),
+            p(
+                "PCK data",
+                &format!(
+                    "type {}, {} bytes, {} PEM certificates",
+                    s.pck_cert_data_type, s.pck_cert_data_len, s.pck_chain_certificates
+                ),
+            ),
+        ])],
+    );
+    match &i.replay {
+        Some(r) => {
+            let rows = r
+                .events
+                .iter()
+                .map(|e| {
+                    let status = if e.digest_status == "ok" {
+                        Cell::plain(e.digest_source)
+                    } else {
+                        Cell::toned(e.digest_status.clone(), Tone::Bad)
+                    };
+                    vec![
+                        Cell::plain(e.index.to_string()),
+                        Cell::plain(e.imr.to_string()),
+                        Cell::plain(if e.event.is_empty() { e.event_type.clone() } else { e.event.clone() }),
+                        status,
+                        Cell::plain(clip_payload(&e.payload)),
+                    ]
+                })
+                .collect();
+            doc.section(
+                format!("Event log ({})", r.source),
+                vec![
+                    Block::Table {
+                        headers: vec!["#".into(), "IMR".into(), "Event".into(), "Digest".into(), "Payload".into()],
+                        rows,
+                    },
+                    Block::Text(format!("runtime events: {}", r.runtime_events)),
+                ],
+            );
+        }
+        None => doc.section("Event log", vec![Block::Text("none in the evidence".into())]),
+    }
+    match &i.app_compose {
+        Some(c) => doc.section("App compose", compose_blocks(c)),
+        None => doc.section("App compose", vec![Block::Text("none in the evidence".into())]),
+    }
+    if !i.claims.is_empty() {
+        let rows = i
+            .claims
+            .iter()
+            .map(|c| vec![Cell::plain(c.name.clone()), Cell::plain(c.source.clone()), Cell::plain(clip(&c.value))])
+            .collect();
+        doc.section(
+            "Claims (unmeasured)",
+            vec![Block::Table { headers: vec!["Claim".into(), "Source".into(), "Value".into()], rows }],
+        );
+    }
+    if !i.notes.is_empty() {
+        doc.section("Notes", i.notes.iter().map(|n| Block::Text(n.clone())).collect());
+    }
+    doc
+}
+
+fn clip_payload(p: &str) -> String {
+    const MAX: usize = 64;
+    if p.len() > MAX {
+        format!("{}… ({} chars)", p.chars().take(MAX).collect::<String>(), p.len())
+    } else {
+        p.to_string()
+    }
+}
+
+pub fn compose_blocks(c: &ComposeView) -> Vec<Block> {
+    let p = |k: &str, v: String| (k.to_string(), Cell::plain(v));
+    let mut pairs = vec![
+        p("source", c.source.clone()),
+        p("size", format!("{} bytes", c.bytes)),
+        p("compose_hash", c.compose_hash.clone()),
+        p("default app_id", c.default_app_id.clone()),
+    ];
+    if let Some(s) = &c.summary {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        let flag = |v: Option<bool>| v.map(|b| b.to_string()).unwrap_or_else(|| "-".into());
+        pairs.push(p("name", opt(&s.name)));
+        pairs.push(p("manifest_version", opt(&s.manifest_version)));
+        pairs.push(p("runner", opt(&s.runner)));
+        pairs.push(p("kms_enabled", flag(s.kms_enabled)));
+        pairs.push(p("gateway_enabled", flag(s.gateway_enabled)));
+        pairs.push(p("key_provider", opt(&s.key_provider)));
+        pairs
+            .push(p("allowed_envs", if s.allowed_envs.is_empty() { "none".into() } else { s.allowed_envs.join(", ") }));
+        pairs.push(p("pre_launch_script", s.has_pre_launch_script.to_string()));
+    } else {
+        pairs.push(p("summary", "not a JSON object".into()));
+    }
+    vec![Block::Pairs(pairs)]
+}
+
+pub fn compose_hash_doc(c: &ComposeView) -> Doc {
+    let mut doc = Doc::new(Cell::plain(format!("compose-hash {}", c.compose_hash)));
+    doc.section("App compose", compose_blocks(c));
+    doc
+}

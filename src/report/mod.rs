@@ -1,0 +1,286 @@
+//! The verification report as plain data, and its renderings.
+//!
+//! `Report` is what `verify` produces; `json.rs`, `table.rs` and `markdown.rs` only render it.
+//! The JSON form is the versioned schema `dstack-audit/report/v1` (docs/report-schema.md).
+//! A check's status is derived from its findings, so it can never say more than they do.
+
+pub mod doc;
+pub mod human;
+pub mod json;
+pub mod markdown;
+pub mod table;
+
+use serde::Serialize;
+
+use crate::evidence::Claim;
+
+pub const SCHEMA: &str = "dstack-audit/report/v1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckId {
+    Attestation,
+    Launcher,
+    Workload,
+}
+
+impl CheckId {
+    pub fn title(self) -> &'static str {
+        match self {
+            CheckId::Attestation => "Attestation",
+            CheckId::Launcher => "Launcher provenance",
+            CheckId::Workload => "Workload pin",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Pass,
+    Fail,
+    NotChecked,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::NotChecked => "NOT CHECKED",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+/// What a finding does to its check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// A step that was evaluated and held.
+    Pass,
+    /// A step that was evaluated and failed: the check fails.
+    Fail,
+    /// A step that could not be evaluated (missing evidence or expectation).
+    NotChecked,
+    /// Information that neither passes nor fails anything.
+    Note,
+}
+
+/// One observation, with a stable kebab-case code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub outcome: Outcome,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+}
+
+impl Finding {
+    fn new(code: &'static str, outcome: Outcome, severity: Severity, message: String) -> Self {
+        Finding { code, severity, outcome, message, expected: None, actual: None }
+    }
+
+    pub fn pass(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(code, Outcome::Pass, Severity::Info, message.into())
+    }
+
+    pub fn fail(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(code, Outcome::Fail, Severity::Error, message.into())
+    }
+
+    pub fn not_checked(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(code, Outcome::NotChecked, Severity::Warning, message.into())
+    }
+
+    pub fn note(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(code, Outcome::Note, Severity::Info, message.into())
+    }
+
+    pub fn warn(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(code, Outcome::Note, Severity::Warning, message.into())
+    }
+
+    pub fn expected(mut self, v: impl Into<String>) -> Self {
+        self.expected = Some(v.into());
+        self
+    }
+
+    pub fn actual(mut self, v: impl Into<String>) -> Self {
+        self.actual = Some(v.into());
+        self
+    }
+}
+
+/// The result of one of the three checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckResult {
+    pub id: CheckId,
+    pub status: Status,
+    pub findings: Vec<Finding>,
+}
+
+impl CheckResult {
+    /// Derives the status: any failure fails; else anything not checked, or nothing passed at
+    /// all, is not-checked; else pass. A check without evidence can never pass.
+    pub fn from_findings(id: CheckId, findings: Vec<Finding>) -> Self {
+        let any = |o: Outcome| findings.iter().any(|f| f.outcome == o);
+        let status = if any(Outcome::Fail) {
+            Status::Fail
+        } else if any(Outcome::NotChecked) || !any(Outcome::Pass) {
+            Status::NotChecked
+        } else {
+            Status::Pass
+        };
+        CheckResult { id, status, findings }
+    }
+
+    /// The finding that best explains the status, for one-line summaries.
+    pub fn headline(&self) -> Option<&Finding> {
+        let want = match self.status {
+            Status::Fail => Outcome::Fail,
+            Status::NotChecked => Outcome::NotChecked,
+            Status::Pass => Outcome::Pass,
+        };
+        self.findings.iter().find(|f| f.outcome == want)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Incomplete,
+}
+
+impl Verdict {
+    pub fn of(checks: &[CheckResult]) -> Verdict {
+        if checks.iter().any(|c| c.status == Status::Fail) {
+            Verdict::Fail
+        } else if checks.is_empty() || checks.iter().any(|c| c.status != Status::Pass) {
+            Verdict::Incomplete
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    /// The process exit code: 0 pass, 1 fail, 3 incomplete (2 is "cannot evaluate").
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::Fail => 1,
+            Verdict::Incomplete => 3,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Incomplete => "INCOMPLETE",
+        }
+    }
+}
+
+/// Measured or verified values only; absent when unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facts {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mr_td: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtmr0: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtmr1: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtmr2: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtmr3: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compose_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_image_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_provider: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_data: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcb_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisory_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launcher_image: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workload_commit: Option<String>,
+}
+
+/// An input file and its SHA-256, so a report can be tied to exactly what was checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputRecord {
+    pub role: &'static str,
+    pub path: String,
+    pub sha256: String,
+    pub bytes: usize,
+}
+
+/// An unmeasured claim and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClaimRecord {
+    #[serde(flatten)]
+    pub claim: Claim,
+    /// `consistent`, `contradicts` or `not-measured`.
+    pub status: &'static str,
+}
+
+/// A trust anchor the evaluation relied on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrustRoot {
+    pub kind: &'static str,
+    pub name: String,
+    pub sha256: String,
+    /// True for roots that are not the pinned production ones (test roots).
+    pub untrusted_test_root: bool,
+}
+
+/// The whole verification report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub tool: ToolInfo,
+    pub verdict: Verdict,
+    pub evaluated_at: String,
+    pub checks: Vec<CheckResult>,
+    pub facts: Facts,
+    pub claims: Vec<ClaimRecord>,
+    pub inputs: Vec<InputRecord>,
+    pub evidence_shape: String,
+    pub trust_roots: Vec<TrustRoot>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ToolInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+impl ToolInfo {
+    pub fn current() -> Self {
+        ToolInfo { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") }
+    }
+}

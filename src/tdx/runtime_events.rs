@@ -1,0 +1,333 @@
+//! dstack runtime events (type 0x08000001, RTMR3): digest rules and decoding.
+//!
+//! Digest rules (dstack `cc-eventlog/src/runtime_events.rs`):
+//! - V1: `SHA-384(u32_le(0x08000001) ‖ ":" ‖ name ‖ ":" ‖ payload)`;
+//! - V2: `SHA-384(JCS {"name": name, "payload": hex(payload), "type": 134217729})`.
+//!
+//! Decoding happens only on `MeasuredRuntimeEvents`, which can only be built from a replay
+//! whose RTMR3 equals the quote's: an event value that did not go into the quoted RTMR3 never
+//! reaches the appraisal. Names of dstack 0.3, 0.4, 0.5 and later are recognised; values are
+//! read only from events before `system-ready` (dstack's own `find_event` does the same).
+
+use sha2::{Digest, Sha384};
+
+use super::event_log::{EventLog, DSTACK_RUNTIME_EVENT_TYPE};
+use super::quote::Mr;
+use super::rtmr::Replay;
+
+/// V1 digest of a runtime event.
+pub fn runtime_event_digest_v1(name: &str, payload: &[u8]) -> Mr {
+    let mut h = Sha384::new();
+    h.update(DSTACK_RUNTIME_EVENT_TYPE.to_le_bytes());
+    h.update(b":");
+    h.update(name.as_bytes());
+    h.update(b":");
+    h.update(payload);
+    h.finalize().into()
+}
+
+/// V2 digest of a runtime event.
+pub fn runtime_event_digest_v2(name: &str, payload: &[u8]) -> Mr {
+    Sha384::digest(canonical_preimage_v2(name, payload)).into()
+}
+
+/// The canonical (RFC 8785) JSON preimage of a V2 runtime event. Keys are already in JCS
+/// order (`name` < `payload` < `type`); the payload is lowercase hex.
+pub fn canonical_preimage_v2(name: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = String::from("{\"name\":");
+    push_jcs_string(&mut out, name);
+    out.push_str(",\"payload\":\"");
+    out.push_str(&hex::encode(payload));
+    out.push_str("\",\"type\":");
+    out.push_str(&DSTACK_RUNTIME_EVENT_TYPE.to_string());
+    out.push('}');
+    out.into_bytes()
+}
+
+/// JSON string escaping as RFC 8785 (ECMAScript `JSON.stringify`) defines it.
+fn push_jcs_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// What a runtime event name means, across dstack versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Known {
+    SystemPreparing,
+    AppId,
+    ComposeHash,
+    InstanceId,
+    BootMrDone,
+    MrKms,
+    OsImageHash,
+    KeyProvider,
+    StorageFs,
+    SystemReady,
+    RootfsHash,
+    CaCertHash,
+    InitScriptHash,
+    GpuPolicyHash,
+    GpuAttestation,
+}
+
+impl Known {
+    /// Maps an event name (current or legacy) to its meaning.
+    pub fn from_name(name: &str) -> Option<Known> {
+        Some(match name {
+            "system-preparing" => Known::SystemPreparing,
+            "app-id" => Known::AppId,
+            // `upgraded-app-id` is the earliest name of the compose-hash event.
+            "compose-hash" | "upgraded-app-id" => Known::ComposeHash,
+            "instance-id" => Known::InstanceId,
+            "boot-mr-done" => Known::BootMrDone,
+            "mr-kms" => Known::MrKms,
+            // Renamed from `mr-image` in 2025-05.
+            "os-image-hash" | "mr-image" => Known::OsImageHash,
+            "key-provider" => Known::KeyProvider,
+            "storage-fs" => Known::StorageFs,
+            "system-ready" => Known::SystemReady,
+            "rootfs-hash" => Known::RootfsHash,
+            "ca-cert-hash" => Known::CaCertHash,
+            "init-script-hash" => Known::InitScriptHash,
+            "gpu-policy-hash" => Known::GpuPolicyHash,
+            "gpu-attestation" => Known::GpuAttestation,
+            _ => return None,
+        })
+    }
+
+    /// The payload length this event must have, when fixed. `(length, empty allowed)`.
+    fn payload_len(self) -> Option<(usize, bool)> {
+        match self {
+            Known::AppId => Some((20, false)),
+            Known::InstanceId => Some((20, true)),
+            Known::ComposeHash | Known::MrKms | Known::OsImageHash => Some((32, false)),
+            Known::InitScriptHash | Known::GpuPolicyHash | Known::CaCertHash => Some((32, false)),
+            Known::SystemPreparing | Known::BootMrDone | Known::SystemReady => Some((0, true)),
+            _ => None,
+        }
+    }
+
+    /// Events that may legitimately occur several times before `system-ready`.
+    fn repeatable(self) -> bool {
+        matches!(self, Known::InitScriptHash)
+    }
+}
+
+/// A runtime event that went into the quoted RTMR3.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasuredEvent {
+    /// Index in the event log.
+    pub index: usize,
+    pub name: String,
+    pub payload: Vec<u8>,
+    pub known: Option<Known>,
+    /// True for events emitted after `system-ready` (application events).
+    pub after_ready: bool,
+}
+
+/// The `key-provider` event payload: `{"name": …, "id": …}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyProvider {
+    pub name: String,
+    pub id: String,
+}
+
+/// An irregularity in the measured runtime events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Anomaly {
+    /// A value-bearing event measured twice before `system-ready`.
+    Duplicate { name: String, first: usize, again: usize },
+    /// A known event measured after `system-ready`; its value is not used.
+    AfterReady { name: String, index: usize },
+    /// A payload of the wrong length for its event.
+    BadPayload { name: String, index: usize, expected: String, found: String },
+}
+
+/// The decoded, measured dstack values. Only fields whose event was measured before
+/// `system-ready` (or in a log without `system-ready`, dstack 0.3) are set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DstackMeasurements {
+    pub app_id: Option<Vec<u8>>,
+    pub compose_hash: Option<Vec<u8>>,
+    pub instance_id: Option<Vec<u8>>,
+    pub os_image_hash: Option<Vec<u8>>,
+    pub key_provider: Option<KeyProvider>,
+    /// The raw key-provider payload (kept even when it is not the expected JSON).
+    pub key_provider_raw: Option<Vec<u8>>,
+    pub mr_kms: Option<Vec<u8>>,
+    pub storage_fs: Option<String>,
+    pub rootfs_hash: Option<Vec<u8>>,
+    pub ca_cert_hash: Option<Vec<u8>>,
+    pub init_script_hashes: Vec<Vec<u8>>,
+    pub gpu_policy_hash: Option<Vec<u8>>,
+    pub system_ready: bool,
+}
+
+/// Runtime events proven to be the ones the quoted RTMR3 covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasuredRuntimeEvents {
+    events: Vec<MeasuredEvent>,
+    measurements: DstackMeasurements,
+    anomalies: Vec<Anomaly>,
+}
+
+/// Why the runtime events could not be taken as measured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotMeasured {
+    /// The replayed RTMR3 differs from the quote's (or could not be computed).
+    Rtmr3Mismatch,
+    /// An RTMR3 event is inconsistent (digest or preimage contradicts name and payload).
+    InconsistentEvent { index: usize },
+}
+
+impl MeasuredRuntimeEvents {
+    /// Takes the runtime events of `log` as measured, if and only if the replay of RTMR3 equals
+    /// the quoted RTMR3 and no RTMR3 event contradicts itself.
+    pub fn from_replay(log: &EventLog, replay: &Replay) -> Result<Self, NotMeasured> {
+        if !replay.rtmr(3).is_some_and(|r| r.matches()) {
+            return Err(NotMeasured::Rtmr3Mismatch);
+        }
+        if let Some((e, _)) = replay.problems().find(|(e, _)| e.imr == 3) {
+            return Err(NotMeasured::InconsistentEvent { index: e.index });
+        }
+        let mut events = Vec::new();
+        let mut after_ready = false;
+        for (index, entry) in log.entries.iter().enumerate() {
+            if entry.imr != 3 || !entry.is_runtime_event() {
+                continue;
+            }
+            let known = Known::from_name(&entry.event);
+            events.push(MeasuredEvent {
+                index,
+                name: entry.event.clone(),
+                payload: entry.event_payload.clone(),
+                known,
+                after_ready,
+            });
+            if known == Some(Known::SystemReady) {
+                after_ready = true;
+            }
+        }
+        let (measurements, anomalies) = decode(&events);
+        Ok(MeasuredRuntimeEvents { events, measurements, anomalies })
+    }
+
+    pub fn events(&self) -> &[MeasuredEvent] {
+        &self.events
+    }
+
+    pub fn measurements(&self) -> &DstackMeasurements {
+        &self.measurements
+    }
+
+    pub fn anomalies(&self) -> &[Anomaly] {
+        &self.anomalies
+    }
+}
+
+fn decode(events: &[MeasuredEvent]) -> (DstackMeasurements, Vec<Anomaly>) {
+    let mut m = DstackMeasurements::default();
+    let mut anomalies = Vec::new();
+    let mut seen: Vec<(Known, usize)> = Vec::new();
+    for e in events {
+        let Some(known) = e.known else { continue };
+        if known == Known::SystemReady && !e.after_ready {
+            m.system_ready = true;
+        }
+        if e.after_ready {
+            anomalies.push(Anomaly::AfterReady { name: e.name.clone(), index: e.index });
+            continue;
+        }
+        if let Some((expected, empty_ok)) = known.payload_len() {
+            let len = e.payload.len();
+            if len != expected && !(empty_ok && len == 0) {
+                anomalies.push(Anomaly::BadPayload {
+                    name: e.name.clone(),
+                    index: e.index,
+                    expected: format!("{expected} bytes"),
+                    found: format!("{len} bytes"),
+                });
+                continue;
+            }
+        }
+        if !known.repeatable() {
+            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == known) {
+                anomalies.push(Anomaly::Duplicate { name: e.name.clone(), first: *first, again: e.index });
+                continue;
+            }
+            seen.push((known, e.index));
+        }
+        let p = e.payload.clone();
+        match known {
+            Known::AppId => m.app_id = Some(p),
+            Known::ComposeHash => m.compose_hash = Some(p),
+            Known::InstanceId => m.instance_id = Some(p),
+            Known::OsImageHash => m.os_image_hash = Some(p),
+            Known::MrKms => m.mr_kms = Some(p),
+            Known::RootfsHash => m.rootfs_hash = Some(p),
+            Known::CaCertHash => m.ca_cert_hash = Some(p),
+            Known::GpuPolicyHash => m.gpu_policy_hash = Some(p),
+            Known::InitScriptHash => m.init_script_hashes.push(p),
+            Known::StorageFs => m.storage_fs = Some(String::from_utf8_lossy(&p).into_owned()),
+            Known::KeyProvider => {
+                m.key_provider = parse_key_provider(&p);
+                if m.key_provider.is_none() {
+                    anomalies.push(Anomaly::BadPayload {
+                        name: e.name.clone(),
+                        index: e.index,
+                        expected: "JSON {\"name\": …, \"id\": …}".into(),
+                        found: crate::error::describe(&String::from_utf8_lossy(&p)),
+                    });
+                }
+                m.key_provider_raw = Some(p);
+            }
+            Known::SystemPreparing | Known::BootMrDone | Known::SystemReady | Known::GpuAttestation => {}
+        }
+    }
+    (m, anomalies)
+}
+
+fn parse_key_provider(payload: &[u8]) -> Option<KeyProvider> {
+    #[derive(serde::Deserialize)]
+    struct Kp {
+        name: String,
+        #[serde(default)]
+        id: String,
+    }
+    let kp: Kp = serde_json::from_slice(payload).ok()?;
+    Some(KeyProvider { name: kp.name, id: kp.id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v2_preimage_is_canonical_json() {
+        let p = canonical_preimage_v2("app-id", &[0xab, 0x01]);
+        assert_eq!(p, br#"{"name":"app-id","payload":"ab01","type":134217729}"#.to_vec());
+        let p = canonical_preimage_v2("a\"b\n\u{1}", &[]);
+        assert_eq!(p, br#"{"name":"a\"b\n\u0001","payload":"","type":134217729}"#.to_vec());
+    }
+
+    #[test]
+    fn v1_digest_binds_name_and_payload() {
+        let a = runtime_event_digest_v1("compose-hash", &[1, 2]);
+        assert_ne!(a, runtime_event_digest_v1("compose-hash", &[1, 3]));
+        assert_ne!(a, runtime_event_digest_v1("compose-hasi", &[1, 2]));
+        assert_eq!(a, runtime_event_digest_v1("compose-hash", &[1, 2]));
+    }
+}

@@ -1,0 +1,258 @@
+//! Data for the `inspect` and `replay` commands: what the evidence contains, decoded, with no
+//! verdict. Plain serialisable structs; the renderers in `report/` turn them into text.
+
+use serde::Serialize;
+
+use crate::checks::{Observed, Unmeasured};
+use crate::compose::app_compose::ComposeSummary;
+use crate::evidence::Claim;
+use crate::tdx::quote::{BodyType, Quote};
+use crate::tdx::rtmr::{DigestSource, EventProblem};
+use crate::tdx::runtime_events::NotMeasured;
+
+#[derive(Debug, Serialize)]
+pub struct QuoteView {
+    pub version: u16,
+    pub att_key_type: u16,
+    pub tee_type: String,
+    pub qe_vendor_id: String,
+    pub user_data: String,
+    pub body_type: &'static str,
+    pub tee_tcb_svn: String,
+    pub mr_seam: String,
+    pub mr_signer_seam: String,
+    pub seam_attributes: String,
+    pub td_attributes: String,
+    pub xfam: String,
+    pub mr_td: String,
+    pub mr_config_id: String,
+    pub mr_owner: String,
+    pub mr_owner_config: String,
+    pub rtmr0: String,
+    pub rtmr1: String,
+    pub rtmr2: String,
+    pub rtmr3: String,
+    pub report_data: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tee_tcb_svn2: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mr_servicetd: Option<String>,
+    pub signature: SignatureView,
+    pub total_bytes: usize,
+    pub trailing_bytes: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SignatureView {
+    pub quote_signature: String,
+    pub attestation_key: String,
+    pub cert_data_type: u16,
+    pub qe_report_mr_enclave: String,
+    pub qe_report_mr_signer: String,
+    pub qe_report_isv_prod_id: u16,
+    pub qe_report_isv_svn: u16,
+    pub qe_report_data: String,
+    pub qe_auth_data_len: usize,
+    pub pck_cert_data_type: u16,
+    pub pck_cert_data_len: usize,
+    pub pck_chain_certificates: usize,
+}
+
+impl QuoteView {
+    pub fn of(q: &Quote) -> Self {
+        let b = &q.body;
+        let s = &q.signature;
+        fn h(v: impl AsRef<[u8]>) -> String {
+            hex::encode(v)
+        }
+        QuoteView {
+            version: q.header.version,
+            att_key_type: q.header.att_key_type,
+            tee_type: format!("0x{:08x}", q.header.tee_type),
+            qe_vendor_id: h(q.header.qe_vendor_id),
+            user_data: h(q.header.user_data),
+            body_type: match q.body_type {
+                BodyType::TdReport10 => "td-report-1.0",
+                BodyType::TdReport15 => "td-report-1.5",
+                BodyType::TdReport15Ex => "td-report-1.5-ex",
+            },
+            tee_tcb_svn: h(b.tee_tcb_svn),
+            mr_seam: h(b.mr_seam),
+            mr_signer_seam: h(b.mr_signer_seam),
+            seam_attributes: h(b.seam_attributes),
+            td_attributes: h(b.td_attributes),
+            xfam: h(b.xfam),
+            mr_td: h(b.mr_td),
+            mr_config_id: h(b.mr_config_id),
+            mr_owner: h(b.mr_owner),
+            mr_owner_config: h(b.mr_owner_config),
+            rtmr0: h(b.rtmr0),
+            rtmr1: h(b.rtmr1),
+            rtmr2: h(b.rtmr2),
+            rtmr3: h(b.rtmr3),
+            report_data: h(b.report_data),
+            tee_tcb_svn2: b.td15.as_ref().map(|t| h(t.tee_tcb_svn2)),
+            mr_servicetd: b.td15.as_ref().map(|t| h(t.mr_servicetd)),
+            signature: SignatureView {
+                quote_signature: h(s.quote_signature),
+                attestation_key: h(s.attestation_key),
+                cert_data_type: s.cert_data_type,
+                qe_report_mr_enclave: h(s.qe_report.mr_enclave),
+                qe_report_mr_signer: h(s.qe_report.mr_signer),
+                qe_report_isv_prod_id: s.qe_report.isv_prod_id,
+                qe_report_isv_svn: s.qe_report.isv_svn,
+                qe_report_data: h(s.qe_report.report_data),
+                qe_auth_data_len: s.qe_auth_data.len(),
+                pck_cert_data_type: s.pck_cert_data_type,
+                pck_cert_data_len: s.pck_cert_data.len(),
+                pck_chain_certificates: count_pem_certs(&s.pck_cert_data),
+            },
+            total_bytes: q.raw().len(),
+            trailing_bytes: q.trailing_bytes,
+        }
+    }
+}
+
+fn count_pem_certs(data: &[u8]) -> usize {
+    let needle = b"-----BEGIN CERTIFICATE-----";
+    data.windows(needle.len()).filter(|w| w == needle).count()
+}
+
+/// One event of the log as `inspect` and `replay` show it.
+#[derive(Debug, Serialize)]
+pub struct EventView {
+    pub index: usize,
+    pub imr: u32,
+    pub event_type: String,
+    pub event: String,
+    /// `supplied`, `recomputed-v1`, `recomputed-v2` or `missing`.
+    pub digest_source: &'static str,
+    /// `ok`, or what is wrong with the event.
+    pub digest_status: String,
+    pub digest: Option<String>,
+    pub payload: String,
+    pub rtmr_after: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RtmrView {
+    pub rtmr: usize,
+    pub events: usize,
+    pub quoted: String,
+    pub replayed: Option<String>,
+    pub matches: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReplayView {
+    pub source: String,
+    pub rtmrs: Vec<RtmrView>,
+    pub events: Vec<EventView>,
+    /// Whether the runtime events are proven by RTMR3, and if not, why.
+    pub runtime_events: String,
+}
+
+impl ReplayView {
+    pub fn of(o: &Observed) -> Option<Self> {
+        let (r, (log, origin)) = (o.replay.as_ref()?, o.event_log.as_ref()?);
+        let events = r
+            .events
+            .iter()
+            .zip(&log.entries)
+            .map(|(e, entry)| EventView {
+                index: e.index,
+                imr: e.imr,
+                event_type: format!("0x{:08x}", e.event_type),
+                event: e.event.clone(),
+                digest_source: match (e.source, e.digest) {
+                    (_, None) => "missing",
+                    (DigestSource::Supplied, _) => "supplied",
+                    (DigestSource::RecomputedV1, _) => "recomputed-v1",
+                    (DigestSource::RecomputedV2, _) => "recomputed-v2",
+                },
+                digest_status: match &e.problem {
+                    None => "ok".into(),
+                    Some(EventProblem::DigestMissing) => "no digest".into(),
+                    Some(EventProblem::SuppliedDigestMismatch { .. }) => {
+                        "supplied digest contradicts name and payload".into()
+                    }
+                    Some(EventProblem::PreimageMismatch { .. }) => "V2 preimage is not canonical".into(),
+                    Some(EventProblem::UnknownVersion(v)) => format!("unknown version {v}"),
+                },
+                digest: e.digest.map(hex::encode),
+                payload: payload_text(&entry.event_payload),
+                rtmr_after: e.rtmr_after.map(hex::encode),
+            })
+            .collect();
+        let rtmrs = r
+            .rtmrs
+            .iter()
+            .map(|c| RtmrView {
+                rtmr: c.index,
+                events: c.events,
+                quoted: hex::encode(c.quoted),
+                replayed: c.replayed.map(hex::encode),
+                matches: c.matches(),
+            })
+            .collect();
+        let runtime_events = match &o.runtime {
+            Ok(_) => "measured: RTMR3 replays to the quoted value".into(),
+            Err(Unmeasured::NoEventLog) => "no event log".into(),
+            Err(Unmeasured::Replay(NotMeasured::Rtmr3Mismatch)) => "not measured: RTMR3 does not replay".into(),
+            Err(Unmeasured::Replay(NotMeasured::InconsistentEvent { index })) => {
+                format!("not measured: entry {index} contradicts itself")
+            }
+        };
+        Some(ReplayView { source: origin.to_string(), rtmrs, events, runtime_events })
+    }
+}
+
+/// Payload as text when it is printable UTF-8, else hex.
+fn payload_text(p: &[u8]) -> String {
+    match std::str::from_utf8(p) {
+        Ok(s) if !s.is_empty() && s.chars().all(|c| !c.is_control()) => s.to_string(),
+        _ => hex::encode(p),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ComposeView {
+    pub source: String,
+    pub bytes: usize,
+    pub compose_hash: String,
+    pub default_app_id: String,
+    pub summary: Option<ComposeSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Inspection {
+    pub schema: &'static str,
+    pub evidence_shape: &'static str,
+    pub quote_source: String,
+    pub quote: QuoteView,
+    pub replay: Option<ReplayView>,
+    pub app_compose: Option<ComposeView>,
+    pub claims: Vec<Claim>,
+    pub notes: Vec<String>,
+}
+
+impl Inspection {
+    pub fn of(o: &Observed) -> Self {
+        Inspection {
+            schema: "dstack-audit/inspect/v1",
+            evidence_shape: o.shape.describe(),
+            quote_source: o.quote_origin.to_string(),
+            quote: QuoteView::of(&o.quote),
+            replay: ReplayView::of(o),
+            app_compose: o.app_compose.as_ref().map(|(c, origin)| ComposeView {
+                source: origin.to_string(),
+                bytes: c.text().len(),
+                compose_hash: hex::encode(c.compose_hash()),
+                default_app_id: hex::encode(c.default_app_id()),
+                summary: c.summary().cloned(),
+            }),
+            claims: o.claims.clone(),
+            notes: o.notes.clone(),
+        }
+    }
+}
