@@ -71,7 +71,10 @@ impl Found {
                 input: input.to_string(),
                 at: Location::Whole,
                 expected: format!("a TDX quote (this {} carries none; pass --quote FILE)", self.shape.describe()),
-                found: "no quote".into(),
+                found: match self.notes.iter().find(|n| n.contains("app_cert")) {
+                    Some(why) => format!("no quote ({why})"),
+                    None => "no quote".into(),
+                },
             });
         };
         Ok(Evidence {
