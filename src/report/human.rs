@@ -48,10 +48,12 @@ pub fn verify_doc(r: &Report) -> Doc {
             .iter()
             .map(|f| {
                 let mut detail = f.message.clone();
-                if let Some(e) = &f.expected {
+                // Values of passing steps are in the facts section; repeat only what went wrong.
+                let show_values = f.outcome != Outcome::Pass;
+                if let Some(e) = f.expected.as_ref().filter(|_| show_values) {
                     detail.push_str(&format!("\nexpected: {e}"));
                 }
-                if let Some(a) = &f.actual {
+                if let Some(a) = f.actual.as_ref().filter(|_| show_values) {
                     detail.push_str(&format!("\nactual:   {a}"));
                 }
                 vec![outcome_cell(f.outcome), Cell::plain(f.code), Cell::plain(detail)]

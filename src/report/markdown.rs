@@ -5,7 +5,10 @@ use super::doc::{Block, Cell, Doc, Tone};
 pub fn render(doc: &Doc) -> String {
     let mut out = format!("## {}\n", mark(&doc.title));
     for s in &doc.sections {
-        out.push_str(&format!("\n### {}\n\n", escape(&s.heading)));
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        out.push_str(&format!("### {}\n\n", escape(&s.heading)));
         for b in &s.blocks {
             match b {
                 Block::Text(t) => out.push_str(&format!("{}\n\n", escape(t))),
