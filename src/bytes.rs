@@ -62,7 +62,11 @@ impl<'a> Reader<'a> {
     /// Takes `n` bytes; `what` names them for the error.
     pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], ParseError> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.data.len()).ok_or_else(|| {
-            ParseError::offset(self.pos, format!("{n} bytes of {what}"), format!("{} bytes left", self.remaining()))
+            ParseError::offset(
+                self.pos,
+                format!("{n} bytes of {what}"),
+                format!("{} left", crate::error::count(self.remaining(), "byte")),
+            )
         })?;
         let out = self
             .data

@@ -98,6 +98,7 @@ enum Format {
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> u8 {
+    quiet_select_panics();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -117,6 +118,17 @@ pub fn main() -> u8 {
             EXIT_CANNOT_EVALUATE
         }
     }
+}
+
+/// A panic inside a `--select` filter is reported as an input error (exit 2); keep the default
+/// panic message for every other thread.
+fn quiet_select_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some("select") {
+            default(info);
+        }
+    }));
 }
 
 fn run(cli: Cli) -> Result<(String, u8), Error> {

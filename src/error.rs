@@ -19,6 +19,11 @@ pub enum Location {
 }
 
 impl Location {
+    /// True when the location names nothing narrower than the input.
+    pub fn is_whole(&self) -> bool {
+        matches!(self, Location::Whole) || matches!(self, Location::Field(f) if f.is_empty())
+    }
+
     /// This location with `prefix` put in front of a field path (`prefix.field`).
     pub fn under(self, prefix: &str) -> Location {
         match self {
@@ -35,6 +40,7 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::Whole => Ok(()),
+            Location::Field(p) if p.is_empty() => Ok(()),
             Location::Field(p) => write!(f, "field `{p}`"),
             Location::Offset(o) => write!(f, "byte offset {o}"),
             Location::Line { line, column } => write!(f, "line {line}, column {column}"),
@@ -90,7 +96,7 @@ impl fmt::Display for ParseError {
 }
 
 fn write_problem(f: &mut fmt::Formatter<'_>, at: &Location, expected: &str, found: &str) -> fmt::Result {
-    if *at != Location::Whole {
+    if !at.is_whole() {
         write!(f, "{at}: ")?;
     }
     write!(f, "expected {expected}, found {found}")
@@ -126,6 +132,25 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// serde_json's message without its trailing " at line L column C" (the location is reported
+/// separately).
+pub fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text.get(..i).unwrap_or(&text).to_string(),
+        None => text,
+    }
+}
+
+/// "1 byte", "2 bytes".
+pub fn count(n: usize, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
 
 /// Short description of a found value for error messages (never dumps huge inputs).
 pub fn describe(found: &str) -> String {

@@ -203,15 +203,68 @@ impl Reference {
     }
 }
 
+/// The keys each object of the reference may hold (`""` is the top level).
+const KEYS: &[(&str, &[&str])] = &[
+    ("", &["schema", "tdx", "tcb", "dstack", "launcher", "workload", "images"]),
+    ("tdx", &["mrtd", "rtmr0", "rtmr1", "rtmr2"]),
+    ("tcb", &["allowed_statuses", "allowed_advisories"]),
+    ("dstack", &["os_image_hash", "compose_hash", "app_id", "key_provider", "report_data"]),
+    ("dstack.key_provider", &["name", "id"]),
+    ("launcher", &["image", "provenance"]),
+    (
+        "launcher.provenance",
+        &[
+            "issuer",
+            "repository",
+            "signer_workflow",
+            "source_ref",
+            "source_commit",
+            "repository_id",
+            "owner_id",
+            "allow_self_hosted_runner",
+        ],
+    ),
+    (
+        "workload",
+        &["repo_url", "commit_sha", "repo_subdir", "entrypoint_script", "run_cmd", "install_cmd", "config_path"],
+    ),
+];
+
 /// Parses and checks a reference file.
 pub fn parse_reference(bytes: &[u8], name: &str) -> Result<Reference, Error> {
+    let at_line = |e: &serde_json::Error| Location::Line { line: e.line(), column: e.column() };
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Error::Input {
+        input: name.into(),
+        at: at_line(&e),
+        expected: format!("a {SCHEMA} reference (JSON)"),
+        found: crate::error::json_message(&e),
+    })?;
+    check_keys(&value, "").map_err(|e| e.in_input(name))?;
     let raw: RawReference = serde_json::from_slice(bytes).map_err(|e| Error::Input {
         input: name.into(),
-        at: Location::Line { line: e.line(), column: e.column() },
-        expected: format!("a {SCHEMA} reference (unknown keys are rejected)"),
-        found: e.to_string(),
+        at: at_line(&e),
+        expected: format!("a {SCHEMA} reference"),
+        found: crate::error::json_message(&e),
     })?;
     check(raw, name).map_err(|e| e.in_input(name))
+}
+
+/// Rejects unknown keys, naming their path (`tdx.mrtdd`) and the keys allowed there.
+fn check_keys(value: &serde_json::Value, path: &str) -> Result<(), ParseError> {
+    let Some(obj) = value.as_object() else { return Ok(()) };
+    let Some((_, allowed)) = KEYS.iter().find(|(p, _)| *p == path) else { return Ok(()) };
+    for (key, child) in obj {
+        let child_path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+        if !allowed.contains(&key.as_str()) {
+            return Err(ParseError::field(
+                child_path,
+                format!("one of the keys {}", allowed.join(", ")),
+                "an unknown key",
+            ));
+        }
+        check_keys(child, &child_path)?;
+    }
+    Ok(())
 }
 
 fn check(raw: RawReference, name: &str) -> Result<Reference, ParseError> {

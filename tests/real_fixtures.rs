@@ -1,6 +1,12 @@
 //! Every real dstack attestation in fixtures/, checked against the values recorded in
 //! fixtures/expected.json (computed independently and matching fixtures/SOURCES.md).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, clippy::arithmetic_side_effects)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
 
 mod common;
 

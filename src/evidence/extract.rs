@@ -147,14 +147,16 @@ pub fn from_attestation(file: &InputFile, select: Option<&str>, instance: Option
     }
     match first {
         Some(0x00) => return from_versioned_binary(&file.bytes, name, ""),
-        Some(0x04 | 0x05) if file.bytes.get(1) == Some(&0) => return raw_quote(&file.bytes, name),
-        Some(b) if b.is_ascii_hexdigit() && is_hex_text(&file.bytes) => return raw_quote(&file.bytes, name),
+        _ if crate::tdx::quote::is_hex_text(&file.bytes) || looks_binary(&file.bytes) => {
+            return raw_quote(&file.bytes, name)
+        }
         _ => {}
     }
     let v = parse_json(&file.bytes).map_err(|e| e.in_input(name))?;
-    let obj = v
-        .as_object()
-        .ok_or_else(|| ParseError::new(Location::Whole, "a JSON object (an attestation)", kind(&v)).in_input(name))?;
+    let obj = v.as_object().ok_or_else(|| {
+        ParseError::new(Location::Whole, "a JSON object (an attestation)", format!("valid JSON that is {}", kind(&v)))
+            .in_input(name)
+    })?;
     let shape = detect(obj).ok_or_else(|| Error::Input {
         input: name.to_string(),
         at: Location::Whole,
@@ -198,14 +200,10 @@ pub fn from_attestation(file: &InputFile, select: Option<&str>, instance: Option
     Ok(found)
 }
 
-fn is_hex_text(bytes: &[u8]) -> bool {
-    let mut it = bytes.iter().filter(|b| !b.is_ascii_whitespace()).peekable();
-    if it.peek().is_none() {
-        return false;
-    }
-    let digits: Vec<u8> = it.copied().collect();
-    let body = digits.strip_prefix(b"0x").unwrap_or(&digits);
-    body.iter().all(u8::is_ascii_hexdigit)
+/// Binary data (a raw quote) rather than JSON text: a NUL byte or invalid UTF-8 near the start.
+fn looks_binary(bytes: &[u8]) -> bool {
+    let head = bytes.get(..bytes.len().min(256)).unwrap_or(&[]);
+    head.contains(&0) || std::str::from_utf8(head).is_err_and(|e| e.error_len().is_some())
 }
 
 fn raw_quote(bytes: &[u8], name: &str) -> Result<Found, Error> {
@@ -285,7 +283,12 @@ fn pick_instance<'a>(
     let path = format!("instances[{index}]");
     let inst = list
         .get(index)
-        .ok_or_else(|| Error::Usage(format!("--instance {index}: {name} lists only {} instances", list.len())))?
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--instance {index}: {name} lists only {}",
+                crate::error::count(list.len(), "instance")
+            ))
+        })?
         .as_object()
         .ok_or_else(|| ParseError::field(path.clone(), "an instance object", "something else").in_input(name))?;
     Ok((inst, path))
@@ -359,8 +362,9 @@ fn take_fields(found: &mut Found, obj: &Map<String, Value>, path: &str, name: &s
         match obj.get(key) {
             Some(v @ Value::Object(_)) => found.collateral = Some((v.clone(), origin(key))),
             Some(Value::String(s)) if !s.is_empty() => {
-                let v = serde_json::from_str::<Value>(s)
-                    .map_err(|e| ParseError::field(at(key), "collateral JSON", e.to_string()).in_input(name))?;
+                let v = serde_json::from_str::<Value>(s).map_err(|e| {
+                    ParseError::field(at(key), "collateral JSON", crate::error::json_message(&e)).in_input(name)
+                })?;
                 found.collateral = Some((v, origin(key)));
             }
             _ => {}
@@ -374,7 +378,8 @@ fn take_fields(found: &mut Found, obj: &Map<String, Value>, path: &str, name: &s
             Value::String(s) if s.is_empty() => None,
             Value::String(s) => {
                 owned = serde_json::from_str::<Value>(s).map_err(|e| {
-                    ParseError::field(at("tcb_info"), "tcb_info JSON inside the string", e.to_string()).in_input(name)
+                    ParseError::field(at("tcb_info"), "tcb_info JSON inside the string", crate::error::json_message(&e))
+                        .in_input(name)
                 })?;
                 owned.as_object()
             }

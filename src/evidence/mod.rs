@@ -166,11 +166,15 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, ParseError> {
     };
     let body = bytes.get(start..).unwrap_or(&[]);
     serde_json::from_slice(body).map_err(|e| {
-        let line_offset = bytes.get(..start).map(|p| p.iter().filter(|b| **b == b'\n').count()).unwrap_or(0);
+        // Report the position in the file, counting the skipped prefix.
+        let prefix = bytes.get(..start).unwrap_or(&[]);
+        let prefix_lines = prefix.iter().filter(|b| **b == b'\n').count();
+        let prefix_columns = prefix.iter().rev().take_while(|b| **b != b'\n').count();
+        let column = if e.line() == 1 { e.column().saturating_add(prefix_columns) } else { e.column() };
         ParseError::new(
-            Location::Line { line: e.line().saturating_add(line_offset), column: e.column() },
+            Location::Line { line: e.line().saturating_add(prefix_lines), column },
             "valid JSON",
-            e.to_string(),
+            crate::error::json_message(&e),
         )
     })
 }

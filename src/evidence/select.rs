@@ -15,7 +15,11 @@
 //! - the result goes back through its JSON text, so strings come out byte for byte; results
 //!   that are not JSON (byte strings, NaN, non-string keys) are errors.
 //!
-//! A filter that never yields (e.g. `last(range(1e18))`) is not bounded here.
+//! The filter is the operator's own code (typed on the command line), not evidence. It runs on a
+//! thread of its own with a `SELECT_STACK_BYTES` stack, and a panic inside jaq (for example a
+//! capacity overflow from `"a" * 1e18`) becomes an error. A filter that never yields (e.g.
+//! `last(range(1e18))`) or recurses without end (`def f: [f]; f`) is not bounded: that is the
+//! operator's filter misbehaving, documented in docs/evidence-shapes.md.
 
 use jaq_core::load::{lex, Arena, File, Loader};
 use jaq_core::{compile, data, load, Compiler, Ctx, Vars};
@@ -32,8 +36,31 @@ const SELECT_FIELD: &str = "--select";
 // Only the first output is ever pulled, which stays within the cap.
 const _: () = assert!(MAX_SELECT_OUTPUTS >= 1);
 
+/// Stack of the thread that runs a `--select` filter (jaq evaluates recursively).
+pub const SELECT_STACK_BYTES: usize = 256 * 1024 * 1024;
+
 /// Runs the jq `filter` on the JSON `input` and returns its first output.
 pub fn apply_select(filter: &str, input: &[u8]) -> Result<Value, ParseError> {
+    let (filter, input) = (filter.to_string(), input.to_vec());
+    let worker = std::thread::Builder::new()
+        .name("select".into())
+        .stack_size(SELECT_STACK_BYTES)
+        .spawn(move || std::panic::catch_unwind(|| run_select(&filter, &input)))
+        .map_err(|e| select_error("a thread to run the filter on", e.to_string()))?;
+    match worker.join() {
+        Ok(Ok(result)) => result,
+        Ok(Err(panic)) | Err(panic) => {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "an internal failure".into());
+            Err(select_error("a filter that jq can evaluate", format!("jq gave up: {why}")))
+        }
+    }
+}
+
+fn run_select(filter: &str, input: &[u8]) -> Result<Value, ParseError> {
     let input = parse_input(input)?;
     let filter = compile_filter(filter)?;
     let ctx = Ctx::<data::JustLut<Val>>::new(&filter.lut, Vars::new([]));

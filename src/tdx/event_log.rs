@@ -51,7 +51,11 @@ pub fn parse_event_log(value: &Value) -> Result<EventLog, ParseError> {
         Value::Array(a) => a,
         Value::String(s) => {
             owned = serde_json::from_str::<Value>(s).map_err(|e| {
-                ParseError::field("", "a JSON array of event-log entries inside the string", e.to_string())
+                ParseError::field(
+                    "",
+                    "a JSON array of event-log entries inside the string",
+                    crate::error::json_message(&e),
+                )
             })?;
             match &owned {
                 Value::Array(a) => a,

@@ -212,8 +212,12 @@ fn parse_header(r: &mut Reader<'_>) -> Result<Header, ParseError> {
     let att_key_type = r.u16_le("header.att_key_type")?;
     let tee_type = r.u32_le("header.tee_type")?;
     if tee_type != TEE_TYPE_TDX {
-        let what = if tee_type == 0 { "an SGX quote (tee_type 0x00000000)" } else { "an unknown TEE type" };
-        return Err(ParseError::offset(4, "a TDX quote (tee_type 0x00000081)", format!("{what}: 0x{tee_type:08x}")));
+        let what = if tee_type == 0 { "an SGX quote" } else { "an unknown TEE type" };
+        return Err(ParseError::offset(
+            4,
+            "a TDX quote (tee_type 0x00000081)",
+            format!("{what} (tee_type 0x{tee_type:08x})"),
+        ));
     }
     Ok(Header {
         version,
@@ -363,15 +367,21 @@ fn parse_qe_report(raw: [u8; QE_REPORT_LEN]) -> Result<QeReport, ParseError> {
     Ok(QeReport { raw, cpu_svn, misc_select, attributes, mr_enclave, mr_signer, isv_prod_id, isv_svn, report_data })
 }
 
-/// Decodes quote text: raw binary, or hex with or without `0x` (whitespace ignored).
-/// A file starting with the bytes of a v4/v5 TDX header is binary.
+/// Decodes a quote file: printable text is hex (with or without `0x`, whitespace ignored; a bad
+/// digit is reported), anything else is the raw binary quote (whose parser says what is wrong).
 pub fn decode_quote_bytes(data: &[u8], field: &str) -> Result<Vec<u8>, ParseError> {
-    let looks_binary = matches!(data.get(..2), Some([4 | 5, 0]));
-    if looks_binary {
-        return Ok(data.to_vec());
+    let is_text = !data.is_empty() && data.iter().all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace());
+    if is_text {
+        let compact: Vec<u8> = data.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+        let text = std::str::from_utf8(&compact).unwrap_or_default();
+        return crate::bytes::decode_hex(text, field);
     }
-    let text = std::str::from_utf8(data)
-        .map_err(|_| ParseError::field(field, "a binary TDX quote or its hex text", "bytes that are neither"))?;
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    crate::bytes::decode_hex(&compact, field)
+    Ok(data.to_vec())
+}
+
+/// True when `data` is non-empty hex text, optionally prefixed by `0x` / `0X`.
+pub fn is_hex_text(data: &[u8]) -> bool {
+    let digits: Vec<u8> = data.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    let body = digits.strip_prefix(b"0x").or_else(|| digits.strip_prefix(b"0X")).unwrap_or(&digits);
+    !body.is_empty() && body.iter().all(u8::is_ascii_hexdigit)
 }
