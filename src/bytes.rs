@@ -11,17 +11,48 @@ pub fn decode_hex(text: &str, field: &str) -> Result<Vec<u8>, ParseError> {
     let t = text.trim();
     let t = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
     if !t.len().is_multiple_of(2) {
-        return Err(ParseError::field(field, "hex text with an even number of digits", format!("{} digits", t.len())));
+        return Err(ParseError::field(field, "hex text with an even number of digits", crate::error::count(t.len(), "digit")));
     }
-    hex::decode(t).map_err(|e| {
-        let found = match e {
-            hex::FromHexError::InvalidHexCharacter { c, index } => {
-                format!("{c:?} at character {index}")
-            }
-            other => other.to_string(),
+    let mut out = Vec::with_capacity(t.len() / 2);
+    for (i, pair) in t.as_bytes().chunks_exact(2).enumerate() {
+        let (hi, lo) = match pair {
+            [h, l] => (nibble(*h), nibble(*l)),
+            _ => (None, None),
         };
-        ParseError::field(field, "hex digits", found)
-    })
+        match (hi, lo) {
+            (Some(h), Some(l)) => out.push((h << 4) | l),
+            _ => {
+                let at = i.saturating_mul(2).saturating_add(usize::from(hi.is_some()));
+                let c = t.get(at..).and_then(|r| r.chars().next()).unwrap_or('?');
+                return Err(ParseError::field(field, "hex digits", format!("{c:?} at character {at}")));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Hex digit values; 0xff marks a byte that is not a hex digit. (Evaluated at compile time: an
+/// out-of-range index would fail the build, not the program.)
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const NIBBLES: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0u8;
+    while i < 10 {
+        t[(b'0' + i) as usize] = i;
+        i += 1;
+    }
+    let mut i = 0u8;
+    while i < 6 {
+        t[(b'a' + i) as usize] = 10 + i;
+        t[(b'A' + i) as usize] = 10 + i;
+        i += 1;
+    }
+    t
+};
+
+/// The value of one hex digit.
+fn nibble(c: u8) -> Option<u8> {
+    NIBBLES.get(usize::from(c)).copied().filter(|v| *v != 0xff)
 }
 
 /// Decodes hex text of exactly `N` bytes.

@@ -372,16 +372,27 @@ fn parse_qe_report(raw: [u8; QE_REPORT_LEN]) -> Result<QeReport, ParseError> {
 pub fn decode_quote_bytes(data: &[u8], field: &str) -> Result<Vec<u8>, ParseError> {
     let is_text = !data.is_empty() && data.iter().all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace());
     if is_text {
-        let compact: Vec<u8> = data.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
-        let text = std::str::from_utf8(&compact).unwrap_or_default();
-        return crate::bytes::decode_hex(text, field);
+        let text = std::str::from_utf8(data).unwrap_or_default();
+        if !text.trim().contains(|c: char| c.is_ascii_whitespace()) {
+            return crate::bytes::decode_hex(text, field);
+        }
+        let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        return crate::bytes::decode_hex(&compact, field);
     }
     Ok(data.to_vec())
 }
 
-/// True when `data` is non-empty hex text, optionally prefixed by `0x` / `0X`.
+/// True when `data` is non-empty hex text, optionally prefixed by `0x` / `0X` (stops at the
+/// first byte that is not, so JSON input is rejected after one byte).
 pub fn is_hex_text(data: &[u8]) -> bool {
-    let digits: Vec<u8> = data.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
-    let body = digits.strip_prefix(b"0x").or_else(|| digits.strip_prefix(b"0X")).unwrap_or(&digits);
-    !body.is_empty() && body.iter().all(u8::is_ascii_hexdigit)
+    let mut it = data.iter().copied().filter(|b| !b.is_ascii_whitespace()).peekable();
+    if it.peek() == Some(&b'0') {
+        let mut ahead = it.clone();
+        ahead.next();
+        if matches!(ahead.peek(), Some(b'x' | b'X')) {
+            ahead.next();
+            it = ahead;
+        }
+    }
+    it.peek().is_some() && it.all(|b| b.is_ascii_hexdigit())
 }
