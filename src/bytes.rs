@@ -11,7 +11,11 @@ pub fn decode_hex(text: &str, field: &str) -> Result<Vec<u8>, ParseError> {
     let t = text.trim();
     let t = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
     if !t.len().is_multiple_of(2) {
-        return Err(ParseError::field(field, "hex text with an even number of digits", crate::error::count(t.len(), "digit")));
+        return Err(ParseError::field(
+            field,
+            "hex text with an even number of digits",
+            crate::error::count(t.len(), "digit"),
+        ));
     }
     let mut out = Vec::with_capacity(t.len() / 2);
     for (i, pair) in t.as_bytes().chunks_exact(2).enumerate() {

@@ -284,3 +284,35 @@ impl ToolInfo {
         ToolInfo { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(findings: Vec<Finding>) -> CheckResult {
+        CheckResult::from_findings(CheckId::Attestation, findings)
+    }
+
+    #[test]
+    fn status_comes_from_findings_and_absent_evidence_never_passes() {
+        assert_eq!(check(vec![]).status, Status::NotChecked);
+        assert_eq!(check(vec![Finding::note("n", "")]).status, Status::NotChecked);
+        assert_eq!(check(vec![Finding::pass("p", "")]).status, Status::Pass);
+        assert_eq!(check(vec![Finding::pass("p", ""), Finding::not_checked("n", "")]).status, Status::NotChecked);
+        assert_eq!(
+            check(vec![Finding::pass("p", ""), Finding::not_checked("n", ""), Finding::fail("f", "")]).status,
+            Status::Fail
+        );
+    }
+
+    #[test]
+    fn verdict_and_exit_codes() {
+        let pass = check(vec![Finding::pass("p", "")]);
+        let fail = check(vec![Finding::fail("f", "")]);
+        let nc = check(vec![Finding::not_checked("n", "")]);
+        assert_eq!(Verdict::of(&[pass.clone(), pass.clone(), pass.clone()]).exit_code(), 0);
+        assert_eq!(Verdict::of(&[pass.clone(), fail.clone(), nc.clone()]).exit_code(), 1);
+        assert_eq!(Verdict::of(&[pass.clone(), nc.clone(), pass.clone()]).exit_code(), 3);
+        assert_eq!(Verdict::of(&[]), Verdict::Incomplete);
+    }
+}
