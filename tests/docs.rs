@@ -1,0 +1,25 @@
+//! Documentation stays in step with the code: every finding code is documented.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+/// Kebab-case literals in src/checks that are not finding codes (event names, claim statuses).
+const NOT_CODES: &[&str] = &["app-id", "compose-hash", "os-image-hash", "not-measured"];
+
+#[test]
+fn every_finding_code_is_documented() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let doc = std::fs::read_to_string(format!("{root}/docs/finding-codes.md")).unwrap();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(format!("{root}/src/checks")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for literal in text.split('"').skip(1).step_by(2) {
+            let is_code = literal.contains('-')
+                && literal.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !literal.starts_with('-')
+                && !literal.ends_with('-');
+            if is_code && !NOT_CODES.contains(&literal) && !doc.contains(&format!("`{literal}`")) {
+                missing.push(literal.to_string());
+            }
+        }
+    }
+    assert!(missing.is_empty(), "undocumented finding codes: {missing:?}");
+}
