@@ -64,16 +64,7 @@ pub fn verify_doc(r: &Report) -> Doc {
             vec![Block::Table { headers: vec!["Result".into(), "Code".into(), "Detail".into()], rows }],
         );
     }
-    let facts = serde_json::to_value(&r.facts).ok();
-    let pairs: Vec<(String, Cell)> = facts
-        .as_ref()
-        .and_then(|v| v.as_object())
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), Cell::plain(v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))))
-                .collect()
-        })
-        .unwrap_or_default();
+    let pairs = r.facts.pairs().into_iter().map(|(k, v)| (k.to_string(), Cell::plain(v))).collect();
     doc.section("Facts (measured values)", vec![Block::Pairs(pairs)]);
     if !r.claims.is_empty() {
         let rows = r

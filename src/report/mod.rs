@@ -229,6 +229,34 @@ pub struct Facts {
     pub workload_commit: Option<String>,
 }
 
+impl Facts {
+    /// The known facts as (name, value) in report order, for human renderings.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let text = [
+            ("mr_td", &self.mr_td),
+            ("rtmr0", &self.rtmr0),
+            ("rtmr1", &self.rtmr1),
+            ("rtmr2", &self.rtmr2),
+            ("rtmr3", &self.rtmr3),
+            ("compose_hash", &self.compose_hash),
+            ("app_id", &self.app_id),
+            ("instance_id", &self.instance_id),
+            ("os_image_hash", &self.os_image_hash),
+            ("key_provider", &self.key_provider),
+            ("report_data", &self.report_data),
+            ("tcb_status", &self.tcb_status),
+            ("launcher_image", &self.launcher_image),
+            ("workload_commit", &self.workload_commit),
+        ];
+        let mut out: Vec<(&'static str, String)> =
+            text.into_iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v.clone()))).collect();
+        if let Some(ids) = &self.advisory_ids {
+            out.push(("advisory_ids", if ids.is_empty() { "none".into() } else { ids.join(", ") }));
+        }
+        out
+    }
+}
+
 /// An input file and its SHA-256, so a report can be tied to exactly what was checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InputRecord {
