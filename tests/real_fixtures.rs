@@ -160,6 +160,13 @@ fn every_real_attestation_gives_the_recorded_measurements() {
             None => assert_eq!(f.key_provider, None, "{key}: key_provider"),
         }
 
+        // Where the app-id comes from: dstack's default, or assigned (KMS / on-chain).
+        let default = e["app_id_is_compose_prefix"].as_bool().unwrap();
+        assert!(
+            has(&r, if default { "app-id-default" } else { "app-id-assigned" }, Outcome::Note),
+            "{key}: app-id origin"
+        );
+
         // compose-hash over exact bytes: match, documented mismatch, or no document.
         match e["compose_hash_match"].as_bool() {
             Some(true) => assert!(has(&r, "compose-hash-match", Outcome::Pass), "{key}: compose-hash-match"),

@@ -200,6 +200,7 @@ fn compose_hash(o: &Observed, f: &mut Vec<Finding>) {
         ));
         return;
     };
+    app_id_origin(m, measured_hash, f);
     let Some((compose, origin)) = &o.app_compose else {
         f.push(
             Finding::not_checked(
@@ -224,6 +225,23 @@ fn compose_hash(o: &Observed, f: &mut Vec<Finding>) {
                 .expected(hex::encode(measured_hash))
                 .actual(hex::encode(compose.compose_hash())),
         );
+    }
+}
+
+/// Says whether the measured app-id is dstack's default (the first 20 bytes of the
+/// compose-hash, used when the host supplies none) or one set at deployment (a KMS / on-chain id).
+fn app_id_origin(m: &DstackMeasurements, compose_hash: &[u8], f: &mut Vec<Finding>) {
+    let Some(app_id) = &m.app_id else { return };
+    if compose_hash.get(..20) == Some(app_id.as_slice()) {
+        f.push(Finding::note(
+            "app-id-default",
+            "the app-id is dstack's default: the first 20 bytes of the compose-hash",
+        ));
+    } else {
+        f.push(Finding::note(
+            "app-id-assigned",
+            "the app-id is not derived from the compose-hash: it was assigned at deployment (a KMS or on-chain app id)",
+        ));
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::doc::{Block, Cell, Doc, Tone};
 use super::{Outcome, Report, Status, Verdict};
-use crate::views::{ComposeView, Inspection, ReplayView};
+use crate::views::{ComposeView, EventView, Inspection, ReplayView};
 
 fn status_cell(s: Status) -> Cell {
     let tone = match s {
@@ -147,8 +147,20 @@ pub fn replay_doc(v: &ReplayView) -> Doc {
             Block::Text(format!("runtime events: {}", v.runtime_events)),
         ],
     );
-    let rows = v
-        .events
+    let rows = event_rows(&v.events, |e| e.rtmr_after.as_deref().map(short_hex).unwrap_or_else(|| "-".into()));
+    doc.section(
+        "Events",
+        vec![Block::Table {
+            headers: vec!["#".into(), "IMR".into(), "Event".into(), "Digest".into(), "RTMR after".into()],
+            rows,
+        }],
+    );
+    doc
+}
+
+/// One row per event: index, IMR, name (or type), digest status, and a last column of choice.
+fn event_rows(events: &[EventView], last: impl Fn(&EventView) -> String) -> Vec<Vec<Cell>> {
+    events
         .iter()
         .map(|e| {
             let status = if e.digest_status == "ok" {
@@ -161,18 +173,10 @@ pub fn replay_doc(v: &ReplayView) -> Doc {
                 Cell::plain(e.imr.to_string()),
                 Cell::plain(if e.event.is_empty() { e.event_type.clone() } else { e.event.clone() }),
                 status,
-                Cell::plain(e.rtmr_after.as_deref().map(short_hex).unwrap_or_else(|| "-".into())),
+                Cell::plain(last(e)),
             ]
         })
-        .collect();
-    doc.section(
-        "Events",
-        vec![Block::Table {
-            headers: vec!["#".into(), "IMR".into(), "Event".into(), "Digest".into(), "RTMR after".into()],
-            rows,
-        }],
-    );
-    doc
+        .collect()
 }
 
 fn short_hex(h: &str) -> String {
@@ -238,24 +242,7 @@ pub fn inspect_doc(i: &Inspection) -> Doc {
     );
     match &i.replay {
         Some(r) => {
-            let rows = r
-                .events
-                .iter()
-                .map(|e| {
-                    let status = if e.digest_status == "ok" {
-                        Cell::plain(e.digest_source)
-                    } else {
-                        Cell::toned(e.digest_status.clone(), Tone::Bad)
-                    };
-                    vec![
-                        Cell::plain(e.index.to_string()),
-                        Cell::plain(e.imr.to_string()),
-                        Cell::plain(if e.event.is_empty() { e.event_type.clone() } else { e.event.clone() }),
-                        status,
-                        Cell::plain(clip_payload(&e.payload)),
-                    ]
-                })
-                .collect();
+            let rows = event_rows(&r.events, |e| clip_payload(&e.payload));
             doc.section(
                 format!("Event log ({})", r.source),
                 vec![
