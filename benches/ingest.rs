@@ -15,6 +15,7 @@ const CASES: &[(&str, &str)] = &[
 
 fn bench(c: &mut Criterion) {
     let at = dstack_audit::clock::EvalTime::from_unix(1_788_000_000).unwrap();
+    let settings = dstack_audit::Settings::at(at);
     for (label, rel) in CASES {
         let bytes = std::fs::read(format!("{}/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let sources = Sources { attestation: Some(InputFile { name: (*rel).into(), bytes }), ..Sources::default() };
@@ -22,7 +23,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| dstack_audit::checks::observe(dstack_audit::evidence::load(&sources).unwrap()).unwrap())
         });
         c.bench_function(&format!("{label}: whole verify report"), |b| {
-            b.iter(|| dstack_audit::verify(&sources, &Reference::none(), None, at).unwrap())
+            b.iter(|| dstack_audit::verify(&sources, &Reference::none(), None, &settings).unwrap())
         });
         c.bench_function(&format!("{label}: JSON parse alone"), |b| {
             b.iter(|| dstack_audit::evidence::parse_json(&sources.attestation.as_ref().unwrap().bytes).unwrap())

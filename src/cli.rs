@@ -66,6 +66,13 @@ struct VerifyArgs {
     /// Reference values (schema dstack-audit/reference/v1). Without it nothing is compared.
     #[arg(long)]
     reference: Option<String>,
+    /// DCAP collateral (dcap-qvl QuoteCollateralV3 JSON); replaces collateral embedded in the attestation.
+    #[arg(long)]
+    collateral: Option<String>,
+    /// Trust this TDX root CA (PEM or DER) instead of the pinned Intel SGX Root CA. For test PKIs only:
+    /// the report marks the result as checked against an UNTRUSTED TEST ROOT.
+    #[arg(long = "tdx-root-ca")]
+    tdx_root_ca: Option<String>,
     /// Evaluation time (RFC 3339); default: now.
     #[arg(long)]
     at: Option<String>,
@@ -145,7 +152,12 @@ fn run(cli: Cli) -> Result<(String, u8), Error> {
                 Some(f) => parse_reference(&f.bytes, &f.name)?,
                 None => Reference::none(),
             };
-            let report = crate::verify(&sources, &reference, reference_file.as_ref(), at)?;
+            let settings = crate::Settings {
+                at,
+                tdx_root: a.tdx_root_ca.as_deref().map(read_input).transpose()?,
+                collateral: a.collateral.as_deref().map(read_input).transpose()?,
+            };
+            let report = crate::verify(&sources, &reference, reference_file.as_ref(), &settings)?;
             let code = report.verdict.exit_code();
             Ok((render(a.format, &report, || human::verify_doc(&report), color), code))
         }

@@ -10,6 +10,7 @@ pub mod checks;
 pub mod cli;
 pub mod clock;
 pub mod compose;
+pub mod dcap;
 pub mod error;
 pub mod evidence;
 pub mod limits;
@@ -21,27 +22,62 @@ pub mod views;
 use sha2::{Digest, Sha256};
 
 use crate::clock::EvalTime;
+use crate::dcap::roots::TrustAnchor;
 use crate::error::Error;
 use crate::evidence::{InputFile, Sources};
 use crate::reference::Reference;
-use crate::report::{InputRecord, Report, ToolInfo, Verdict};
+use crate::report::{InputRecord, Report, ToolInfo, TrustRoot, Verdict};
+
+/// How to evaluate: the time, the TDX root to trust, and a collateral file.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The evaluation time (the CLI reads the clock once, or takes `--at`).
+    pub at: EvalTime,
+    /// `--tdx-root-ca`: an untrusted test root instead of the pinned Intel root.
+    pub tdx_root: Option<InputFile>,
+    /// `--collateral`: DCAP collateral (dcap-qvl `QuoteCollateralV3` JSON).
+    pub collateral: Option<InputFile>,
+}
+
+impl Settings {
+    pub fn at(at: EvalTime) -> Self {
+        Settings { at, tdx_root: None, collateral: None }
+    }
+}
 
 /// Runs the three checks on the given sources and returns the report.
 pub fn verify(
     sources: &Sources,
     reference: &Reference,
     reference_file: Option<&InputFile>,
-    at: EvalTime,
+    settings: &Settings,
 ) -> Result<Report, Error> {
+    let anchor = match &settings.tdx_root {
+        None => TrustAnchor::intel().map_err(|e| e.in_input("the embedded Intel SGX Root CA"))?,
+        Some(f) => TrustAnchor::untrusted_test_root(&f.bytes, &f.name).map_err(|e| e.in_input(&f.name))?,
+    };
+    let collateral = match &settings.collateral {
+        None => None,
+        Some(f) => {
+            let value = evidence::parse_json(&f.bytes).map_err(|e| e.in_input(&f.name))?;
+            Some((value, evidence::Origin { input: f.name.clone(), field: String::new() }))
+        }
+    };
     let evidence = evidence::load(sources)?;
     let shape = evidence.shape.describe().to_string();
-    let observed = checks::observe(evidence)?;
-    let outcome = checks::run(&observed, reference);
+    let mut observed = checks::observe(evidence)?;
+    if collateral.is_some() && observed.collateral.is_some() {
+        observed.notes.push("the --collateral file is used instead of the collateral inside the attestation".into());
+    }
+    let dcap = checks::authenticate(&observed, &anchor, collateral, settings.at);
+    let outcome = checks::run(&observed, &dcap, reference);
     let mut inputs: Vec<InputRecord> = [
         ("attestation", &sources.attestation),
         ("quote", &sources.quote),
         ("event-log", &sources.event_log),
         ("app-compose", &sources.app_compose),
+        ("collateral", &settings.collateral),
+        ("tdx-root-ca", &settings.tdx_root),
     ]
     .into_iter()
     .filter_map(|(role, f)| f.as_ref().map(|f| input_record(role, f)))
@@ -53,13 +89,19 @@ pub fn verify(
         schema: report::SCHEMA,
         tool: ToolInfo::current(),
         verdict: Verdict::of(&outcome.checks),
-        evaluated_at: at.to_string(),
+        evaluated_at: settings.at.to_string(),
         checks: outcome.checks,
         facts: outcome.facts,
         claims: outcome.claims,
         inputs,
         evidence_shape: shape,
-        trust_roots: Vec::new(),
+        trust_roots: vec![TrustRoot {
+            kind: "tdx-root-ca",
+            name: dcap.root_subject.clone(),
+            sha256: hex::encode(dcap.root_sha256),
+            untrusted_test_root: anchor.is_test_root(),
+        }],
+        dcap: report::dcap_summary(&dcap),
         notes: observed.notes.clone(),
     })
 }

@@ -23,3 +23,20 @@ pub const MAX_JSON_DEPTH: usize = 64;
 pub const MAX_SELECT_OUTPUTS: usize = 2;
 /// Largest `config` string (the VM config JSON) inside a binary dstack attestation.
 pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
+/// Most TCB levels in one TCB Info, TDX module identity or QE Identity (Intel's real TDX TCB
+/// Info holds 2–4 per FMSPC, QE Identity 1).
+pub const MAX_TCB_LEVELS: usize = 256;
+/// Most `tdxModuleIdentities` entries in one TCB Info (real: 2, TDX_01 and TDX_03).
+pub const MAX_TDX_MODULE_IDENTITIES: usize = 64;
+/// Most `advisoryIDs` in one TCB level (real: up to 23).
+pub const MAX_ADVISORY_IDS: usize = 1024;
+/// Largest DER certificate (Intel's PCK certificates are ~1.2 KiB).
+pub const MAX_CERT_BYTES: usize = 64 * 1024;
+/// Largest PEM certificate chain text (a PCK chain is ~3.7 KiB).
+pub const MAX_PEM_CHAIN_BYTES: usize = 1024 * 1024;
+/// Largest DER CRL (Intel's PCK Platform CA CRL is ~3.4 KiB with 57 entries in 2026).
+pub const MAX_CRL_BYTES: usize = 4 * 1024 * 1024;
+/// Most revoked-certificate entries read from one CRL.
+pub const MAX_CRL_ENTRIES: usize = 100_000;
+/// Most CRLs considered by one chain verification.
+pub const MAX_CRLS: usize = 16;

@@ -38,6 +38,12 @@ pub struct QuoteView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mr_servicetd: Option<String>,
     pub signature: SignatureView,
+    /// The PCK chain in the quote, parsed (not verified: `verify` does that).
+    pub pck_chain: Vec<CertView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pck_extension: Option<PckView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pck_problem: Option<String>,
     pub total_bytes: usize,
     pub trailing_bytes: usize,
 }
@@ -62,6 +68,7 @@ impl QuoteView {
     pub fn of(q: &Quote) -> Self {
         let b = &q.body;
         let s = &q.signature;
+        let pck = pck_views(&s.pck_cert_data);
         fn h(v: impl AsRef<[u8]>) -> String {
             hex::encode(v)
         }
@@ -107,9 +114,75 @@ impl QuoteView {
                 pck_cert_data_len: s.pck_cert_data.len(),
                 pck_chain_certificates: count_pem_certs(&s.pck_cert_data),
             },
+            pck_chain: pck.0,
+            pck_extension: pck.1,
+            pck_problem: pck.2,
             total_bytes: q.raw().len(),
             trailing_bytes: q.trailing_bytes,
         }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct CertView {
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PckView {
+    pub fmspc: String,
+    pub pce_id: String,
+    pub pcesvn: u16,
+    pub cpusvn: String,
+    pub sgx_tcb_components: String,
+    pub sgx_type: u8,
+    pub dynamic_platform: Option<bool>,
+    pub cached_keys: Option<bool>,
+    pub smt_enabled: Option<bool>,
+}
+
+/// The PCK chain and SGX extension as text, or what stopped their parsing.
+fn pck_views(pem: &[u8]) -> (Vec<CertView>, Option<PckView>, Option<String>) {
+    let date = |t: u64| crate::clock::EvalTime::from_unix(t).map(|t| t.to_string()).unwrap_or_else(|| t.to_string());
+    let certs = match crate::dcap::x509::parse_pem_chain(pem, "PCK certificate chain") {
+        Ok(c) => c,
+        Err(e) => return (Vec::new(), None, Some(e.to_string())),
+    };
+    let views = certs
+        .iter()
+        .map(|c| CertView {
+            subject: c.subject(),
+            issuer: c.issuer(),
+            serial: hex::encode(c.serial()),
+            not_before: date(c.not_before()),
+            not_after: date(c.not_after()),
+            sha256: hex::encode(c.sha256()),
+        })
+        .collect();
+    let ext = certs.first().map(crate::dcap::pck::parse_pck_extension);
+    match ext {
+        Some(Ok(p)) => (
+            views,
+            Some(PckView {
+                fmspc: hex::encode_upper(p.fmspc),
+                pce_id: hex::encode_upper(p.pce_id),
+                pcesvn: p.pcesvn,
+                cpusvn: hex::encode(p.cpusvn),
+                sgx_tcb_components: hex::encode(p.sgx_tcb_components),
+                sgx_type: p.sgx_type,
+                dynamic_platform: p.dynamic_platform,
+                cached_keys: p.cached_keys,
+                smt_enabled: p.smt_enabled,
+            }),
+            None,
+        ),
+        Some(Err(e)) => (views, None, Some(e.to_string())),
+        None => (views, None, Some("the chain is empty".into())),
     }
 }
 

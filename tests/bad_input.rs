@@ -201,7 +201,7 @@ fn object_of_unknown_shape() {
         expect_input_error(
             &run(&[cmd, &p]),
             &p,
-            &["a known attestation shape", "an object with keys bar, foo", "--select"],
+            &["a known attestation shape", "an object with keys foo, bar", "--select"],
         );
     }
 }

@@ -81,7 +81,12 @@ fn json_report_has_the_stable_core() {
     }
     assert_eq!(r["facts"]["compose_hash"], "2911e1f733466216dedb862d6d669e11256ee7a34ce4dbc66c4b807ba7a9c895");
     assert!(r["facts"].get("os_image_hash").is_none(), "not measured, so not a fact");
-    assert!(r["facts"].get("tcb_status").is_none(), "not evaluated, so not a fact");
+    assert_eq!(r["facts"]["tcb_status"], "UpToDate", "evaluated from the embedded collateral");
+    assert_eq!(r["facts"]["advisory_ids"], serde_json::json!([]));
+    assert_eq!(r["checks"][0]["status"], "pass");
+    assert_eq!(r["trust_roots"][0]["sha256"], "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3");
+    assert_eq!(r["trust_roots"][0]["untrusted_test_root"], false);
+    assert_eq!(r["dcap"]["fmspc"], "B0C06F000000");
     let inputs = r["inputs"].as_array().unwrap();
     assert_eq!(inputs[0]["role"], "attestation");
     assert_eq!(inputs[0]["sha256"].as_str().unwrap().len(), 64);

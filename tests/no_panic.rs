@@ -307,7 +307,7 @@ fn check_log(v: &Value) {
 
 /// Runs `verify`, then renders the report, and `observe` with the inspect/replay views.
 fn pipeline(sources: &Sources) {
-    if let Ok(report) = dstack_audit::verify(sources, &Reference::none(), None, at()) {
+    if let Ok(report) = dstack_audit::verify(sources, &Reference::none(), None, &dstack_audit::Settings::at(at())) {
         let doc = human::verify_doc(&report);
         let _ = table::render(&doc, false);
         let _ = table::render(&doc, true);

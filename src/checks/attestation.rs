@@ -1,8 +1,7 @@
 //! Check 1 — the CVM is what the reference values say (SPEC §1, check 1).
 //!
-//! Appraises the observed quote, replay and measured runtime events against the reference.
-//! Steps that this version cannot perform (DCAP signature chain, TCB status) are reported as
-//! not checked, so this check can fail but cannot pass until they exist.
+//! Appraises the DCAP outcome, the TD policy, the replay and the measured runtime events against
+//! the reference. Without collateral the TCB status is not checked, so the check cannot pass.
 
 use crate::compose::mr_config::{parse_mr_config_id, MrConfigId};
 use crate::reference::{AllowList, Reference};
@@ -10,15 +9,12 @@ use crate::report::{CheckId, CheckResult, Finding};
 use crate::tdx::rtmr::{EventProblem, RtmrComparison};
 use crate::tdx::runtime_events::{Anomaly, DstackMeasurements, NotMeasured};
 
-use super::{Observed, Unmeasured};
+use super::{DcapObservation, Observed, Unmeasured};
 
-/// TD attribute bit 0: the TD is debuggable (its memory and registers are readable by the host).
-const TD_ATTRIBUTE_DEBUG: u64 = 1;
-
-pub fn check(o: &Observed, reference: &Reference, claim_findings: Vec<Finding>) -> CheckResult {
+pub fn check(o: &Observed, dcap: &DcapObservation, reference: &Reference, claim_findings: Vec<Finding>) -> CheckResult {
     let mut f = Vec::new();
-    authenticity(&mut f);
-    td_policy(o, &mut f);
+    super::dcap::appraise(dcap, &reference.tcb, &mut f);
+    super::td_policy::check(&o.quote.body, &mut f);
     event_log(o, &mut f);
     runtime_events(o, &mut f);
     compose_hash(o, &mut f);
@@ -26,50 +22,13 @@ pub fn check(o: &Observed, reference: &Reference, claim_findings: Vec<Finding>) 
     ratls_binding(o, &mut f);
     f.extend(claim_findings);
     reference_values(o, reference, &mut f);
-    CheckResult::from_findings(CheckId::Attestation, f)
-}
-
-fn authenticity(f: &mut Vec<Finding>) {
-    f.push(Finding::not_checked(
-        "quote-signature-not-verified",
-        "the quote's DCAP signature chain (attestation key, QE report, PCK chain to Intel's root) is not verified \
-         by this version: every quoted value is unauthenticated",
-    ));
-    f.push(Finding::not_checked(
-        "tcb-status-not-checked",
-        "the platform's TCB status was not evaluated (no collateral verification in this version)",
-    ));
-}
-
-fn td_policy(o: &Observed, f: &mut Vec<Finding>) {
-    let b = &o.quote.body;
-    let attrs = b.td_attributes_u64();
-    if attrs & TD_ATTRIBUTE_DEBUG != 0 {
-        f.push(
-            Finding::fail("td-debug", "the TD runs in debug mode: the host can read and change its memory")
-                .expected("td_attributes bit 0 (DEBUG) clear")
-                .actual(hex::encode(b.td_attributes)),
-        );
-    } else {
-        f.push(Finding::pass("td-not-debug", "the TD is not a debug TD").actual(hex::encode(b.td_attributes)));
-    }
-    if b.seam_attributes != [0u8; 8] {
-        f.push(
-            Finding::fail("seam-attributes-nonzero", "the TDX module reports non-zero SEAM attributes")
-                .expected("0000000000000000")
-                .actual(hex::encode(b.seam_attributes)),
-        );
-    }
-    if b.mr_signer_seam != [0u8; 48] {
-        f.push(
-            Finding::fail(
-                "mr-signer-seam-not-intel",
-                "the TDX module is not signed by Intel (mr_signer_seam is not zero)",
-            )
-            .expected("48 zero bytes")
-            .actual(hex::encode(b.mr_signer_seam)),
-        );
-    }
+    let compared =
+        f.iter().filter(|x| x.outcome == crate::report::Outcome::Pass && x.code.ends_with("-allowed")).count();
+    let tcb = dcap.outcome.tcb.as_ref().and_then(|t| t.as_ref().ok()).map(|t| t.status.as_str()).unwrap_or("?");
+    let root = if dcap.root_kind == crate::dcap::roots::RootKind::IntelPinned { "Intel's root" } else { "a TEST root" };
+    CheckResult::from_findings(CheckId::Attestation, f).with_pass_summary(format!(
+        "genuine TDX quote ({root}), TCB {tcb}, event log replays, compose-hash matches, {compared} expected values allowed (reference and TCB policy)"
+    ))
 }
 
 fn event_log(o: &Observed, f: &mut Vec<Finding>) {

@@ -6,10 +6,16 @@
 
 pub mod attestation;
 pub mod claims;
+pub mod dcap;
 pub mod launcher;
+pub mod td_policy;
 pub mod workload;
 
+use crate::clock::EvalTime;
 use crate::compose::app_compose::AppCompose;
+use crate::dcap::collateral::parse_collateral;
+use crate::dcap::roots::TrustAnchor;
+use crate::dcap::verify::{verify_dcap, verify_quote, DcapError, DcapOutcome};
 use crate::error::Error;
 use crate::evidence::{Claim, Evidence, Origin, RaTlsOrigin, Shape};
 use crate::reference::Reference;
@@ -18,6 +24,8 @@ use crate::tdx::event_log::EventLog;
 use crate::tdx::quote::{parse_quote, Quote};
 use crate::tdx::rtmr::{replay, Replay};
 use crate::tdx::runtime_events::{MeasuredRuntimeEvents, NotMeasured};
+
+pub use dcap::DcapObservation;
 
 /// Everything the checks may look at, derived from the evidence.
 #[derive(Debug, Clone)]
@@ -34,6 +42,8 @@ pub struct Observed {
     pub ratls: Option<RaTlsOrigin>,
     /// The evidence says its boot log is the "lite" form (RTMR0–2 events left out on purpose).
     pub lite_boot_log: bool,
+    /// Collateral found inside the attestation (NEAR's `public_data` embeds it).
+    pub collateral: Option<(serde_json::Value, Origin)>,
     pub notes: Vec<String>,
 }
 
@@ -67,6 +77,7 @@ pub fn observe(evidence: Evidence) -> Result<Observed, Error> {
         claims: evidence.claims,
         ratls: evidence.ratls,
         lite_boot_log: evidence.lite_boot_log,
+        collateral: evidence.collateral,
         notes: evidence.notes,
     })
 }
@@ -78,13 +89,49 @@ pub struct Outcome {
     pub claims: Vec<ClaimRecord>,
 }
 
+/// Runs DCAP on the observed quote: the collateral is `collateral` (a `--collateral` file's JSON)
+/// or else the one embedded in the attestation.
+pub fn authenticate(
+    o: &Observed,
+    anchor: &TrustAnchor,
+    collateral: Option<(serde_json::Value, Origin)>,
+    at: EvalTime,
+) -> DcapObservation {
+    let source = collateral.or_else(|| o.collateral.clone());
+    let now = at.unix();
+    let outcome = match &source {
+        None => verify_dcap(&o.quote, None, anchor, now),
+        Some((value, _)) => match parse_collateral(value) {
+            Ok(c) => verify_dcap(&o.quote, Some(&c), anchor, now),
+            Err(problem) => DcapOutcome {
+                collateral: Some(Err(DcapError::Collateral { field: "collateral", problem })),
+                quote: verify_quote(&o.quote, anchor, now, None),
+                tcb: None,
+            },
+        },
+    };
+    DcapObservation {
+        outcome,
+        root_kind: anchor.kind.clone(),
+        root_subject: anchor.cert.subject_cn().unwrap_or_else(|| anchor.cert.subject()),
+        root_sha256: anchor.sha256(),
+        collateral_origin: source.map(|(_, origin)| origin),
+        at,
+    }
+}
+
 /// Runs the three checks.
-pub fn run(observed: &Observed, reference: &Reference) -> Outcome {
+pub fn run(observed: &Observed, dcap: &DcapObservation, reference: &Reference) -> Outcome {
     let (claim_records, claim_findings) = claims::appraise(observed);
-    let attestation = attestation::check(observed, reference, claim_findings);
+    let attestation = attestation::check(observed, dcap, reference, claim_findings);
     let launcher = launcher::check(reference);
     let workload = workload::check(reference);
-    Outcome { checks: vec![attestation, launcher, workload], facts: facts(observed), claims: claim_records }
+    let mut facts = facts(observed);
+    if let Some(Ok(t)) = &dcap.outcome.tcb {
+        facts.tcb_status = Some(t.status.as_str().to_string());
+        facts.advisory_ids = Some(t.advisory_ids.clone());
+    }
+    Outcome { checks: vec![attestation, launcher, workload], facts, claims: claim_records }
 }
 
 fn facts(o: &Observed) -> Facts {

@@ -36,10 +36,7 @@ pub fn verify_doc(r: &Report) -> Doc {
     let rows = r
         .checks
         .iter()
-        .map(|c| {
-            let summary = c.headline().map(|f| f.message.clone()).unwrap_or_default();
-            vec![Cell::plain(c.id.title()), status_cell(c.status), Cell::plain(summary)]
-        })
+        .map(|c| vec![Cell::plain(c.id.title()), status_cell(c.status), Cell::plain(c.summary.clone())])
         .collect();
     doc.section("Checks", vec![Block::Table { headers: vec!["Check".into(), "Status".into(), "Why".into()], rows }]);
     for c in &r.checks {
@@ -66,6 +63,7 @@ pub fn verify_doc(r: &Report) -> Doc {
     }
     let pairs = r.facts.pairs().into_iter().map(|(k, v)| (k.to_string(), Cell::plain(v))).collect();
     doc.section("Facts (measured values)", vec![Block::Pairs(pairs)]);
+    doc.section("Platform (DCAP)", vec![Block::Pairs(dcap_pairs(r))]);
     if !r.claims.is_empty() {
         let rows = r
             .claims
@@ -107,6 +105,53 @@ pub fn verify_doc(r: &Report) -> Doc {
     blocks.extend(r.notes.iter().map(|n| Block::Text(format!("note: {n}"))));
     doc.section("Inputs", blocks);
     doc
+}
+
+fn dcap_pairs(r: &Report) -> Vec<(String, Cell)> {
+    let d = &r.dcap;
+    let mut out = Vec::new();
+    let mut push = |k: &str, v: Cell| out.push((k.to_string(), v));
+    for t in &r.trust_roots {
+        let cell = if t.untrusted_test_root {
+            Cell::toned(format!("UNTRUSTED TEST ROOT: {} (sha256 {})", t.name, t.sha256), Tone::Bad)
+        } else {
+            Cell::plain(format!("{} (sha256 {})", t.name, t.sha256))
+        };
+        push("trusted root", cell);
+    }
+    if !d.pck_chain.is_empty() {
+        push("PCK chain", Cell::plain(d.pck_chain.join("\n")));
+    }
+    if let (Some(f), Some(p)) = (&d.fmspc, &d.pce_id) {
+        push("FMSPC / PCE-ID", Cell::plain(format!("{f} / {p}")));
+    }
+    push("PCK revocation checked", Cell::plain(d.revocation_checked.to_string()));
+    if let Some(s) = &d.collateral_source {
+        push("collateral", Cell::plain(s.clone()));
+    }
+    if let (Some(a), Some(b)) = (&d.collateral_valid_from, &d.collateral_valid_until) {
+        push("collateral valid", Cell::plain(format!("{a} to {b} (earliest expiry)")));
+    }
+    if let Some(t) = &d.tcb {
+        let tone = if t.status == "UpToDate" { Tone::Good } else { Tone::Warn };
+        push("TCB status", Cell::toned(t.status.clone(), tone));
+        push(
+            "platform / module / QE",
+            Cell::plain(format!(
+                "{} / {} ({}) / {}",
+                t.platform_status,
+                t.module_status.as_deref().unwrap_or("-"),
+                t.module_identity,
+                t.qe_status
+            )),
+        );
+        push(
+            "advisories",
+            Cell::plain(if t.advisory_ids.is_empty() { "none".into() } else { t.advisory_ids.join(", ") }),
+        );
+        push("TCB date", Cell::plain(t.tcb_date.clone()));
+    }
+    out
 }
 
 fn clip(v: &str) -> String {
@@ -240,6 +285,38 @@ pub fn inspect_doc(i: &Inspection) -> Doc {
             ),
         ])],
     );
+    let chain = q
+        .pck_chain
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::plain(c.subject.clone()),
+                Cell::plain(c.issuer.clone()),
+                Cell::plain(format!("{}\n{}", c.not_before, c.not_after)),
+            ]
+        })
+        .collect();
+    let mut blocks =
+        vec![Block::Table { headers: vec!["Subject".into(), "Issuer".into(), "Valid".into()], rows: chain }];
+    if let Some(x) = &q.pck_extension {
+        let flag = |v: Option<bool>| v.map(|b| b.to_string()).unwrap_or_else(|| "-".into());
+        blocks.push(Block::Pairs(vec![
+            p("FMSPC", &x.fmspc),
+            p("PCE-ID", &x.pce_id),
+            p("PCESVN", &x.pcesvn.to_string()),
+            p("CPUSVN", &x.cpusvn),
+            p("SGX TCB components", &x.sgx_tcb_components),
+            p("SGX type", &x.sgx_type.to_string()),
+            p(
+                "dynamic platform / cached keys / SMT",
+                &format!("{} / {} / {}", flag(x.dynamic_platform), flag(x.cached_keys), flag(x.smt_enabled)),
+            ),
+        ]));
+    }
+    if let Some(problem) = &q.pck_problem {
+        blocks.push(Block::Text(format!("PCK data: {problem}")));
+    }
+    doc.section("PCK certificate chain (parsed, not verified by inspect)", blocks);
     match &i.replay {
         Some(r) => {
             let rows = event_rows(&r.events, |e| clip_payload(&e.payload));

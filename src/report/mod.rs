@@ -128,6 +128,8 @@ impl Finding {
 pub struct CheckResult {
     pub id: CheckId,
     pub status: Status,
+    /// One line for people: what a pass established, or why it failed or was not checked.
+    pub summary: String,
     pub findings: Vec<Finding>,
 }
 
@@ -143,17 +145,30 @@ impl CheckResult {
         } else {
             Status::Pass
         };
-        CheckResult { id, status, findings }
+        let summary = Self::headline_of(status, &findings).map(|f| f.message.clone()).unwrap_or_default();
+        CheckResult { id, status, summary, findings }
+    }
+
+    /// Replaces the summary of a passing check (the checks know what their pass established).
+    pub fn with_pass_summary(mut self, summary: impl Into<String>) -> Self {
+        if self.status == Status::Pass {
+            self.summary = summary.into();
+        }
+        self
     }
 
     /// The finding that best explains the status, for one-line summaries.
     pub fn headline(&self) -> Option<&Finding> {
-        let want = match self.status {
+        Self::headline_of(self.status, &self.findings)
+    }
+
+    fn headline_of(status: Status, findings: &[Finding]) -> Option<&Finding> {
+        let want = match status {
             Status::Fail => Outcome::Fail,
             Status::NotChecked => Outcome::NotChecked,
             Status::Pass => Outcome::Pass,
         };
-        self.findings.iter().find(|f| f.outcome == want)
+        findings.iter().find(|f| f.outcome == want)
     }
 }
 
@@ -285,6 +300,43 @@ pub struct TrustRoot {
     pub untrusted_test_root: bool,
 }
 
+/// What DCAP verification established, for auditors (absent parts were not established).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DcapSummary {
+    /// Certificate subjects of the quote's PCK chain, leaf first (when it verified).
+    pub pck_chain: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fmspc: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pce_id: Option<String>,
+    pub revocation_checked: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collateral_source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collateral_valid_from: Option<String>,
+    /// The earliest expiry of anything the verdict relies on (collateral, CRLs, certificates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collateral_valid_until: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcb_evaluation_data_number: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcb: Option<TcbSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TcbSummary {
+    pub status: String,
+    pub advisory_ids: Vec<String>,
+    pub platform_status: String,
+    pub sgx_status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module_status: Option<String>,
+    pub module_identity: String,
+    pub qe_status: String,
+    pub tcb_date: String,
+    pub relaunch_advised: bool,
+}
+
 /// The whole verification report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
@@ -298,7 +350,41 @@ pub struct Report {
     pub inputs: Vec<InputRecord>,
     pub evidence_shape: String,
     pub trust_roots: Vec<TrustRoot>,
+    pub dcap: DcapSummary,
     pub notes: Vec<String>,
+}
+
+/// Builds the DCAP summary from what the DCAP layer established.
+pub fn dcap_summary(d: &crate::checks::DcapObservation) -> DcapSummary {
+    let date = |t: u64| crate::clock::EvalTime::from_unix(t).map(|t| t.to_string()).unwrap_or_else(|| t.to_string());
+    let mut s = DcapSummary::default();
+    if let Ok(vq) = &d.outcome.quote {
+        let chain = vq.pck_chain();
+        s.pck_chain = std::iter::once(&chain.leaf).chain(chain.intermediates.iter()).map(|c| c.subject()).collect();
+        s.fmspc = Some(hex::encode_upper(vq.pck().fmspc));
+        s.pce_id = Some(hex::encode_upper(vq.pck().pce_id));
+        s.revocation_checked = vq.revocation_checked;
+    }
+    s.collateral_source = d.collateral_origin.as_ref().map(|o| o.to_string());
+    if let Some(Ok(vc)) = &d.outcome.collateral {
+        s.collateral_valid_from = Some(date(vc.window.0));
+        s.collateral_valid_until = Some(date(vc.window.1));
+        s.tcb_evaluation_data_number = Some(vc.tcb_info().tcb_evaluation_data_number);
+    }
+    if let Some(Ok(t)) = &d.outcome.tcb {
+        s.tcb = Some(TcbSummary {
+            status: t.status.as_str().into(),
+            advisory_ids: t.advisory_ids.clone(),
+            platform_status: t.platform_status.as_str().into(),
+            sgx_status: t.sgx_status.as_str().into(),
+            module_status: t.module_status.map(|m| m.as_str().into()),
+            module_identity: t.module_identity.clone(),
+            qe_status: t.qe_status.as_str().into(),
+            tcb_date: t.tcb_date.clone(),
+            relaunch_advised: t.relaunch_advised,
+        });
+    }
+    s
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -29,22 +29,26 @@ pub fn at() -> EvalTime {
     parse_rfc3339("2026-09-01T00:00:00Z", "at").unwrap()
 }
 
+pub fn settings() -> dstack_audit::Settings {
+    dstack_audit::Settings::at(at())
+}
+
 pub fn attestation(rel: &str) -> Sources {
     Sources { attestation: Some(input(rel)), ..Sources::default() }
 }
 
 pub fn verify(sources: &Sources) -> Report {
-    dstack_audit::verify(sources, &Reference::none(), None, at()).unwrap_or_else(|e| panic!("{e}"))
+    dstack_audit::verify(sources, &Reference::none(), None, &settings()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub fn verify_with(sources: &Sources, reference_rel: &str) -> Report {
     let r = input(reference_rel);
     let reference = parse_reference(&r.bytes, &r.name).unwrap();
-    dstack_audit::verify(sources, &reference, Some(&r), at()).unwrap_or_else(|e| panic!("{e}"))
+    dstack_audit::verify(sources, &reference, Some(&r), &settings()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub fn verify_ref(sources: &Sources, reference: &Reference) -> Report {
-    dstack_audit::verify(sources, reference, None, at()).unwrap_or_else(|e| panic!("{e}"))
+    dstack_audit::verify(sources, reference, None, &settings()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub fn findings(r: &Report, id: CheckId) -> &[Finding] {

@@ -1,0 +1,151 @@
+//! Appraisal of the DCAP outcome (SPEC §1 check 1.2–1.3): turns the verified quote, collateral and
+//! TCB evaluation into findings, and applies the TCB policy of the reference (`tcb`: allowed
+//! statuses, default `UpToDate` only; allowed advisories, default none).
+
+use crate::clock::EvalTime;
+use crate::dcap::roots::RootKind;
+use crate::dcap::tcb::TcbEvaluation;
+use crate::dcap::verify::DcapOutcome;
+use crate::evidence::Origin;
+use crate::reference::TcbPolicy;
+use crate::report::Finding;
+
+/// What the DCAP layer was given and produced, for the appraisal and the report.
+#[derive(Debug, Clone)]
+pub struct DcapObservation {
+    pub outcome: DcapOutcome,
+    pub root_kind: RootKind,
+    pub root_subject: String,
+    pub root_sha256: [u8; 32],
+    /// Where the collateral came from (`None`: no collateral).
+    pub collateral_origin: Option<Origin>,
+    pub at: EvalTime,
+}
+
+fn date(t: u64) -> String {
+    EvalTime::from_unix(t).map(|t| t.to_string()).unwrap_or_else(|| t.to_string())
+}
+
+pub fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
+    if let RootKind::UntrustedTest { source } = &d.root_kind {
+        f.push(Finding::warn(
+            "untrusted-test-root",
+            format!(
+                "the quote was checked against an UNTRUSTED TEST ROOT ({source}, {}), not Intel's SGX Root CA: \
+                 this proves nothing about real hardware",
+                d.root_subject
+            ),
+        ));
+    }
+    match &d.outcome.quote {
+        Ok(vq) => {
+            f.push(
+                Finding::pass(
+                    "quote-signature-chain-valid",
+                    format!(
+                        "genuine quote: signed by its attestation key, bound to a QE report signed by the PCK \
+                         certificate, whose chain verifies to {} at {}{}",
+                        d.root_subject,
+                        d.at,
+                        if vq.revocation_checked {
+                            ", not revoked"
+                        } else {
+                            " (revocation not checked: no collateral)"
+                        }
+                    ),
+                )
+                .actual(format!(
+                    "FMSPC {} PCE-ID {}",
+                    hex::encode_upper(vq.pck().fmspc),
+                    hex::encode_upper(vq.pck().pce_id)
+                )),
+            );
+        }
+        Err(e) => f.push(Finding::fail(e.code(), e.to_string())),
+    }
+    match &d.outcome.collateral {
+        None => f.push(Finding::not_checked(
+            "tcb-status-not-checked",
+            "no collateral (give --collateral FILE, or an attestation that embeds it): the TCB status and PCK \
+             revocation are not evaluated",
+        )),
+        Some(Err(e)) => f.push(Finding::fail(e.code(), format!("collateral: {e}"))),
+        Some(Ok(vc)) => {
+            let origin = d.collateral_origin.as_ref().map(|o| o.to_string()).unwrap_or_default();
+            f.push(
+                Finding::pass(
+                    "collateral-valid",
+                    format!(
+                        "collateral from {origin}: CRLs, TCB Info and QE Identity are signed under the root and valid at {}",
+                        d.at
+                    ),
+                )
+                .actual(format!("valid {} to {}", date(vc.window.0), date(vc.window.1))),
+            );
+            if vc.ignored_pck_chain {
+                f.push(Finding::note(
+                    "collateral-pck-chain-ignored",
+                    "the collateral carries a PCK certificate chain of its own; the chain in the quote is the one verified",
+                ));
+            }
+        }
+    }
+    match &d.outcome.tcb {
+        None => {}
+        Some(Err(e)) => f.push(Finding::fail(e.code(), e.to_string())),
+        Some(Ok(t)) => tcb_policy(t, policy, f),
+    }
+}
+
+fn tcb_policy(t: &TcbEvaluation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
+    let status = t.status.as_str();
+    let source = if policy.default { "the default TCB policy" } else { "`tcb.allowed_statuses`" };
+    let detail = format!(
+        "platform {}, TDX module {} ({}), QE {}; TCB date {}",
+        t.platform_status.as_str(),
+        t.module_status.map(|s| s.as_str()).unwrap_or("n/a"),
+        t.module_identity,
+        t.qe_status.as_str(),
+        t.tcb_date
+    );
+    if policy.allowed_statuses.iter().any(|s| s == status) {
+        f.push(
+            Finding::pass("tcb-status-allowed", format!("TCB status {status} is allowed by {source}; {detail}"))
+                .actual(status),
+        );
+    } else {
+        f.push(
+            Finding::fail(
+                "tcb-status-not-allowed",
+                format!("TCB status {status} is not allowed by {source}; {detail}"),
+            )
+            .expected(policy.allowed_statuses.join(", "))
+            .actual(status),
+        );
+    }
+    let refused: Vec<&str> =
+        t.advisory_ids.iter().filter(|a| !policy.allowed_advisories.contains(a)).map(String::as_str).collect();
+    if !refused.is_empty() {
+        f.push(
+            Finding::fail(
+                "tcb-advisory-not-allowed",
+                format!(
+                    "the platform is affected by advisories that `tcb.allowed_advisories` does not accept: {}",
+                    refused.join(", ")
+                ),
+            )
+            .expected(if policy.allowed_advisories.is_empty() {
+                "none".into()
+            } else {
+                policy.allowed_advisories.join(", ")
+            })
+            .actual(t.advisory_ids.join(", ")),
+        );
+    }
+    if t.relaunch_advised {
+        f.push(Finding::warn(
+            "td-relaunch-advised",
+            "a TD-preserving module update raised the TCB: relaunching the TD would bring it up to date",
+        ));
+    }
+}
