@@ -149,9 +149,13 @@ fn verifier_request_and_canonical_object() {
     let vm = r.claims.iter().find(|c| c.claim.source.ends_with("vm_config.os_image_hash")).unwrap();
     assert_eq!(vm.status, "consistent");
 
-    let canonical = json!({"quote": quote, "event_log": tcb["event_log"], "app_compose": tcb["app_compose"], "collateral": {"tcb_info": "{}"}});
+    let canonical = json!({"quote": quote, "event_log": tcb["event_log"], "app_compose": tcb["app_compose"]});
     assert_eq!(load_shape(&canonical), Shape::Canonical);
     assert_real(&run(&canonical), "canonical");
+
+    // Collateral in the canonical object is used: a broken one fails the check.
+    let broken = json!({"quote": quote, "event_log": tcb["event_log"], "collateral": {"tcb_info": "{}"}});
+    assert!(has(&run(&broken), "collateral-malformed", Outcome::Fail));
 }
 
 #[test]
