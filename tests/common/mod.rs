@@ -1,6 +1,8 @@
 //! Shared helpers for integration tests: fixture paths, running the pipeline and the binary.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+pub mod dcap;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

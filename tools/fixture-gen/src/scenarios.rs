@@ -154,7 +154,7 @@ pub fn all() -> Vec<Scenario> {
         {
             let mut s = failure(
                 base("pck-revoked", "The PCK leaf's serial is listed in the PCK CRL (between two other serials).", spec(UP_TO_DATE_SVN)),
-                "pck-revoked",
+                "cert-revoked",
             );
             s.leaf = LeafKind::Revoked;
             s
@@ -177,12 +177,12 @@ pub fn all() -> Vec<Scenario> {
         },
         failure(
             base("unknown-module-identity", "tee_tcb_svn[1] = 7 names module identity TDX_07, which the TCB Info does not have (Intel: TDX_MODULE_MISMATCH).", spec(tee_tcb_svn(MOD, 7, LATE))),
-            "tdx-module-identity-not-found",
+            "tdx-module-identity-missing",
         ),
         {
             let mut s = failure(
                 base("wrong-fmspc", "The TCB Info is for FMSPC 7E57F0000001 while the PCK certificate says 7E57F0000000 (Intel: TCB_INFO_MISMATCH).", spec(UP_TO_DATE_SVN)),
-                "fmspc-mismatch",
+                "tcb-info-fmspc-mismatch",
             );
             s.tcb_info = TcbInfoVariant::WrongFmspc;
             s
@@ -211,7 +211,7 @@ pub fn all() -> Vec<Scenario> {
             q.qe_binding = QeBinding::WrongHash;
             failure(
                 base("bad-qe-binding", "The QE report_data is SHA-256 over the attestation key and the wrong auth data; every signature is valid.", q),
-                "qe-report-data-mismatch",
+                "qe-report-binding-mismatch",
             )
         },
         {
@@ -225,7 +225,7 @@ pub fn all() -> Vec<Scenario> {
         {
             let mut s = failure(
                 base("wrong-root", "Quote, PCK chain, CRLs and collateral are all consistent but hang from a second TEST root with the same name and serial and a different key.", spec(UP_TO_DATE_SVN)),
-                "root-ca-mismatch",
+                "chain-root-mismatch",
             );
             s.root = Root::Other;
             s
