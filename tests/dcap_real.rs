@@ -63,3 +63,59 @@ fn without_collateral_the_chain_is_still_verified() {
         assert!(o.collateral.is_none() && o.tcb.is_none());
     }
 }
+
+/// One byte changed in each part of a real quote (tee-solver alice, row 6): the step that
+/// catches it. Steps run in Intel's order, so parts checked by the same step share its code.
+#[test]
+fn byte_flips_fail_at_the_step_that_covers_the_byte() {
+    let bytes = std::fs::read(common::fixture("tdx/tee-solver/alice/quote.hex")).unwrap();
+    let raw = dstack_audit::tdx::quote::decode_quote_bytes(&bytes, "q").unwrap();
+    let collateral = load_collateral("tdx/tee-solver/alice/quote_collateral.json");
+    let at = "2025-09-15T00:00:00Z";
+    let flip = |offset: usize| {
+        let mut q = raw.clone();
+        q[offset] ^= 0x01;
+        result(&run(&dstack_audit::tdx::quote::parse_quote(&q).unwrap(), &collateral, at))
+    };
+    assert!(flip(raw.len() - 1).is_ok(), "the trailing padding is not covered (control)");
+    let cases: &[(&str, usize, &str)] = &[
+        ("header: attestation key type", 2, "attestation-key-type-unsupported"),
+        ("header: QE vendor ID", 12, "qe-vendor-id-unknown"),
+        ("header: user data", 30, "quote-signature-invalid"),
+        ("TD report: mr_td", 48 + 136, "quote-signature-invalid"),
+        ("TD report: report_data", 48 + 560, "quote-signature-invalid"),
+        ("quote signature", 636 + 10, "quote-signature-invalid"),
+        ("attestation key", 700 + 10, "qe-report-binding-mismatch"),
+        ("QE report", 770 + 64, "qe-report-signature-invalid"),
+        ("QE report signature", 1154 + 10, "qe-report-signature-invalid"),
+        ("QE auth data", 1220 + 3, "qe-report-binding-mismatch"),
+    ];
+    for (part, offset, code) in cases {
+        assert_eq!(flip(*offset), Err(*code), "{part} (byte {offset})");
+    }
+    // The PCK chain: change one base64 character near the end of the leaf (its signature).
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let end = text.find("-----END CERTIFICATE-----").unwrap();
+    let at_char = end - 12;
+    let mut q = raw.clone();
+    q[at_char] = if q[at_char] == b'A' { b'B' } else { b'A' };
+    let got = result(&run(&dstack_audit::tdx::quote::parse_quote(&q).unwrap(), &collateral, at));
+    let code = got.unwrap_err();
+    assert!(code.starts_with("chain-") || code == "pck-chain-malformed", "PCK chain: {code}");
+}
+
+#[test]
+fn collateral_tampering_fails() {
+    let q = load_quote("tdx/tee-solver/alice/quote.hex");
+    let at = "2025-09-15T00:00:00Z";
+    let mut c = load_collateral("tdx/tee-solver/alice/quote_collateral.json");
+    c.tcb_info = c.tcb_info.replacen("UpToDate", "UpToDatf", 1);
+    assert_eq!(result(&run(&q, &c, at)), Err("tcb-info-signature-invalid"));
+    let mut c = load_collateral("tdx/tee-solver/alice/quote_collateral.json");
+    c.qe_identity_signature[5] ^= 1;
+    assert_eq!(result(&run(&q, &c, at)), Err("qe-identity-signature-invalid"));
+    let mut c = load_collateral("tdx/tee-solver/alice/quote_collateral.json");
+    let n = c.root_ca_crl.len();
+    c.root_ca_crl[n - 3] ^= 1;
+    assert_eq!(result(&run(&q, &c, at)), Err("root-crl-signature-invalid"));
+}

@@ -2,7 +2,13 @@
 //! root): every TCB status, and every failure real data cannot show — a revoked PCK, expired or
 //! not-yet-valid collateral, an unknown module identity, a wrong FMSPC, a bad QE binding, a bad
 //! quote signature, a wrong root, a debug TD.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, clippy::arithmetic_side_effects)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
 
 mod common;
 
@@ -22,7 +28,9 @@ fn test_root() -> TrustAnchor {
 
 fn run(name: &str, anchor: &TrustAnchor) -> DcapOutcome {
     let quote = parse_quote(&std::fs::read(fixture(&format!("synthetic/dcap/{name}/quote.bin"))).unwrap()).unwrap();
-    let v: Value = serde_json::from_slice(&std::fs::read(fixture(&format!("synthetic/dcap/{name}/collateral.json"))).unwrap()).unwrap();
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(fixture(&format!("synthetic/dcap/{name}/collateral.json"))).unwrap())
+            .unwrap();
     let at = parse_rfc3339(expected(name)["at"].as_str().unwrap(), "at").unwrap().unix();
     verify_dcap(&quote, Some(&parse_collateral(&v).unwrap()), anchor, at)
 }
@@ -44,7 +52,19 @@ fn failure_codes(o: &DcapOutcome) -> Vec<&'static str> {
 #[test]
 fn the_generator_made_every_scenario() {
     assert!(scenarios().len() >= 20, "{:?}", scenarios());
-    for required in ["up-to-date", "pck-revoked", "collateral-expired", "collateral-not-yet-valid", "unknown-module-identity", "wrong-fmspc", "debug-td", "bad-qe-binding", "out-of-date", "revoked-tcb", "td15-relaunch-advised"] {
+    for required in [
+        "up-to-date",
+        "pck-revoked",
+        "collateral-expired",
+        "collateral-not-yet-valid",
+        "unknown-module-identity",
+        "wrong-fmspc",
+        "debug-td",
+        "bad-qe-binding",
+        "out-of-date",
+        "revoked-tcb",
+        "td15-relaunch-advised",
+    ] {
         assert!(scenarios().iter().any(|s| s == required), "{required}");
     }
 }
@@ -61,7 +81,8 @@ fn every_scenario_gives_its_expected_status_or_failure() {
                 assert!(fails.is_empty(), "{name}: {fails:?}");
                 let t = o.tcb.as_ref().unwrap().as_ref().unwrap();
                 assert_eq!(t.status.as_str(), status, "{name}");
-                let adv: Vec<String> = want["advisory_ids"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+                let adv: Vec<String> =
+                    want["advisory_ids"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
                 assert_eq!(t.advisory_ids, adv, "{name}");
             }
             None => {
@@ -122,7 +143,11 @@ fn the_tcb_policy_decides_which_statuses_pass() {
     std::fs::create_dir_all(&dir).unwrap();
     let write = |name: &str, tcb: Value| {
         let p = dir.join(name);
-        std::fs::write(&p, serde_json::to_vec(&serde_json::json!({"schema": "dstack-audit/reference/v1", "tcb": tcb})).unwrap()).unwrap();
+        std::fs::write(
+            &p,
+            serde_json::to_vec(&serde_json::json!({"schema": "dstack-audit/reference/v1", "tcb": tcb})).unwrap(),
+        )
+        .unwrap();
         p.to_string_lossy().into_owned()
     };
     let status_only = write("status.json", serde_json::json!({"allowed_statuses": ["UpToDate", "OutOfDate"]}));
@@ -132,10 +157,17 @@ fn the_tcb_policy_decides_which_statuses_pass() {
     assert!(codes.contains(&"tcb-advisory-not-allowed".to_string()), "advisories still need allowing: {codes:?}");
 
     let adv: Vec<Value> = expected("out-of-date")["advisory_ids"].as_array().unwrap().clone();
-    let both = write("both.json", serde_json::json!({"allowed_statuses": ["UpToDate", "OutOfDate"], "allowed_advisories": adv}));
+    let both = write(
+        "both.json",
+        serde_json::json!({"allowed_statuses": ["UpToDate", "OutOfDate"], "allowed_advisories": adv}),
+    );
     let (_, r) = verify_cli("out-of-date", &[root[0], root[1], "--reference", &both]);
     let codes = finding_codes(&r);
-    assert!(!codes.contains(&"tcb-advisory-not-allowed".to_string()) && !codes.contains(&"tcb-status-not-allowed".to_string()), "{codes:?}");
+    assert!(
+        !codes.contains(&"tcb-advisory-not-allowed".to_string())
+            && !codes.contains(&"tcb-status-not-allowed".to_string()),
+        "{codes:?}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 

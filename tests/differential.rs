@@ -1,7 +1,13 @@
 //! Differential test against the `dcap-qvl` crate (0.7, RustCrypto backend) on the same inputs:
 //! every real pairing and every generated scenario. Where the two differ on purpose, the reason
 //! is written next to the case (docs/dcap.md, "Differences from dcap-qvl").
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, clippy::arithmetic_side_effects)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
 
 mod common;
 
@@ -64,13 +70,18 @@ fn generated_scenarios_agree_with_dcap_qvl() {
         let want = common::dcap::expected(&name);
         let raw = std::fs::read(fixture(&format!("synthetic/dcap/{name}/quote.bin"))).unwrap();
         let v: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(fixture(&format!("synthetic/dcap/{name}/collateral.json"))).unwrap()).unwrap();
+            serde_json::from_slice(&std::fs::read(fixture(&format!("synthetic/dcap/{name}/collateral.json"))).unwrap())
+                .unwrap();
         let collateral = dstack_audit::dcap::collateral::parse_collateral(&v).unwrap();
         let now = common::dcap::unix(want["at"].as_str().unwrap());
         let mine = ours(&raw, &collateral, &anchor, now);
         // dcap-qvl refuses debug TDs inside verification; dstack-audit reports the TCB and fails
         // the TD policy separately (`td-debug`). Compare the TCB with debug allowed.
-        let peer = QuoteVerifier::new(root_der.clone()).allow_debug(name == "debug-td").verify(&raw, &to_peer(&collateral), now);
+        let peer = QuoteVerifier::new(root_der.clone()).allow_debug(name == "debug-td").verify(
+            &raw,
+            &to_peer(&collateral),
+            now,
+        );
         match (name.as_str(), &mine, &peer) {
             // dcap-qvl turns a Revoked TCB status into an error; dstack-audit reports the status,
             // which the default policy then refuses (`tcb-status-not-allowed`).

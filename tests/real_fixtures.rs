@@ -304,3 +304,55 @@ fn near_report_with_reference_checks_every_value() {
     assert_eq!(nc, vec!["launcher-provenance-not-supported", "workload-pin-not-supported"]);
     assert_eq!(r.verdict, Verdict::Incomplete);
 }
+
+/// The real dstack attestations that come with collateral pass the whole attestation check
+/// at a time inside their collateral window, with Intel's pinned root.
+#[test]
+fn real_attestations_with_collateral_pass_the_attestation_check() {
+    let cases: &[(&str, Option<&str>, Option<&str>, &str, &str)] = &[
+        // (attestation, --quote, --collateral, reference, time)
+        (
+            "dstack/near-mpc-dstack-dev-0.5.8/public_data.json",
+            None,
+            None,
+            "reference/near-mpc-dstack-dev-0.5.8.json",
+            "2026-09-01T00:00:00Z",
+        ),
+        (
+            "dstack/near-mpc-dstack-0.5.4/public_data.json",
+            None,
+            None,
+            "reference/near-mpc-dstack-0.5.4.json",
+            "2026-03-01T00:00:00Z",
+        ),
+        (
+            "dstack/tee-solver-phala-prod-0.5/tcb_info.json",
+            Some("dstack/tee-solver-phala-prod-0.5/quote.hex"),
+            Some("dstack/tee-solver-phala-prod-0.5/quote_collateral.json"),
+            "reference/tee-solver-phala-prod-0.5.json",
+            "2025-09-15T00:00:00Z",
+        ),
+    ];
+    for (att, quote, collateral, reference, at) in cases {
+        let sources = Sources { attestation: Some(input(att)), quote: quote.map(input), ..Sources::default() };
+        let mut settings = dstack_audit::Settings::at(dstack_audit::clock::parse_rfc3339(at, "at").unwrap());
+        settings.collateral = collateral.map(input);
+        let r = input(reference);
+        let reference = dstack_audit::reference::parse_reference(&r.bytes, &r.name).unwrap();
+        let report = dstack_audit::verify(&sources, &reference, Some(&r), &settings).unwrap();
+        assert_eq!(
+            report.checks[0].status,
+            dstack_audit::report::Status::Pass,
+            "{att}: {:?}",
+            codes(&report, Outcome::Fail)
+        );
+        assert_eq!(report.facts.tcb_status.as_deref(), Some("UpToDate"), "{att}");
+        assert!(report.dcap.revocation_checked, "{att}");
+        assert!(!report.trust_roots[0].untrusted_test_root);
+        // Outside the window the same evidence fails.
+        let mut late = settings.clone();
+        late.at = dstack_audit::clock::parse_rfc3339("2027-06-01T00:00:00Z", "at").unwrap();
+        let report = dstack_audit::verify(&sources, &reference, Some(&r), &late).unwrap();
+        assert_eq!(report.checks[0].status, dstack_audit::report::Status::Fail, "{att}");
+    }
+}

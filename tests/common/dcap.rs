@@ -178,4 +178,3 @@ pub fn scenarios() -> Vec<String> {
 pub fn expected(name: &str) -> Value {
     serde_json::from_slice(&std::fs::read(fixture(&format!("synthetic/dcap/{name}/expected.json"))).unwrap()).unwrap()
 }
-
