@@ -119,3 +119,28 @@ fn collateral_tampering_fails() {
     c.root_ca_crl[n - 3] ^= 1;
     assert_eq!(result(&run(&q, &c, at)), Err("root-crl-signature-invalid"));
 }
+
+/// A signature is skipped only for the exact (certificate, issuer) pair verified before: the
+/// same certificate under another issuer is checked again.
+#[test]
+fn verified_pairs_are_matched_on_both_certificates() {
+    use dstack_audit::dcap::chain::{verify_chain, ChainOptions, PCK_LEAF_CN};
+    use dstack_audit::dcap::x509::parse_pem_chain;
+    let q = load_quote("tdx/tee-solver/alice/quote.hex");
+    let certs = parse_pem_chain(&q.signature.pck_cert_data, "pck").unwrap();
+    let root = TrustAnchor::intel().unwrap();
+    let now = unix("2025-09-15T00:00:00Z");
+    let opts = ChainOptions { root: &root.cert, crls: None, now, leaf_cn: Some(PCK_LEAF_CN), verified_pairs: &[] };
+    let good = verify_chain(&certs, &opts).unwrap();
+    assert_eq!(good.signed_pairs.len(), 2, "leaf by Platform CA, Platform CA by root");
+
+    // Break the leaf's signature, then claim the pair was verified with a *different* issuer.
+    let mut der = certs[0].der().to_vec();
+    let n = der.len();
+    der[n - 5] ^= 1;
+    let broken = dstack_audit::dcap::x509::Certificate::from_der(&der).unwrap();
+    let tampered = vec![broken.clone(), certs[1].clone(), certs[2].clone()];
+    let wrong_pair = [(broken.sha256(), root.cert.sha256())];
+    let opts = ChainOptions { verified_pairs: &wrong_pair, ..opts };
+    assert_eq!(verify_chain(&tampered, &opts).unwrap_err().code(), "chain-bad-signature");
+}

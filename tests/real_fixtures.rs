@@ -309,8 +309,9 @@ fn near_report_with_reference_checks_every_value() {
 /// at a time inside their collateral window, with Intel's pinned root.
 #[test]
 fn real_attestations_with_collateral_pass_the_attestation_check() {
-    let cases: &[(&str, Option<&str>, Option<&str>, &str, &str)] = &[
-        // (attestation, --quote, --collateral, reference, time)
+    // (attestation, --quote, --collateral, reference, time)
+    type WithCollateral = (&'static str, Option<&'static str>, Option<&'static str>, &'static str, &'static str);
+    let cases: &[WithCollateral] = &[
         (
             "dstack/near-mpc-dstack-dev-0.5.8/public_data.json",
             None,

@@ -105,7 +105,7 @@ pub fn authenticate(
             Ok(c) => verify_dcap(&o.quote, Some(&c), anchor, now),
             Err(problem) => DcapOutcome {
                 collateral: Some(Err(DcapError::Collateral { field: "collateral", problem })),
-                quote: verify_quote(&o.quote, anchor, now, None),
+                quote: verify_quote(&o.quote, anchor, now, None, &[]),
                 tcb: None,
             },
         },

@@ -16,6 +16,9 @@ use crate::dcap::crl::Crl;
 use crate::dcap::x509::{rfc3339, Certificate, Signed, X509Error, OID_BASIC_CONSTRAINTS, OID_KEY_USAGE};
 use crate::limits::{MAX_CERTS_IN_CHAIN, MAX_CRLS};
 
+/// A (certificate, issuer) pair whose signature was verified, by SHA-256 of their DER.
+pub type SignedPair = ([u8; 32], [u8; 32]);
+
 /// What one chain verification trusts and when it runs.
 #[derive(Debug, Clone, Copy)]
 pub struct ChainOptions<'a> {
@@ -30,6 +33,11 @@ pub struct ChainOptions<'a> {
     /// The common name the leaf must carry (`Intel SGX PCK Certificate`, `Intel SGX TCB Signing`);
     /// `None` for chains whose leaf is itself a CA (the PCK CRL issuer chain).
     pub leaf_cn: Option<&'a str>,
+    /// (certificate, issuer) pairs, by SHA-256 of their DER, whose signature was already verified
+    /// in this evaluation (the PCK Platform CA and the TCB Signing certificate recur across the
+    /// quote's and the collateral's chains). Their signature is not checked again; validity,
+    /// names, constraints and revocation still are. Empty: check every signature.
+    pub verified_pairs: &'a [SignedPair],
 }
 
 /// The common name of a PCK leaf certificate.
@@ -52,6 +60,8 @@ pub struct VerifiedChain {
     pub latest_not_before: u64,
     /// False when `ChainOptions::crls` was `None` (revocation not checked).
     pub revocation_checked: bool,
+    /// The (certificate, issuer) pairs, by SHA-256, whose signatures this chain established.
+    pub signed_pairs: Vec<SignedPair>,
     /// The evaluation time the chain was verified at (private: only `verify_chain` builds this).
     verified_at: u64,
 }
@@ -290,7 +300,7 @@ impl std::error::Error for ChainError {}
 pub fn verify_chain(certs: &[Certificate], opts: &ChainOptions) -> Result<VerifiedChain, ChainError> {
     let below_root = anchor_at_root(certs, opts.root)?;
     let path: Vec<&Certificate> = below_root.iter().chain(std::iter::once(opts.root)).collect();
-    check_signatures(&path)?;
+    let signed_pairs = check_signatures(&path, opts.verified_pairs)?;
     check_validity(&path, opts.now)?;
     check_issuers(&path)?;
     check_critical_extensions(&path)?;
@@ -311,6 +321,7 @@ pub fn verify_chain(certs: &[Certificate], opts: &ChainOptions) -> Result<Verifi
         earliest_expiry: window.end,
         latest_not_before: window.start,
         revocation_checked: opts.crls.is_some(),
+        signed_pairs,
         verified_at: opts.now,
     })
 }
@@ -377,14 +388,20 @@ fn anchor_at_root<'c>(certs: &'c [Certificate], root: &Certificate) -> Result<&'
     Ok(below)
 }
 
-/// Step 2: each certificate is signed by the next one (the last by the pinned root).
-fn check_signatures(path: &[&Certificate]) -> Result<(), ChainError> {
+/// Step 2: each certificate is signed by the next one (the last by the pinned root). Returns
+/// the verified (certificate, issuer) pairs by SHA-256.
+fn check_signatures(path: &[&Certificate], known: &[SignedPair]) -> Result<Vec<SignedPair>, ChainError> {
+    let mut pairs = Vec::with_capacity(path.len());
     for pair in path.windows(2) {
         if let [cert, issuer] = pair {
-            cert.verify_signed_by(issuer).map_err(ChainError::from_x509)?;
+            let key = (cert.sha256(), issuer.sha256());
+            if !known.contains(&key) {
+                cert.verify_signed_by(issuer).map_err(ChainError::from_x509)?;
+            }
+            pairs.push(key);
         }
     }
-    Ok(())
+    Ok(pairs)
 }
 
 /// Step 3: notBefore <= now <= notAfter for every certificate, the root included (QVL checks
@@ -632,7 +649,7 @@ mod tests {
     ];
 
     fn pck_opts<'a>(root: &'a Certificate, crls: &'a [&'a Crl], now: u64) -> ChainOptions<'a> {
-        ChainOptions { root, crls: Some(crls), now, leaf_cn: Some(PCK_LEAF_CN) }
+        ChainOptions { root, crls: Some(crls), now, leaf_cn: Some(PCK_LEAF_CN), verified_pairs: &[] }
     }
 
     /// The tdx_quote chain with its collateral's CRLs, at row 1's time.
@@ -669,7 +686,13 @@ mod tests {
             let root_crl = Crl::from_der(&binary(&v["root_ca_crl"])).unwrap();
             for field in ["tcb_info_issuer_chain", "qe_identity_issuer_chain"] {
                 let chain = parse_pem_chain(v[field].as_str().unwrap().as_bytes(), field).unwrap();
-                let opts = ChainOptions { root: &root, crls: Some(&[&root_crl]), now, leaf_cn: Some(TCB_SIGNING_CN) };
+                let opts = ChainOptions {
+                    root: &root,
+                    crls: Some(&[&root_crl]),
+                    now,
+                    leaf_cn: Some(TCB_SIGNING_CN),
+                    verified_pairs: &[],
+                };
                 let verified = verify_chain(&chain, &opts).unwrap_or_else(|e| panic!("{coll} {field}: {e}"));
                 assert!(verified.intermediates.is_empty());
                 // The PCK chain's leaf name is refused here.
@@ -707,7 +730,8 @@ mod tests {
     fn without_crls_revocation_is_skipped_and_says_so() {
         let (chain, _, _) = row1();
         let root = root();
-        let opts = ChainOptions { root: &root, crls: None, now: ROW1_NOW, leaf_cn: Some(PCK_LEAF_CN) };
+        let opts =
+            ChainOptions { root: &root, crls: None, now: ROW1_NOW, leaf_cn: Some(PCK_LEAF_CN), verified_pairs: &[] };
         let v = verify_chain(&chain, &opts).unwrap();
         assert!(!v.revocation_checked);
         assert_eq!(rfc3339(v.earliest_expiry), "2032-02-06T23:25:51Z"); // the leaf's notAfter
@@ -724,7 +748,8 @@ mod tests {
         let (root_crl, pck_crl) = collateral_crls("tdx/dcap-qvl/tdx_quote_collateral.json");
         let chain = parse_pem_chain(coll["pck_crl_issuer_chain"].as_str().unwrap().as_bytes(), "x").unwrap();
         let root = root();
-        let opts = ChainOptions { root: &root, crls: Some(&[&root_crl]), now: ROW1_NOW, leaf_cn: None };
+        let opts =
+            ChainOptions { root: &root, crls: Some(&[&root_crl]), now: ROW1_NOW, leaf_cn: None, verified_pairs: &[] };
         let v = verify_chain(&chain, &opts).unwrap();
         pck_crl.verify_signed_by(&v.leaf).unwrap();
         // A CRL signature failure maps to crl-bad-signature.

@@ -244,7 +244,13 @@ mod tests {
         let (root_crl, pck_crl) = collateral_crls("tdx/dcap-rs/assembled_collateral_00806f050000_2025-02.json");
         let root = root();
         let crls = [&root_crl, &pck_crl];
-        let opts = ChainOptions { root: &root, crls: Some(&crls), now: 1740787200, leaf_cn: Some(PCK_LEAF_CN) };
+        let opts = ChainOptions {
+            root: &root,
+            crls: Some(&crls),
+            now: 1740787200,
+            leaf_cn: Some(PCK_LEAF_CN),
+            verified_pairs: &[],
+        };
         verify_chain(&chain, &opts).unwrap();
         assert_ne!(chain[0], quote_chain("tdx/dcap-rs/quote_tdx_00806f050000.dat")[0]);
         let e = parse_pck_extension(&chain[0]).unwrap();

@@ -17,7 +17,7 @@
 use p256::ecdsa::VerifyingKey;
 use sha2::{Digest, Sha256};
 
-use super::chain::{verify_chain, ChainError, ChainOptions, VerifiedChain, PCK_LEAF_CN, TCB_SIGNING_CN};
+use super::chain::{verify_chain, ChainError, ChainOptions, SignedPair, VerifiedChain, PCK_LEAF_CN, TCB_SIGNING_CN};
 use super::collateral::Collateral;
 use super::crl::Crl;
 use super::pck::{parse_pck_extension, PckExtension};
@@ -176,6 +176,8 @@ pub struct VerifiedCollateral {
     pub window: (u64, u64),
     /// True when the collateral carried a PCK chain of its own, which is not used (the quote's is).
     pub ignored_pck_chain: bool,
+    /// Certificate signatures already verified (PCK Platform CA, TCB Signing), to not repeat them.
+    signed_pairs: Vec<SignedPair>,
 }
 
 impl VerifiedCollateral {
@@ -220,11 +222,11 @@ pub struct DcapOutcome {
 /// Runs every step. Failures are data in the outcome, never panics.
 pub fn verify_dcap(quote: &Quote, collateral: Option<&Collateral>, anchor: &TrustAnchor, now: u64) -> DcapOutcome {
     let collateral = collateral.map(|c| verify_collateral(c, anchor, now));
-    let crls = match &collateral {
-        Some(Ok(c)) => Some([&c.root_crl, &c.pck_crl]),
-        _ => None,
+    let (crls, known) = match &collateral {
+        Some(Ok(c)) => (Some([&c.root_crl, &c.pck_crl]), c.signed_pairs.as_slice()),
+        _ => (None, &[][..]),
     };
-    let verified = verify_quote(quote, anchor, now, crls.as_ref().map(|c| c.as_slice()));
+    let verified = verify_quote(quote, anchor, now, crls.as_ref().map(|c| c.as_slice()), known);
     let tcb = match (&verified, &collateral) {
         (Ok(vq), Some(Ok(vc))) => Some(evaluate(quote, vq, vc)),
         _ => None,
@@ -242,17 +244,23 @@ pub fn verify_collateral(c: &Collateral, anchor: &TrustAnchor, now: u64) -> Resu
 
     let pck_issuers = chain_of(&c.pck_crl_issuer_chain, "pck_crl_issuer_chain")?;
     let pck_crl = Crl::from_der(&c.pck_crl).map_err(|e| DcapError::Collateral { field: "pck_crl", problem: e })?;
-    let pck_crl_issuer = verify_issuer_chain(&pck_issuers, anchor, &root_only, now, None, "PCK CRL")?;
+    let mut known = Vec::new();
+    let pck_crl_issuer = verify_issuer_chain(&pck_issuers, anchor, &root_only, now, None, "PCK CRL", &known)?;
+    known.extend_from_slice(&pck_crl_issuer.signed_pairs);
     pck_crl
         .verify_signed_by(&pck_crl_issuer.leaf)
         .map_err(|e| DcapError::CollateralChain { what: "PCK CRL", error: ChainError::from_x509(e) })?;
     crl_window("PCK CRL", &pck_crl, now)?;
 
     let tcb_chain = chain_of(&c.tcb_info_issuer_chain, "tcb_info_issuer_chain")?;
-    let tcb_signer = verify_issuer_chain(&tcb_chain, anchor, &root_only, now, Some(TCB_SIGNING_CN), "TCB Info")?;
+    let tcb_signer =
+        verify_issuer_chain(&tcb_chain, anchor, &root_only, now, Some(TCB_SIGNING_CN), "TCB Info", &known)?;
+    known.extend_from_slice(&tcb_signer.signed_pairs);
     check_json_signature(&tcb_signer.leaf, &c.tcb_info, &c.tcb_info_signature, "TCB Info")?;
     let qe_chain = chain_of(&c.qe_identity_issuer_chain, "qe_identity_issuer_chain")?;
-    let qe_signer = verify_issuer_chain(&qe_chain, anchor, &root_only, now, Some(TCB_SIGNING_CN), "QE Identity")?;
+    let qe_signer =
+        verify_issuer_chain(&qe_chain, anchor, &root_only, now, Some(TCB_SIGNING_CN), "QE Identity", &known)?;
+    known.extend_from_slice(&qe_signer.signed_pairs);
     check_json_signature(&qe_signer.leaf, &c.qe_identity, &c.qe_identity_signature, "QE Identity")?;
 
     let tcb_info = parse_tcb_info(&c.tcb_info).map_err(|e| DcapError::Collateral { field: "tcb_info", problem: e })?;
@@ -287,6 +295,7 @@ pub fn verify_collateral(c: &Collateral, anchor: &TrustAnchor, now: u64) -> Resu
         tcb_info,
         qe_identity,
         window,
+        signed_pairs: known,
         ignored_pck_chain: c
             .pck_certificate_chain
             .as_deref()
@@ -305,8 +314,9 @@ fn verify_issuer_chain(
     now: u64,
     leaf_cn: Option<&str>,
     what: &'static str,
+    verified_pairs: &[SignedPair],
 ) -> Result<VerifiedChain, DcapError> {
-    let opts = ChainOptions { root: &anchor.cert, crls: Some(crls), now, leaf_cn };
+    let opts = ChainOptions { root: &anchor.cert, crls: Some(crls), now, leaf_cn, verified_pairs };
     verify_chain(certs, &opts).map_err(|error| DcapError::CollateralChain { what, error })
 }
 
@@ -342,6 +352,7 @@ pub fn verify_quote(
     anchor: &TrustAnchor,
     now: u64,
     crls: Option<&[&Crl]>,
+    verified_pairs: &[SignedPair],
 ) -> Result<VerifiedQuote, DcapError> {
     if quote.header.att_key_type != ATT_KEY_TYPE_ECDSA_P256 {
         return Err(DcapError::AttestationKeyType { found: quote.header.att_key_type });
@@ -354,7 +365,7 @@ pub fn verify_quote(
         return Err(DcapError::PckCertDataType { found: sig.pck_cert_data_type });
     }
     let certs = parse_pem_chain(&sig.pck_cert_data, "PCK certificate chain").map_err(DcapError::PckChainParse)?;
-    let opts = ChainOptions { root: &anchor.cert, crls, now, leaf_cn: Some(PCK_LEAF_CN) };
+    let opts = ChainOptions { root: &anchor.cert, crls, now, leaf_cn: Some(PCK_LEAF_CN), verified_pairs };
     let pck_chain = verify_chain(&certs, &opts).map_err(DcapError::PckChain)?;
     let pck_key = pck_chain.leaf.verifying_key().map_err(DcapError::PckExtension)?;
     if !verify_ecdsa_p256_raw(&pck_key, &sig.qe_report.raw, &sig.qe_report_signature) {
