@@ -26,16 +26,16 @@ fn run(s: &Scenario, root_pem: &str, allow_debug: bool) -> Result<dcap_qvl::veri
 /// What dcap-qvl's error says for each expected error_code.
 fn dcap_qvl_message(error_code: &str) -> &'static str {
     match error_code {
-        "pck-revoked" => "CertRevoked",
+        "cert-revoked" => "CertRevoked",
         "collateral-expired" => "TCBInfo expired",
         "collateral-not-yet-valid" => "TCBInfo issue date is in the future",
-        "tdx-module-identity-not-found" => "No TDX module identity with id TDX_07",
-        "fmspc-mismatch" => "Fmspc mismatch",
+        "tdx-module-identity-missing" => "No TDX module identity with id TDX_07",
+        "tcb-info-fmspc-mismatch" => "Fmspc mismatch",
         "tcb-level-not-supported" => "No matching TCB level found",
-        "qe-report-data-mismatch" => "QE report hash mismatch",
+        "qe-report-binding-mismatch" => "QE report hash mismatch",
         "quote-signature-invalid" => "ISV enclave report signature is invalid",
         // The root CRL is the first object dcap-qvl checks against the pinned root.
-        "root-ca-mismatch" => "Failed to parse root CA CRL",
+        "chain-root-mismatch" => "Failed to parse root CA CRL",
         "td-debug" => "Debug mode is enabled",
         other => panic!("no dcap-qvl message for {other}"),
     }
