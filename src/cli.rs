@@ -36,6 +36,8 @@ enum Command {
     Replay(ShowArgs),
     /// Print SHA-256 of an app-compose file and the default app-id.
     ComposeHash(ComposeHashArgs),
+    /// Check 2 alone: verify Sigstore bundles for an artifact offline, like `gh attestation verify`.
+    Provenance(crate::provenance::command::ProvenanceArgs),
 }
 
 #[derive(Args, Debug)]
@@ -73,6 +75,12 @@ struct VerifyArgs {
     /// the report marks the result as checked against an UNTRUSTED TEST ROOT.
     #[arg(long = "tdx-root-ca")]
     tdx_root_ca: Option<String>,
+    /// Sigstore bundle(s) (JSON or JSONL) for the launcher image; any one may satisfy the policy.
+    #[arg(long)]
+    bundle: Vec<String>,
+    /// Sigstore trusted root(s) (JSON or JSONL) replacing the embedded public-good and GitHub roots.
+    #[arg(long = "trusted-root")]
+    trusted_root: Vec<String>,
     /// Evaluation time (RFC 3339); default: now.
     #[arg(long)]
     at: Option<String>,
@@ -156,6 +164,8 @@ fn run(cli: Cli) -> Result<(String, u8), Error> {
                 at,
                 tdx_root: a.tdx_root_ca.as_deref().map(read_input).transpose()?,
                 collateral: a.collateral.as_deref().map(read_input).transpose()?,
+                bundles: a.bundle.iter().map(|b| read_input(b)).collect::<Result<_, _>>()?,
+                trusted_roots: a.trusted_root.iter().map(|b| read_input(b)).collect::<Result<_, _>>()?,
             };
             let report = crate::verify(&sources, &reference, reference_file.as_ref(), &settings)?;
             let code = report.verdict.exit_code();
@@ -174,17 +184,12 @@ fn run(cli: Cli) -> Result<(String, u8), Error> {
             let code = if view.rtmrs.iter().all(|r| r.matches) { 0 } else { 1 };
             Ok((render(a.format, &view, || human::replay_doc(&view), color), code))
         }
+        Command::Provenance(a) => crate::provenance::command::run_with_color(&a, color),
         Command::ComposeHash(a) => {
             let f = read_input(&a.file)?;
             let text = crate::evidence::app_compose_text(&f.bytes).map_err(|e| e.in_input(&f.name))?;
             let c = AppCompose::new(text);
-            let view = ComposeView {
-                source: f.name.clone(),
-                bytes: c.text().len(),
-                compose_hash: hex::encode(c.compose_hash()),
-                default_app_id: hex::encode(c.default_app_id()),
-                summary: c.summary().cloned(),
-            };
+            let view = ComposeView::of(&c, f.name.clone());
             Ok((render(a.format, &view, || human::compose_hash_doc(&view), color), 0))
         }
     }

@@ -14,6 +14,7 @@ pub mod dcap;
 pub mod error;
 pub mod evidence;
 pub mod limits;
+pub mod provenance;
 pub mod reference;
 pub mod report;
 pub mod tdx;
@@ -37,11 +38,15 @@ pub struct Settings {
     pub tdx_root: Option<InputFile>,
     /// `--collateral`: DCAP collateral (dcap-qvl `QuoteCollateralV3` JSON).
     pub collateral: Option<InputFile>,
+    /// `--bundle`: Sigstore bundles (JSON or JSONL) for the launcher image.
+    pub bundles: Vec<InputFile>,
+    /// `--trusted-root`: Sigstore trusted roots replacing the embedded ones.
+    pub trusted_roots: Vec<InputFile>,
 }
 
 impl Settings {
     pub fn at(at: EvalTime) -> Self {
-        Settings { at, tdx_root: None, collateral: None }
+        Settings { at, tdx_root: None, collateral: None, bundles: Vec::new(), trusted_roots: Vec::new() }
     }
 }
 
@@ -70,7 +75,19 @@ pub fn verify(
         observed.notes.push("the --collateral file is used instead of the collateral inside the attestation".into());
     }
     let dcap = checks::authenticate(&observed, &anchor, collateral, settings.at);
-    let outcome = checks::run(&observed, &dcap, reference);
+    let roots = if settings.trusted_roots.is_empty() {
+        provenance::TrustRoots::embedded().map_err(|e| e.in_input("the embedded Sigstore trusted roots"))?
+    } else {
+        let files: Vec<(String, Vec<u8>)> =
+            settings.trusted_roots.iter().map(|f| (f.name.clone(), f.bytes.clone())).collect();
+        provenance::TrustRoots::from_files(&files)?
+    };
+    let mut bundles = Vec::new();
+    for f in &settings.bundles {
+        bundles.extend(provenance::split_bundles(&f.name, &f.bytes)?);
+    }
+    let outcome =
+        checks::run(&observed, &dcap, reference, &checks::ProvenanceInputs { bundles: &bundles, roots: &roots });
     let mut inputs: Vec<InputRecord> = [
         ("attestation", &sources.attestation),
         ("quote", &sources.quote),
@@ -81,6 +98,8 @@ pub fn verify(
     ]
     .into_iter()
     .filter_map(|(role, f)| f.as_ref().map(|f| input_record(role, f)))
+    .chain(settings.bundles.iter().map(|f| input_record("bundle", f)))
+    .chain(settings.trusted_roots.iter().map(|f| input_record("sigstore-trusted-root", f)))
     .collect();
     if let Some(f) = reference_file {
         inputs.push(input_record("reference", f));
@@ -95,12 +114,20 @@ pub fn verify(
         claims: outcome.claims,
         inputs,
         evidence_shape: shape,
-        trust_roots: vec![TrustRoot {
+        trust_roots: std::iter::once(TrustRoot {
             kind: "tdx-root-ca",
             name: dcap.root_subject.clone(),
             sha256: hex::encode(dcap.root_sha256),
             untrusted_test_root: anchor.is_test_root(),
-        }],
+        })
+        .chain(roots.describe().into_iter().map(|r| TrustRoot {
+            kind: "sigstore-trusted-root",
+            name: format!("{} ({})", r.name, r.kind),
+            sha256: r.sha256,
+            untrusted_test_root: false,
+        }))
+        .collect(),
+        provenance: outcome.provenance.as_ref().and_then(|o| o.accepted()).map(report::provenance_summary),
         dcap: report::dcap_summary(&dcap),
         notes: observed.notes.clone(),
     })

@@ -40,3 +40,39 @@ pub const MAX_CRL_BYTES: usize = 4 * 1024 * 1024;
 pub const MAX_CRL_ENTRIES: usize = 100_000;
 /// Most CRLs considered by one chain verification.
 pub const MAX_CRLS: usize = 16;
+/// Largest `--bundle` file (JSON or JSONL). A GitHub attestation bundle is 5–15 KiB.
+pub const MAX_BUNDLE_FILE_BYTES: usize = 8 * 1024 * 1024;
+/// Largest single Sigstore bundle (one JSON document or one JSONL line).
+pub const MAX_BUNDLE_BYTES: usize = 1024 * 1024;
+/// Most bundles read from one `--bundle` file (`gh attestation download` writes one per line).
+pub const MAX_BUNDLES_PER_FILE: usize = 256;
+/// Most bundles tried in one provenance verification, over all `--bundle` files.
+pub const MAX_BUNDLES: usize = 1024;
+/// Largest `--trusted-root` file (the public-good root is ~7 KiB, GitHub's ~20 KiB).
+pub const MAX_TRUSTED_ROOT_FILE_BYTES: usize = 4 * 1024 * 1024;
+/// Most trusted roots loaded at once, over all `--trusted-root` files.
+pub const MAX_TRUSTED_ROOTS: usize = 32;
+/// Most subjects read from one in-toto statement (sigstore-go's limit).
+pub const MAX_STATEMENT_SUBJECTS: usize = 1024;
+/// Most digests per in-toto subject (sigstore-go's limit).
+pub const MAX_SUBJECT_DIGESTS: usize = 32;
+/// Longest policy string (repository URI, workflow, ref glob, identity) accepted.
+pub const MAX_POLICY_VALUE_BYTES: usize = 4096;
+/// Largest artifact file hashed by `provenance FILE`; larger ones are given as `sha256:HEX`.
+pub const MAX_ARTIFACT_BYTES: usize = 256 * 1024 * 1024;
+/// Largest `docker_compose_file` (YAML) inside an app-compose (real ones are 0.2–2 KiB).
+pub const MAX_COMPOSE_BYTES: usize = 1024 * 1024;
+/// Most services in one compose file.
+pub const MAX_SERVICES: usize = 256;
+/// Deepest nesting of YAML mappings and sequences in a compose file (real ones reach 5).
+pub const MAX_COMPOSE_DEPTH: usize = 32;
+/// Most YAML nodes (scalars, mappings, sequences) in a compose file, counted after alias
+/// expansion.
+pub const MAX_COMPOSE_NODES: usize = 100_000;
+/// Most scalar text (keys and values) in a compose file, counted after alias expansion: an
+/// alias of a large scalar must not multiply it.
+pub const MAX_COMPOSE_EXPANDED_BYTES: usize = 8 * 1024 * 1024;
+/// Most alias uses (`*name`, `<<: *name`) in a compose file.
+pub const MAX_COMPOSE_ALIASES: usize = 1_000;
+/// Most YAML events that alias expansion may copy in total (the "billion laughs" bound).
+pub const MAX_COMPOSE_ALIAS_EVENTS: usize = 100_000;

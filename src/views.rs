@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use crate::checks::{Observed, Unmeasured};
-use crate::compose::app_compose::ComposeSummary;
+use crate::compose::app_compose::{AppCompose, ComposeSummary};
+use crate::compose::docker_compose::parse_compose;
 use crate::evidence::Claim;
 use crate::tdx::quote::{BodyType, Quote};
 use crate::tdx::rtmr::{DigestSource, EventProblem};
@@ -295,6 +296,48 @@ pub struct ComposeView {
     pub compose_hash: String,
     pub default_app_id: String,
     pub summary: Option<ComposeSummary>,
+    /// The services of `docker_compose_file`, with their images and pins.
+    pub services: Vec<ServiceView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compose_problem: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServiceView {
+    pub name: String,
+    pub image: Option<String>,
+    pub pinned: bool,
+    pub command: Option<Vec<String>>,
+}
+
+impl ComposeView {
+    pub fn of(c: &AppCompose, source: String) -> Self {
+        let (services, compose_problem) = match c.docker_compose_file().map(parse_compose) {
+            None => (Vec::new(), Some("no docker_compose_file".to_string())),
+            Some(Err(e)) => (Vec::new(), Some(e.under("docker_compose_file").to_string())),
+            Some(Ok(file)) => (
+                file.services
+                    .iter()
+                    .map(|s| ServiceView {
+                        name: s.name.clone(),
+                        image: s.image.as_ref().map(|i| i.raw.clone()),
+                        pinned: s.image.as_ref().is_some_and(|i| i.is_pinned()),
+                        command: s.command.clone(),
+                    })
+                    .collect(),
+                None,
+            ),
+        };
+        ComposeView {
+            source,
+            bytes: c.text().len(),
+            compose_hash: hex::encode(c.compose_hash()),
+            default_app_id: hex::encode(c.default_app_id()),
+            summary: c.summary().cloned(),
+            services,
+            compose_problem,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -317,13 +360,7 @@ impl Inspection {
             quote_source: o.quote_origin.to_string(),
             quote: QuoteView::of(&o.quote),
             replay: ReplayView::of(o),
-            app_compose: o.app_compose.as_ref().map(|(c, origin)| ComposeView {
-                source: origin.to_string(),
-                bytes: c.text().len(),
-                compose_hash: hex::encode(c.compose_hash()),
-                default_app_id: hex::encode(c.default_app_id()),
-                summary: c.summary().cloned(),
-            }),
+            app_compose: o.app_compose.as_ref().map(|(c, origin)| ComposeView::of(c, origin.to_string())),
             claims: o.claims.clone(),
             notes: o.notes.clone(),
         }

@@ -296,12 +296,25 @@ fn near_report_with_reference_checks_every_value() {
     }
     assert!(codes(&r, Outcome::Fail).is_empty(), "{:?}", codes(&r, Outcome::Fail));
     // The attestation check passes on the real NEAR CVM (embedded collateral, Intel's root);
-    // only the checks this version cannot do keep the verdict from passing.
+    // the reference sets no launcher expectation and the workload pin is not evaluated yet.
     assert_eq!(r.checks[0].status, dstack_audit::report::Status::Pass);
     assert!(has(&r, "tcb-status-allowed", Outcome::Pass));
     assert_eq!(r.facts.tcb_status.as_deref(), Some("UpToDate"));
     let nc = codes(&r, Outcome::NotChecked);
-    assert_eq!(nc, vec!["launcher-provenance-not-supported", "workload-pin-not-supported"]);
+    assert_eq!(nc, vec!["launcher-expectation-missing", "workload-pin-not-supported"]);
+    assert_eq!(r.facts.launcher_image, None, "the reference names no launcher");
+
+    // Naming NEAR's launcher image makes its attested digest a fact; without a provenance
+    // policy the launcher check stays not checked.
+    let mut v: Value = serde_json::from_slice(&input("reference/near-mpc-dstack-dev-0.5.8.json").bytes).unwrap();
+    v["launcher"] = serde_json::json!({"image": "nearone/mpc-launcher"});
+    let reference = dstack_audit::reference::parse_reference(&serde_json::to_vec(&v).unwrap(), "ref.json").unwrap();
+    let r = verify_ref(&attestation("dstack/near-mpc-dstack-dev-0.5.8/public_data.json"), &reference);
+    assert_eq!(
+        r.facts.launcher_image.as_deref(),
+        Some("docker.io/nearone/mpc-launcher@sha256:5618a93a78c9ac9173e7ebf7c8af173bd675be6832a2f8c2a9a7149ac2678f54")
+    );
+    assert!(has(&r, "launcher-pinned", Outcome::Pass) && has(&r, "launcher-policy-missing", Outcome::NotChecked));
     assert_eq!(r.verdict, Verdict::Incomplete);
 }
 

@@ -87,6 +87,7 @@ pub struct Outcome {
     pub checks: Vec<CheckResult>,
     pub facts: Facts,
     pub claims: Vec<ClaimRecord>,
+    pub provenance: Option<crate::provenance::ProvenanceOutcome>,
 }
 
 /// Runs DCAP on the observed quote: the collateral is `collateral` (a `--collateral` file's JSON)
@@ -120,18 +121,59 @@ pub fn authenticate(
     }
 }
 
+/// Bundles and trusted roots for check 2.
+pub struct ProvenanceInputs<'a> {
+    pub bundles: &'a [crate::provenance::BundleInput],
+    pub roots: &'a crate::provenance::TrustRoots,
+}
+
+/// The compose file, if the attestation proves it: the quote is genuine and the exact
+/// app-compose bytes hash to the compose-hash measured in RTMR3.
+pub fn attested_compose(o: &Observed, dcap: &DcapObservation) -> launcher::AttestedCompose {
+    use launcher::AttestedCompose::{Attested, NotAttested, Unreadable};
+    if dcap.outcome.quote.is_err() {
+        return NotAttested("the quote's signature chain does not verify".into());
+    }
+    let Some((compose, origin)) = &o.app_compose else {
+        return NotAttested("the evidence has no app-compose document".into());
+    };
+    let measured = o.runtime.as_ref().ok().and_then(|r| r.measurements().compose_hash.clone());
+    if measured.as_deref() != Some(compose.compose_hash().as_slice()) {
+        return NotAttested("its SHA-256 is not the measured compose-hash".into());
+    }
+    match compose.docker_compose_file().map(crate::compose::docker_compose::parse_compose) {
+        None => Unreadable(format!("{origin} has no docker_compose_file")),
+        Some(Err(e)) => Unreadable(e.under("docker_compose_file").to_string()),
+        Some(Ok(file)) => Attested { compose: file, source: format!("{origin} docker_compose_file") },
+    }
+}
+
 /// Runs the three checks.
-pub fn run(observed: &Observed, dcap: &DcapObservation, reference: &Reference) -> Outcome {
+pub fn run(
+    observed: &Observed,
+    dcap: &DcapObservation,
+    reference: &Reference,
+    provenance: &ProvenanceInputs,
+) -> Outcome {
     let (claim_records, claim_findings) = claims::appraise(observed);
     let attestation = attestation::check(observed, dcap, reference, claim_findings);
-    let launcher = launcher::check(reference);
+    let compose = attested_compose(observed, dcap);
+    let (launcher, launcher_obs) = launcher::check(&compose, reference, provenance.bundles, provenance.roots);
     let workload = workload::check(reference);
     let mut facts = facts(observed);
     if let Some(Ok(t)) = &dcap.outcome.tcb {
         facts.tcb_status = Some(t.status.as_str().to_string());
         facts.advisory_ids = Some(t.advisory_ids.clone());
     }
-    Outcome { checks: vec![attestation, launcher, workload], facts, claims: claim_records }
+    if let launcher::AttestedCompose::Attested { .. } = &compose {
+        facts.launcher_image = launcher_obs.image.as_ref().and_then(|i| i.pinned_reference());
+    }
+    Outcome {
+        checks: vec![attestation, launcher, workload],
+        facts,
+        claims: claim_records,
+        provenance: launcher_obs.outcome,
+    }
 }
 
 fn facts(o: &Observed) -> Facts {

@@ -14,6 +14,7 @@ pub struct AppCompose {
     text: String,
     compose_hash: [u8; 32],
     summary: Option<ComposeSummary>,
+    docker_compose_file: Option<String>,
 }
 
 /// What the document declares, for display (nothing here is trusted by itself: it is trusted
@@ -39,8 +40,11 @@ pub struct ComposeSummary {
 impl AppCompose {
     pub fn new(text: String) -> Self {
         let compose_hash = Sha256::digest(text.as_bytes()).into();
-        let summary = serde_json::from_str::<Value>(&text).ok().as_ref().and_then(summarise);
-        AppCompose { text, compose_hash, summary }
+        let parsed = serde_json::from_str::<Value>(&text).ok();
+        let summary = parsed.as_ref().and_then(summarise);
+        let docker_compose_file =
+            parsed.as_ref().and_then(|v| v.get("docker_compose_file")).and_then(Value::as_str).map(str::to_string);
+        AppCompose { text, compose_hash, summary, docker_compose_file }
     }
 
     /// The exact text that was hashed.
@@ -55,6 +59,11 @@ impl AppCompose {
     /// `None` when the text is not a JSON object (it still has a compose-hash).
     pub fn summary(&self) -> Option<&ComposeSummary> {
         self.summary.as_ref()
+    }
+
+    /// The `docker_compose_file` YAML text, when the document has one.
+    pub fn docker_compose_file(&self) -> Option<&str> {
+        self.docker_compose_file.as_deref()
     }
 
     /// The app-id dstack uses when the host supplies none: compose_hash[0..20].

@@ -386,7 +386,25 @@ pub fn compose_blocks(c: &ComposeView) -> Vec<Block> {
     } else {
         pairs.push(p("summary", "not a JSON object".into()));
     }
-    vec![Block::Pairs(pairs)]
+    let mut blocks = vec![Block::Pairs(pairs)];
+    if !c.services.is_empty() {
+        let rows = c
+            .services
+            .iter()
+            .map(|s| {
+                vec![
+                    Cell::plain(s.name.clone()),
+                    Cell::plain(s.image.clone().unwrap_or_else(|| "(build)".into())),
+                    if s.pinned { Cell::toned("digest", Tone::Good) } else { Cell::toned("NOT PINNED", Tone::Warn) },
+                ]
+            })
+            .collect();
+        blocks.push(Block::Table { headers: vec!["Service".into(), "Image".into(), "Pin".into()], rows });
+    }
+    if let Some(problem) = &c.compose_problem {
+        blocks.push(Block::Text(format!("docker_compose_file: {problem}")));
+    }
+    blocks
 }
 
 pub fn compose_hash_doc(c: &ComposeView) -> Doc {

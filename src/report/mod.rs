@@ -351,7 +351,44 @@ pub struct Report {
     pub evidence_shape: String,
     pub trust_roots: Vec<TrustRoot>,
     pub dcap: DcapSummary,
+    /// The launcher's verified build provenance, when check 2 accepted a bundle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<ProvenanceSummary>,
     pub notes: Vec<String>,
+}
+
+/// The facts an auditor wants from the accepted provenance bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProvenanceSummary {
+    pub bundle: String,
+    pub trusted_root: String,
+    pub log: String,
+    pub signing_time: String,
+    pub issuer: Option<String>,
+    pub repository: Option<String>,
+    pub workflow: Option<String>,
+    pub source_ref: Option<String>,
+    pub source_commit: Option<String>,
+    pub run_url: Option<String>,
+    pub runner: Option<String>,
+    pub predicate_type: Option<String>,
+}
+
+pub fn provenance_summary(s: &crate::provenance::VerifiedStatement) -> ProvenanceSummary {
+    ProvenanceSummary {
+        bundle: s.source.clone(),
+        trusted_root: s.root.clone(),
+        log: s.log.clone(),
+        signing_time: s.signing_time_text(),
+        issuer: s.issuer.clone(),
+        repository: s.repository.clone(),
+        workflow: s.workflow.clone(),
+        source_ref: s.source_ref.clone(),
+        source_commit: s.source_commit.clone(),
+        run_url: s.run_url.clone(),
+        runner: s.runner.clone(),
+        predicate_type: s.predicate_type.clone(),
+    }
 }
 
 /// Builds the DCAP summary from what the DCAP layer established.
