@@ -64,6 +64,23 @@ pub fn verify_doc(r: &Report) -> Doc {
     let pairs = r.facts.pairs().into_iter().map(|(k, v)| (k.to_string(), Cell::plain(v))).collect();
     doc.section("Facts (measured values)", vec![Block::Pairs(pairs)]);
     doc.section("Platform (DCAP)", vec![Block::Pairs(dcap_pairs(r))]);
+    if let Some(p) = &r.provenance {
+        let opt = |v: &Option<String>| Cell::plain(v.clone().unwrap_or_else(|| "-".into()));
+        doc.section(
+            "Launcher provenance",
+            vec![Block::Pairs(vec![
+                ("bundle".into(), Cell::plain(p.bundle.clone())),
+                ("trusted root / log".into(), Cell::plain(format!("{} / {}", p.trusted_root, p.log))),
+                ("signed".into(), Cell::plain(p.signing_time.clone())),
+                ("repository".into(), opt(&p.repository)),
+                ("workflow".into(), opt(&p.workflow)),
+                ("ref".into(), opt(&p.source_ref)),
+                ("commit".into(), opt(&p.source_commit)),
+                ("run".into(), opt(&p.run_url)),
+                ("runner".into(), opt(&p.runner)),
+            ])],
+        );
+    }
     if !r.claims.is_empty() {
         let rows = r
             .claims
