@@ -6,6 +6,7 @@
 
 mod collateral;
 mod dates;
+mod deployment;
 mod error;
 mod generate;
 mod keys;

@@ -53,6 +53,15 @@ pub struct QuoteSpec {
     pub qe_binding: QeBinding,
     /// Flip bit 0 of the byte at this quote offset after everything is signed.
     pub tamper_offset: Option<usize>,
+    /// A dstack deployment's measured values (MRCONFIGID, RTMR3); `None`: labelled filler.
+    pub measured: Option<Measured>,
+}
+
+/// Values a dstack CVM measures that a deployment fixture must carry in its quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measured {
+    pub mr_config_id: [u8; 48],
+    pub rtmr3: [u8; 48],
 }
 
 /// tee_tcb_svn as Intel lays it out: [0] module ISVSVN, [1] module major version, [2] late
@@ -113,11 +122,15 @@ fn td_report_body(spec: &QuoteSpec) -> Vec<u8> {
     b.extend_from_slice(&spec.td_attributes);
     b.extend_from_slice(&XFAM);
     b.extend_from_slice(&label_bytes::<48>("dstack-audit synthetic mr_td"));
-    b.extend_from_slice(&[0u8; 48]); // mr_config_id
+    b.extend_from_slice(spec.measured.as_ref().map_or(&[0u8; 48], |m| &m.mr_config_id));
     b.extend_from_slice(&[0u8; 48]); // mr_owner
     b.extend_from_slice(&[0u8; 48]); // mr_owner_config
-    for rtmr in ["rtmr0", "rtmr1", "rtmr2", "rtmr3"] {
+    for rtmr in ["rtmr0", "rtmr1", "rtmr2"] {
         b.extend_from_slice(&label_bytes::<48>(&format!("dstack-audit synthetic {rtmr}")));
+    }
+    match &spec.measured {
+        Some(m) => b.extend_from_slice(&m.rtmr3),
+        None => b.extend_from_slice(&label_bytes::<48>("dstack-audit synthetic rtmr3")),
     }
     b.extend_from_slice(&label_bytes::<64>("dstack-audit synthetic report_data"));
     if let Some(svn2) = spec.tee_tcb_svn2 {

@@ -26,9 +26,9 @@ pub struct Scenario {
     pub tcb_info: TcbInfoVariant,
 }
 
-const UP_TO_DATE_SVN: [u8; 16] = tee_tcb_svn(MOD, MAJOR, LATE);
+pub const UP_TO_DATE_SVN: [u8; 16] = tee_tcb_svn(MOD, MAJOR, LATE);
 
-const fn spec(tee: [u8; 16]) -> QuoteSpec {
+pub const fn spec(tee: [u8; 16]) -> QuoteSpec {
     QuoteSpec {
         tee_tcb_svn: tee,
         tee_tcb_svn2: None,
@@ -36,6 +36,7 @@ const fn spec(tee: [u8; 16]) -> QuoteSpec {
         qe_isv_svn: tcb::QE_SVN_CURRENT,
         qe_binding: QeBinding::Correct,
         tamper_offset: None,
+        measured: None,
     }
 }
 
