@@ -47,10 +47,10 @@ pub fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
                          certificate, whose chain verifies to {} at {}{}",
                         d.root_subject,
                         d.at,
-                        if vq.revocation_checked {
-                            ", not revoked"
-                        } else {
-                            " (revocation not checked: no collateral)"
+                        match (&d.outcome.collateral, vq.revocation_checked) {
+                            (_, true) => ", not revoked",
+                            (None, false) => " (revocation not checked: no collateral)",
+                            (Some(_), false) => " (revocation not checked: the collateral did not verify)",
                         }
                     ),
                 )
