@@ -81,6 +81,10 @@ struct VerifyArgs {
     /// Sigstore trusted root(s) (JSON or JSONL) replacing the embedded public-good and GitHub roots.
     #[arg(long = "trusted-root")]
     trusted_root: Vec<String>,
+    /// A local clone of the workload repository: check that the pinned commit and its entry
+    /// script exist there, and print the script's blob id (runs `git`, offline).
+    #[arg(long = "workload-repo", value_name = "DIR")]
+    workload_repo: Option<std::path::PathBuf>,
     /// Evaluation time (RFC 3339); default: now.
     #[arg(long)]
     at: Option<String>,
@@ -166,6 +170,7 @@ fn run(cli: Cli) -> Result<(String, u8), Error> {
                 collateral: a.collateral.as_deref().map(read_input).transpose()?,
                 bundles: a.bundle.iter().map(|b| read_input(b)).collect::<Result<_, _>>()?,
                 trusted_roots: a.trusted_root.iter().map(|b| read_input(b)).collect::<Result<_, _>>()?,
+                workload_repo: a.workload_repo.clone(),
             };
             let report = crate::verify(&sources, &reference, reference_file.as_ref(), &settings)?;
             let code = report.verdict.exit_code();

@@ -19,6 +19,7 @@ pub mod reference;
 pub mod report;
 pub mod tdx;
 pub mod views;
+pub mod workload;
 
 use sha2::{Digest, Sha256};
 
@@ -42,11 +43,20 @@ pub struct Settings {
     pub bundles: Vec<InputFile>,
     /// `--trusted-root`: Sigstore trusted roots replacing the embedded ones.
     pub trusted_roots: Vec<InputFile>,
+    /// `--workload-repo`: a local clone of the workload repository.
+    pub workload_repo: Option<std::path::PathBuf>,
 }
 
 impl Settings {
     pub fn at(at: EvalTime) -> Self {
-        Settings { at, tdx_root: None, collateral: None, bundles: Vec::new(), trusted_roots: Vec::new() }
+        Settings {
+            at,
+            tdx_root: None,
+            collateral: None,
+            bundles: Vec::new(),
+            trusted_roots: Vec::new(),
+            workload_repo: None,
+        }
     }
 }
 
@@ -86,8 +96,13 @@ pub fn verify(
     for f in &settings.bundles {
         bundles.extend(provenance::split_bundles(&f.name, &f.bytes)?);
     }
-    let outcome =
-        checks::run(&observed, &dcap, reference, &checks::ProvenanceInputs { bundles: &bundles, roots: &roots });
+    let outcome = checks::run(
+        &observed,
+        &dcap,
+        reference,
+        &checks::ProvenanceInputs { bundles: &bundles, roots: &roots },
+        checks::workload::WorkloadInputs { repo: settings.workload_repo.as_deref() },
+    );
     let mut inputs: Vec<InputRecord> = [
         ("attestation", &sources.attestation),
         ("quote", &sources.quote),

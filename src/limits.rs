@@ -76,3 +76,7 @@ pub const MAX_COMPOSE_EXPANDED_BYTES: usize = 8 * 1024 * 1024;
 pub const MAX_COMPOSE_ALIASES: usize = 1_000;
 /// Most YAML events that alias expansion may copy in total (the "billion laughs" bound).
 pub const MAX_COMPOSE_ALIAS_EVENTS: usize = 100_000;
+/// Largest git-launcher config file (real ones are a few hundred bytes).
+pub const MAX_LAUNCHER_CONFIG_BYTES: usize = 64 * 1024;
+/// Longest value of one git-launcher config key.
+pub const MAX_LAUNCHER_VALUE_BYTES: usize = 16 * 1024;

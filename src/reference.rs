@@ -8,7 +8,8 @@
 use serde::Deserialize;
 
 use crate::bytes::decode_hex;
-use crate::error::{Error, Location, ParseError};
+use crate::compose::docker_compose::ImageRef;
+use crate::error::{describe, Error, Location, ParseError};
 
 pub const SCHEMA: &str = "dstack-audit/reference/v1";
 
@@ -39,6 +40,9 @@ struct RawReference {
     launcher: Option<LauncherExpect>,
     workload: Option<WorkloadExpect>,
     images: Option<Vec<String>>,
+    /// Where `reference init` took each value from (for people; not an expectation).
+    #[allow(dead_code)]
+    sources: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,7 +185,8 @@ pub struct Reference {
     pub dstack: Option<DstackExpect>,
     pub launcher: Option<LauncherExpect>,
     pub workload: Option<WorkloadExpect>,
-    pub images: Option<Vec<String>>,
+    /// The `images` allow-list, each entry pinned by a sha256 digest.
+    pub images: Option<Vec<ImageRef>>,
 }
 
 impl Reference {
@@ -205,7 +210,7 @@ impl Reference {
 
 /// The keys each object of the reference may hold (`""` is the top level).
 const KEYS: &[(&str, &[&str])] = &[
-    ("", &["schema", "tdx", "tcb", "dstack", "launcher", "workload", "images"]),
+    ("", &["schema", "tdx", "tcb", "dstack", "launcher", "workload", "images", "sources"]),
     ("tdx", &["mrtd", "rtmr0", "rtmr1", "rtmr2"]),
     ("tcb", &["allowed_statuses", "allowed_advisories"]),
     ("dstack", &["os_image_hash", "compose_hash", "app_id", "key_provider", "report_data"]),
@@ -311,9 +316,57 @@ fn check(raw: RawReference, name: &str) -> Result<Reference, ParseError> {
         tcb,
         dstack,
         launcher: raw.launcher,
-        workload: raw.workload,
-        images: raw.images,
+        workload: raw.workload.map(check_workload).transpose()?,
+        images: raw.images.map(images).transpose()?,
     })
+}
+
+/// `images`: a non-empty list of image references, each pinned by a sha256 digest.
+fn images(list: Vec<String>) -> Result<Vec<ImageRef>, ParseError> {
+    if list.is_empty() {
+        return Err(ParseError::field("images", "at least one image pinned by digest", "an empty list"));
+    }
+    list.iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let at = format!("images[{i}]");
+            let image = ImageRef::parse(s).map_err(|e| e.under(&at))?;
+            if !image.is_pinned() {
+                return Err(ParseError::field(at, "an image pinned by digest (`name@sha256:…`)", describe(s)));
+            }
+            Ok(image)
+        })
+        .collect()
+}
+
+/// `workload`: a full commit id (as the launcher requires), and relative paths without `..`.
+fn check_workload(mut w: WorkloadExpect) -> Result<WorkloadExpect, ParseError> {
+    if let Some(sha) = &w.commit_sha {
+        let full = matches!(sha.len(), 40 | 64) && sha.bytes().all(|b| b.is_ascii_hexdigit());
+        if !full {
+            return Err(ParseError::field("workload.commit_sha", "a full 40- or 64-hex commit id", describe(sha)));
+        }
+        w.commit_sha = Some(sha.to_ascii_lowercase());
+    }
+    for (field, value) in
+        [("workload.repo_subdir", &w.repo_subdir), ("workload.entrypoint_script", &w.entrypoint_script)]
+    {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            if v.starts_with('/') || v.split('/').any(|part| part == "..") {
+                return Err(ParseError::field(field, "a path relative to the repository, without `..`", describe(v)));
+            }
+        }
+    }
+    if let Some(p) = &w.config_path {
+        if !p.starts_with('/') {
+            return Err(ParseError::field(
+                "workload.config_path",
+                "an absolute path inside the container",
+                describe(p),
+            ));
+        }
+    }
+    Ok(w)
 }
 
 fn allow_list(v: Option<OneOrMany>, field: &str, len: usize) -> Result<Option<AllowList>, ParseError> {

@@ -27,7 +27,11 @@ fn compose(image: &str) -> AttestedCompose {
     let yaml = format!(
         "services:\n  launcher:\n    image: {image}\n    volumes:\n      - /var/run/dstack.sock:/var/run/dstack.sock\n"
     );
-    AttestedCompose::Attested { compose: parse_compose(&yaml).unwrap(), source: "test compose".into() }
+    AttestedCompose::Attested {
+        compose: parse_compose(&yaml).unwrap(),
+        source: "test compose".into(),
+        app: Default::default(),
+    }
 }
 
 fn reference(edit: impl FnOnce(&mut serde_json::Value)) -> Reference {

@@ -562,8 +562,8 @@ proptest! {
                 "report_data": "1234"
             },
             "launcher": {"image": "x@sha256:00", "provenance": {"issuer": "i", "source_ref": ["refs/heads/main"]}},
-            "workload": {"repo_url": "https://example.com/r", "commit_sha": "00"},
-            "images": ["a", "b"]
+            "workload": {"repo_url": "https://example.com/r", "commit_sha": "ab".repeat(20)},
+            "images": [format!("a@sha256:{}", "cd".repeat(32)), format!("ghcr.io/o/b@sha256:{}", "ef".repeat(32))]
         })
         .to_string();
         parse_reference(text.as_bytes(), "ref.json").unwrap();

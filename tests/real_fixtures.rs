@@ -206,6 +206,9 @@ fn consistent_fixtures_are_incomplete_and_documented_failures_fail() {
         // hand-edited vm_config.os_image_hash contradicts the measured event
         "dstack/dstack-verifier-tdx-lite/tdx-lite-getquote.json",
         "dstack/dstack-verifier-tdx-lite/tdx-lite-attestation.json",
+        // their attested composes run images by tag (workload-image-not-pinned)
+        "dstack/dstack-examples-rtmr3-v0.4/report.json",
+        "phala/crabbox-phala-dstack-dev-0.5.9/real_attestation_info.json",
     ];
     for case in CASES {
         let r = verify_at(&sources(case), at_for(case.0));
@@ -296,12 +299,14 @@ fn near_report_with_reference_checks_every_value() {
     }
     assert!(codes(&r, Outcome::Fail).is_empty(), "{:?}", codes(&r, Outcome::Fail));
     // The attestation check passes on the real NEAR CVM (embedded collateral, Intel's root);
-    // the reference sets no launcher expectation and the workload pin is not evaluated yet.
+    // the reference sets no launcher expectation; the workload is image-pinned, and the
+    // reference has no `images` allow-list to compare the digests with.
     assert_eq!(r.checks[0].status, dstack_audit::report::Status::Pass);
     assert!(has(&r, "tcb-status-allowed", Outcome::Pass));
     assert_eq!(r.facts.tcb_status.as_deref(), Some("UpToDate"));
     let nc = codes(&r, Outcome::NotChecked);
-    assert_eq!(nc, vec!["launcher-expectation-missing", "workload-pin-not-supported"]);
+    assert_eq!(nc, vec!["launcher-expectation-missing", "workload-expectation-missing"]);
+    assert!(has(&r, "workload-images-pinned", Outcome::Pass));
     assert_eq!(r.facts.launcher_image, None, "the reference names no launcher");
 
     // Naming NEAR's launcher image makes its attested digest a fact; without a provenance

@@ -15,11 +15,20 @@ use crate::report::{CheckId, CheckResult, Finding};
 #[derive(Debug, Clone)]
 pub enum AttestedCompose {
     /// Its app-compose hashes to the measured compose-hash.
-    Attested { compose: ComposeFile, source: String },
+    Attested { compose: ComposeFile, source: String, app: AppSettings },
     /// Why it cannot be relied on.
     NotAttested(String),
     /// It is attested but cannot be read.
     Unreadable(String),
+}
+
+/// The attested app-compose settings (beside the compose file) that check 3 needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppSettings {
+    /// `allowed_envs`: variables the deployer may set at deploy time.
+    pub allowed_envs: Vec<String>,
+    /// A `pre_launch_script` runs before Compose starts the services.
+    pub pre_launch_script: bool,
 }
 
 /// What check 2 established, for the report.
@@ -70,7 +79,7 @@ fn evaluate(
         return obs;
     };
     let (compose, source) = match compose {
-        AttestedCompose::Attested { compose, source } => (compose, source),
+        AttestedCompose::Attested { compose, source, .. } => (compose, source),
         AttestedCompose::NotAttested(why) => {
             f.push(Finding::not_checked("compose-not-attested", format!("the compose file is not attested: {why}")));
             return obs;

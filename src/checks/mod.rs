@@ -88,6 +88,7 @@ pub struct Outcome {
     pub facts: Facts,
     pub claims: Vec<ClaimRecord>,
     pub provenance: Option<crate::provenance::ProvenanceOutcome>,
+    pub workload: workload::WorkloadObservation,
 }
 
 /// Runs DCAP on the observed quote: the collateral is `collateral` (a `--collateral` file's JSON)
@@ -144,7 +145,16 @@ pub fn attested_compose(o: &Observed, dcap: &DcapObservation) -> launcher::Attes
     match compose.docker_compose_file().map(crate::compose::docker_compose::parse_compose) {
         None => Unreadable(format!("{origin} has no docker_compose_file")),
         Some(Err(e)) => Unreadable(e.under("docker_compose_file").to_string()),
-        Some(Ok(file)) => Attested { compose: file, source: format!("{origin} docker_compose_file") },
+        Some(Ok(file)) => {
+            let app = compose
+                .summary()
+                .map(|s| launcher::AppSettings {
+                    allowed_envs: s.allowed_envs.clone(),
+                    pre_launch_script: s.has_pre_launch_script,
+                })
+                .unwrap_or_default();
+            Attested { compose: file, source: format!("{origin} docker_compose_file"), app }
+        }
     }
 }
 
@@ -154,12 +164,13 @@ pub fn run(
     dcap: &DcapObservation,
     reference: &Reference,
     provenance: &ProvenanceInputs,
+    workload_inputs: workload::WorkloadInputs,
 ) -> Outcome {
     let (claim_records, claim_findings) = claims::appraise(observed);
     let attestation = attestation::check(observed, dcap, reference, claim_findings);
     let compose = attested_compose(observed, dcap);
     let (launcher, launcher_obs) = launcher::check(&compose, reference, provenance.bundles, provenance.roots);
-    let workload = workload::check(reference);
+    let (workload, workload_obs) = workload::check(&compose, reference, workload_inputs);
     let mut facts = facts(observed);
     if let Some(Ok(t)) = &dcap.outcome.tcb {
         facts.tcb_status = Some(t.status.as_str().to_string());
@@ -168,11 +179,13 @@ pub fn run(
     if let launcher::AttestedCompose::Attested { .. } = &compose {
         facts.launcher_image = launcher_obs.image.as_ref().and_then(|i| i.pinned_reference());
     }
+    facts.workload_commit = workload_obs.commit().map(str::to_string);
     Outcome {
         checks: vec![attestation, launcher, workload],
         facts,
         claims: claim_records,
         provenance: launcher_obs.outcome,
+        workload: workload_obs,
     }
 }
 

@@ -15,7 +15,7 @@ mod text;
 mod yaml;
 
 pub use image::{Digest, ImageRef};
-pub use text::{literal_value, Interpolation};
+pub use text::{literal_value, variables, Interpolation};
 
 use crate::error::{Location, ParseError};
 use crate::limits::MAX_SERVICES;

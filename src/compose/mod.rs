@@ -1,6 +1,7 @@
-//! The dstack app-compose document: compose-hash, default app-id and MRCONFIGID forms.
-//! Docker Compose and git-launcher parsing (checks 2 and 3) will live beside these.
+//! The dstack app-compose document (compose-hash, default app-id, MRCONFIGID forms), the Docker
+//! Compose file inside it, and the git-launcher config that pins a workload commit.
 
 pub mod app_compose;
 pub mod docker_compose;
+pub mod git_launcher;
 pub mod mr_config;

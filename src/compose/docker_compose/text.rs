@@ -96,6 +96,14 @@ pub fn literal_value(text: &str) -> Option<String> {
     vars.is_empty().then(|| text.replace("$$", "$"))
 }
 
+/// The variables `text` interpolates, in order (empty when none); `None` when it is not a valid
+/// template.
+pub fn variables(text: &str) -> Option<Vec<String>> {
+    let mut vars = Vec::new();
+    scan_interpolations(text, "", &mut vars).ok()?;
+    Some(vars.into_iter().map(|v| v.variable).collect())
+}
+
 /// Splits a string `command:` or `entrypoint:` into arguments as Compose does: blanks separate
 /// words, single quotes are literal, double quotes group, a backslash outside single quotes
 /// escapes the next character, `''` is an empty argument. Refused (the field is named):

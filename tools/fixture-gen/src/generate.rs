@@ -44,7 +44,7 @@ pub fn generate() -> Result<Files> {
         add_scenario(&mut files, scenario, pki)?;
     }
     files.insert("dcap/wrong-root/other-root-ca.pem".into(), other.root.pem()?.into_bytes());
-    crate::deployment::add_deployment(&mut files, &test)?;
+    crate::deployment::add_deployments(&mut files, &test)?;
     Ok(files)
 }
 

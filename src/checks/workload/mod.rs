@@ -1,0 +1,392 @@
+//! Check 3 — workload pin (SPEC §1, check 3): the code that runs is pinned and auditable.
+//!
+//! A deployment is a git-launcher deployment when the reference has a `workload` section or
+//! the attested compose runs a git-launcher service (`locate`); its pin is the launcher config,
+//! which must be attested (inline `configs:` content), valid by the launcher's own rules
+//! (`compose::git_launcher`), safe from deploy-time overrides (`hazards`) and equal to the
+//! reference. Any other deployment is image-pinned (`images`). A pin that is established but
+//! not compared with an expectation leaves the check not checked, never passed.
+
+mod hazards;
+mod images;
+mod locate;
+
+use std::path::Path;
+
+use crate::checks::launcher::{AppSettings, AttestedCompose};
+use crate::compose::docker_compose::{ComposeFile, Service};
+use crate::compose::git_launcher::{parse_config, LauncherConfig, Mode, DEFAULT_CONFIG_PATH, DEFAULT_ENTRYPOINT};
+use crate::reference::{Reference, WorkloadExpect};
+use crate::report::{CheckId, CheckResult, Finding};
+use crate::workload::repo::{inspect, CommitFacts};
+
+pub use locate::{ConfigSource, GIT_LAUNCHER_NAME};
+
+/// Inputs of check 3 beyond the evidence.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WorkloadInputs<'a> {
+    /// `--workload-repo`: a local clone of the workload repository.
+    pub repo: Option<&'a Path>,
+}
+
+/// What check 3 established, for facts and `reference init`.
+#[derive(Debug, Clone, Default)]
+pub struct WorkloadObservation {
+    /// The attested, valid, override-free launcher config.
+    pub config: Option<LauncherConfig>,
+    /// The config path the launcher reads.
+    pub config_path: Option<String>,
+    /// Image-pinned deployments: every service's pinned reference.
+    pub images: Option<Vec<String>>,
+    pub repo: Option<CommitFacts>,
+}
+
+impl WorkloadObservation {
+    pub fn commit(&self) -> Option<&str> {
+        self.config.as_ref().map(|c| c.commit_sha.as_str())
+    }
+}
+
+pub fn check(
+    compose: &AttestedCompose,
+    reference: &Reference,
+    inputs: WorkloadInputs,
+) -> (CheckResult, WorkloadObservation) {
+    let mut f = Vec::new();
+    let obs = evaluate(compose, reference, inputs, &mut f);
+    let result = CheckResult::from_findings(CheckId::Workload, f);
+    let summary = match (&obs.config, &obs.images) {
+        (Some(c), _) => Some(format!("{} pinned to commit {} — {}", c.repo_url, c.commit_sha, mode_text(c))),
+        (None, Some(images)) => Some(format!(
+            "{} pinned by digest, all in the reference allow-list",
+            crate::error::count(images.len(), "image")
+        )),
+        _ => None,
+    };
+    let result = match summary {
+        Some(s) => result.with_pass_summary(s),
+        None => result,
+    };
+    (result, obs)
+}
+
+fn mode_text(c: &LauncherConfig) -> String {
+    match c.mode() {
+        Mode::Default { script } => format!("runs {script} (default mode)"),
+        Mode::Advanced { run_cmd, install_cmd: None } => format!("runs `{run_cmd}` (advanced mode)"),
+        Mode::Advanced { run_cmd, install_cmd: Some(i) } => {
+            format!("installs with `{i}`, runs `{run_cmd}` (advanced mode)")
+        }
+    }
+}
+
+fn evaluate(
+    compose: &AttestedCompose,
+    reference: &Reference,
+    inputs: WorkloadInputs,
+    f: &mut Vec<Finding>,
+) -> WorkloadObservation {
+    let mut obs = WorkloadObservation::default();
+    let (compose, source, app) = match compose {
+        AttestedCompose::Attested { compose, source, app } => (compose, source, app),
+        AttestedCompose::NotAttested(why) => {
+            f.push(Finding::not_checked("compose-not-attested", format!("the compose file is not attested: {why}")));
+            return obs;
+        }
+        AttestedCompose::Unreadable(why) => {
+            f.push(Finding::fail(
+                "compose-unreadable",
+                format!("the attested docker_compose_file cannot be read: {why}"),
+            ));
+            return obs;
+        }
+    };
+    let detect_path = reference.workload.as_ref().and_then(|w| w.config_path.as_deref()).unwrap_or(DEFAULT_CONFIG_PATH);
+    let services = locate::launcher_services(compose, reference, detect_path);
+    let git_mode = reference.workload.is_some()
+        || services.iter().any(|s| {
+            s.configs.iter().any(|c| c.target == detect_path) || s.volumes.iter().any(|v| v.target == detect_path)
+        })
+        || (reference.launcher.is_none() && !services.is_empty());
+    if !git_mode {
+        obs.images = images::check(compose, source, reference, f);
+        return obs;
+    }
+    let service = match services.as_slice() {
+        [one] => *one,
+        [] => {
+            f.push(Finding::fail(
+                "launcher-config-missing",
+                format!("the reference expects a git-launcher workload, but no service of {source} runs the launcher"),
+            ));
+            return obs;
+        }
+        many => {
+            let names: Vec<&str> = many.iter().map(|s| s.name.as_str()).collect();
+            f.push(Finding::fail(
+                "launcher-ambiguous",
+                format!("several services could be the git-launcher: {}", names.join(", ")),
+            ));
+            return obs;
+        }
+    };
+    git_launcher(compose, service, app, reference, inputs, f, &mut obs);
+    obs
+}
+
+fn git_launcher(
+    compose: &ComposeFile,
+    service: &Service,
+    app: &AppSettings,
+    reference: &Reference,
+    inputs: WorkloadInputs,
+    f: &mut Vec<Finding>,
+    obs: &mut WorkloadObservation,
+) {
+    let path = match locate::config_path(service, reference) {
+        Ok(p) => p,
+        Err(why) => {
+            f.push(Finding::fail("launcher-config-path-mismatch", why));
+            return;
+        }
+    };
+    obs.config_path = Some(path.clone());
+    let (name, content) = match locate::config_source(compose, service, &path) {
+        ConfigSource::Inline { name, content } => (name, content),
+        ConfigSource::Host { via } => {
+            f.push(
+                Finding::fail(
+                    "launcher-config-not-attested",
+                    format!("the launcher config {path} is supplied by the host, which can swap it: {via}"),
+                )
+                .expected(format!("a top-level config with inline `content:` mounted at {path}")),
+            );
+            hazards::check(service, app, None, f);
+            return;
+        }
+        ConfigSource::InImage => {
+            in_image(service, &path, reference, f);
+            hazards::check(service, app, None, f);
+            return;
+        }
+    };
+    let field = format!("configs.{name}.content");
+    let Some(text) = hazards::resolve_content(&content, &field, f) else {
+        hazards::check(service, app, None, f);
+        return;
+    };
+    let config = match parse_config(&text) {
+        Ok(c) => c,
+        Err(e) => {
+            f.push(Finding::fail(e.code(), format!("the launcher config ({field}, mounted at {path}): {e}")));
+            hazards::check(service, app, None, f);
+            return;
+        }
+    };
+    f.push(Finding::pass(
+        "launcher-config-attested",
+        format!("services.{} reads {path} from {field}, which is part of the compose-hash", service.name),
+    ));
+    f.push(
+        Finding::pass(
+            "workload-commit-pinned",
+            format!("the config pins {} to a full commit id — {}", config.repo_url, mode_text(&config)),
+        )
+        .actual(config.commit_sha.clone()),
+    );
+    if let Mode::Advanced { run_cmd, install_cmd } = config.mode() {
+        let install = install_cmd.map(|i| format!("; INSTALL_CMD `{i}`")).unwrap_or_default();
+        f.push(Finding::warn(
+            "workload-advanced-mode",
+            format!("advanced mode: RUN_CMD `{run_cmd}`{install} runs instead of an entry script; these commands are trust-bearing"),
+        ));
+    }
+    if let Some(env) = &config.child_env_file {
+        f.push(Finding::note(
+            "workload-child-env-file",
+            format!("CHILD_ENV_FILE={env}: runtime configuration of the child process, not trust-bearing"),
+        ));
+    }
+    let before = f.len();
+    hazards::check(service, app, Some(&config), f);
+    let overridable = f.iter().skip(before).any(|x| x.code == hazards::CODE);
+    match &reference.workload {
+        None => f.push(Finding::not_checked(
+            "workload-expectation-missing",
+            "the reference has no `workload` section: the pinned repository and commit are not compared with anything",
+        )),
+        Some(expect) => compare(&config, expect, f),
+    }
+    if let Some(dir) = inputs.repo {
+        obs.repo = local_clone(dir, &config, f);
+    }
+    if !overridable {
+        obs.config = Some(config);
+    }
+}
+
+/// A launcher with no config mounted: the config, and so the pin, is baked into the image.
+fn in_image(service: &Service, path: &str, reference: &Reference, f: &mut Vec<Finding>) {
+    let Some(image) = service.image.as_ref() else {
+        f.push(Finding::fail(
+            "launcher-config-missing",
+            format!("services.{} mounts no config at {path} and names no image", service.name),
+        ));
+        return;
+    };
+    if !image.is_pinned() {
+        f.push(
+            Finding::fail(
+                "workload-image-not-pinned",
+                format!("no config is mounted at {path}, so it is inside {}, which is named by tag: nothing pins the workload", image.raw),
+            )
+            .expected(format!("{}@sha256:…", image.name())),
+        );
+        return;
+    }
+    f.push(Finding::pass(
+        "workload-pin-in-image",
+        format!(
+            "no config is mounted at {path}: the pin is inside the image digest of {} (check 2's provenance covers who built it)",
+            image.raw
+        ),
+    ));
+    if reference.workload.as_ref().is_some_and(|w| w.commit_sha.is_some() || w.repo_url.is_some()) {
+        f.push(Finding::not_checked(
+            "workload-commit-not-visible",
+            "the reference names a repository or commit, but the config is inside the image and cannot be read here",
+        ));
+    }
+}
+
+/// Compares the config with the reference's `workload` (SPEC §1, check 3.2). Absent values
+/// mean the launcher's defaults: no subdirectory, `entrypoint.sh`, default mode.
+fn compare(c: &LauncherConfig, w: &WorkloadExpect, f: &mut Vec<Finding>) {
+    let before = f.len();
+    match &w.repo_url {
+        None => {
+            f.push(Finding::not_checked("workload-expectation-missing", "the reference's `workload` has no repo_url"))
+        }
+        Some(r) if *r != c.repo_url => f.push(
+            Finding::fail("workload-repo-mismatch", "the config's REPO_URL is not the reference's workload.repo_url")
+                .expected(r.clone())
+                .actual(c.repo_url.clone()),
+        ),
+        Some(_) => {}
+    }
+    match &w.commit_sha {
+        None => {
+            f.push(Finding::not_checked("workload-expectation-missing", "the reference's `workload` has no commit_sha"))
+        }
+        Some(sha) if *sha != c.commit_sha => f.push(
+            Finding::fail(
+                "workload-commit-mismatch",
+                "the config's COMMIT_SHA is not the reference's workload.commit_sha",
+            )
+            .expected(sha.clone())
+            .actual(c.commit_sha.clone()),
+        ),
+        Some(_) => {}
+    }
+    let subdir = w.repo_subdir.clone().filter(|s| !s.is_empty()).map(|s| s.trim_end_matches('/').to_string());
+    if subdir != c.repo_subdir {
+        f.push(
+            Finding::fail(
+                "workload-script-mismatch",
+                "the config's REPO_SUBDIR is not the reference's workload.repo_subdir",
+            )
+            .expected(subdir.unwrap_or_else(|| "(none)".into()))
+            .actual(c.repo_subdir.clone().unwrap_or_else(|| "(none)".into())),
+        );
+    }
+    let script = w.entrypoint_script.clone().unwrap_or_else(|| DEFAULT_ENTRYPOINT.to_string());
+    if script != c.entrypoint_script {
+        f.push(
+            Finding::fail(
+                "workload-script-mismatch",
+                "the config's ENTRYPOINT_SCRIPT is not the reference's workload.entrypoint_script",
+            )
+            .expected(script)
+            .actual(c.entrypoint_script.clone()),
+        );
+    }
+    match (&w.run_cmd, &c.run_cmd) {
+        (None, Some(run)) => f.push(
+            Finding::fail(
+                "workload-advanced-mode-unexpected",
+                "the config runs RUN_CMD (advanced mode), but the reference expects the default mode (no workload.run_cmd)",
+            )
+            .expected("no RUN_CMD: the commit's entry script runs")
+            .actual(run.clone()),
+        ),
+        (Some(run), None) => f.push(
+            Finding::fail("workload-mode-mismatch", "the reference expects advanced mode (workload.run_cmd), but the config has no RUN_CMD")
+                .expected(run.clone())
+                .actual(format!("default mode: {}", c.script_path())),
+        ),
+        (Some(expected), Some(actual)) if expected != actual => f.push(
+            Finding::fail("workload-command-mismatch", "the config's RUN_CMD is not the reference's workload.run_cmd")
+                .expected(expected.clone())
+                .actual(actual.clone()),
+        ),
+        _ => {}
+    }
+    if w.install_cmd != c.install_cmd && (w.run_cmd.is_some() || c.run_cmd.is_some()) {
+        f.push(
+            Finding::fail(
+                "workload-command-mismatch",
+                "the config's INSTALL_CMD is not the reference's workload.install_cmd",
+            )
+            .expected(w.install_cmd.clone().unwrap_or_else(|| "(none)".into()))
+            .actual(c.install_cmd.clone().unwrap_or_else(|| "(none)".into())),
+        );
+    }
+    let differs = f.iter().skip(before).any(|x| x.outcome != crate::report::Outcome::Pass);
+    if !differs {
+        f.push(Finding::pass(
+            "workload-matches-reference",
+            format!(
+                "repository, commit and {} match the reference's `workload`",
+                if c.run_cmd.is_some() { "commands" } else { "entry script" }
+            ),
+        ));
+    }
+}
+
+/// `--workload-repo`: the pinned commit and the script that runs exist in the local clone.
+fn local_clone(dir: &Path, c: &LauncherConfig, f: &mut Vec<Finding>) -> Option<CommitFacts> {
+    let script = c.run_cmd.is_none().then(|| c.script_path());
+    match inspect(dir, &c.commit_sha, script.as_deref()) {
+        Err(e) => {
+            f.push(Finding::fail(e.code(), e.to_string()));
+            None
+        }
+        Ok(facts) => {
+            let what = match &facts.script {
+                Some(s) => format!(
+                    "; {} is blob {} (mode {}{}) — read it there",
+                    s.path,
+                    s.blob,
+                    s.mode,
+                    if s.symlink { ", a symlink: read its target too" } else { "" }
+                ),
+                None => format!("; tree {} (advanced mode: read the commands' inputs)", facts.tree),
+            };
+            f.push(Finding::pass(
+                "workload-repo-verified",
+                format!("commit {} is in {}{what}", facts.commit, facts.dir),
+            ));
+            if !facts.remotes.is_empty() && !facts.remotes.contains(&c.repo_url) {
+                f.push(
+                    Finding::warn(
+                        "workload-repo-remote-differs",
+                        "no remote of the local clone is the config's REPO_URL",
+                    )
+                    .expected(c.repo_url.clone())
+                    .actual(facts.remotes.join(", ")),
+                );
+            }
+            Some(facts)
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! Check 3 rule by rule on attested compose files (SPEC §1, check 3, items 1–4): where the
+//! git-launcher config comes from, override hazards, the comparison with the reference, and
+//! image-pinned deployments. Each rule has the input that breaks it. (The compose file is given
+//! as attested; tests/git_launcher.rs runs the whole pipeline.)
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
+
+use dstack_audit::checks::launcher::{AppSettings, AttestedCompose};
+use dstack_audit::checks::workload::{check, WorkloadInputs};
+use dstack_audit::compose::docker_compose::parse_compose;
+use dstack_audit::reference::{parse_reference, Reference};
+use dstack_audit::report::{CheckResult, Outcome, Status};
+use serde_json::{json, Value};
+
+const LAUNCHER: &str = "docker.io/example/git-launcher";
+const DIGEST: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+const COMMIT: &str = "1d6918c65fc08f781f61f47255e91702f05278b3";
+const REPO: &str = "https://github.com/example/app";
+
+/// A launcher service reading an inline config with `lines`, plus `service_extra` (indented
+/// under the service) and `top_extra` (top level).
+fn yaml(lines: &[&str], service_extra: &str, top_extra: &str) -> String {
+    let mut y = format!(
+        "services:\n  launcher:\n    image: {LAUNCHER}@sha256:{DIGEST}\n    command: [\"/etc/git-launcher/config.conf\"]\n{service_extra}    configs:\n      - source: pin\n        target: /etc/git-launcher/config.conf\nconfigs:\n  pin:\n    content: |\n"
+    );
+    for l in lines {
+        y.push_str(&format!("      {l}\n"));
+    }
+    y.push_str(top_extra);
+    y
+}
+
+fn default_lines() -> Vec<String> {
+    vec![format!("REPO_URL={REPO}"), format!("COMMIT_SHA={COMMIT}")]
+}
+
+fn attested(yaml: &str, allowed_envs: &[&str]) -> AttestedCompose {
+    AttestedCompose::Attested {
+        compose: parse_compose(yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}")),
+        source: "test compose".into(),
+        app: AppSettings {
+            allowed_envs: allowed_envs.iter().map(|s| s.to_string()).collect(),
+            pre_launch_script: false,
+        },
+    }
+}
+
+fn reference(edit: impl FnOnce(&mut Value)) -> Reference {
+    let mut r = json!({
+        "schema": "dstack-audit/reference/v1",
+        "launcher": {"image": LAUNCHER},
+        "workload": {"repo_url": REPO, "commit_sha": COMMIT}
+    });
+    edit(&mut r);
+    parse_reference(&serde_json::to_vec(&r).unwrap(), "ref.json").unwrap()
+}
+
+fn run(c: &AttestedCompose, r: &Reference) -> CheckResult {
+    check(c, r, WorkloadInputs::default()).0
+}
+
+fn codes(r: &CheckResult, o: Outcome) -> Vec<&'static str> {
+    r.findings.iter().filter(|f| f.outcome == o).map(|f| f.code).collect()
+}
+
+fn fails_with(r: &CheckResult, code: &str) {
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+    assert!(codes(r, Outcome::Fail).contains(&code), "expected {code}: {r:#?}");
+}
+
+fn lines(extra: &[&str]) -> Vec<String> {
+    let mut l = default_lines();
+    l.extend(extra.iter().map(|s| s.to_string()));
+    l
+}
+
+fn refs(l: &[String]) -> Vec<&str> {
+    l.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn inline_config_matching_the_reference_passes() {
+    let l = default_lines();
+    let r = run(&attested(&yaml(&refs(&l), "", ""), &[]), &reference(|_| {}));
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    assert!(r.summary.contains(COMMIT));
+    assert!(codes(&r, Outcome::Pass).contains(&"launcher-config-attested"));
+}
+
+#[test]
+fn without_a_workload_expectation_the_pin_is_reported_but_not_passed() {
+    let l = default_lines();
+    let (r, obs) = check(
+        &attested(&yaml(&refs(&l), "", ""), &[]),
+        &reference(|r| {
+            r.as_object_mut().unwrap().remove("workload");
+        }),
+        WorkloadInputs::default(),
+    );
+    assert_eq!(r.status, Status::NotChecked, "{r:#?}");
+    assert!(codes(&r, Outcome::NotChecked).contains(&"workload-expectation-missing"));
+    assert_eq!(obs.commit(), Some(COMMIT));
+}
+
+#[test]
+fn a_not_attested_compose_is_not_checked() {
+    let r = run(&AttestedCompose::NotAttested("no quote".into()), &reference(|_| {}));
+    assert_eq!(r.status, Status::NotChecked);
+    assert_eq!(codes(&r, Outcome::NotChecked), ["compose-not-attested"]);
+}
+
+#[test]
+fn config_supplied_by_the_host_fails() {
+    let l = default_lines();
+    let bind = "    volumes:\n      - ./pin.conf:/etc/git-launcher/config.conf:ro\n";
+    fails_with(&run(&attested(&yaml(&refs(&l), bind, ""), &[]), &reference(|_| {})), "launcher-config-not-attested");
+    let parent = "    volumes:\n      - /srv/launcher:/etc/git-launcher\n";
+    fails_with(&run(&attested(&yaml(&refs(&l), parent, ""), &[]), &reference(|_| {})), "launcher-config-not-attested");
+    let named = "    volumes:\n      - conf:/etc/git-launcher\n";
+    fails_with(&run(&attested(&yaml(&refs(&l), named, ""), &[]), &reference(|_| {})), "launcher-config-not-attested");
+    for top in ["    file: ./pin.conf\n", "    environment: PIN\n", "    external: true\n"] {
+        let y = format!(
+            "services:\n  launcher:\n    image: {LAUNCHER}@sha256:{DIGEST}\n    configs:\n      - source: pin\n        target: /etc/git-launcher/config.conf\nconfigs:\n  pin:\n{top}"
+        );
+        let r = run(&attested(&y, &[]), &reference(|_| {}));
+        fails_with(&r, "launcher-config-not-attested");
+        assert!(r.findings.iter().any(|f| f.message.contains("configs.pin")), "{r:#?}");
+    }
+}
+
+#[test]
+fn command_names_the_config_path() {
+    let l = default_lines();
+    let y = yaml(&refs(&l), "", "")
+        .replace("command: [\"/etc/git-launcher/config.conf\"]", "command: [\"--config=/etc/app/pin.conf\"]");
+    // The config is mounted at the default path, but the launcher reads /etc/app/pin.conf,
+    // which nothing mounts: the pin would be inside the image, which the reference's commit
+    // cannot be compared with.
+    let r = run(&attested(&y, &[]), &reference(|_| {}));
+    assert_eq!(r.status, Status::NotChecked, "{r:#?}");
+    assert!(codes(&r, Outcome::NotChecked).contains(&"workload-commit-not-visible"));
+    let r = run(&attested(&y, &[]), &reference(|r| r["workload"]["config_path"] = json!("/etc/other.conf")));
+    fails_with(&r, "launcher-config-path-mismatch");
+}
+
+#[test]
+fn config_inside_the_image_is_a_pin_by_digest_only() {
+    let y = format!("services:\n  launcher:\n    image: {LAUNCHER}@sha256:{DIGEST}\n");
+    let r = run(&attested(&y, &[]), &reference(|r| r["workload"] = json!({})));
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    assert_eq!(codes(&r, Outcome::Pass), ["workload-pin-in-image"]);
+    let tagged = format!("services:\n  launcher:\n    image: {LAUNCHER}:latest\n");
+    fails_with(&run(&attested(&tagged, &[]), &reference(|r| r["workload"] = json!({}))), "workload-image-not-pinned");
+}
+
+#[test]
+fn invalid_configs_fail_with_the_parsers_code() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["REPO_URL=https://github.com/example/app", "COMMIT_SHA=1d6918c"], "workload-commit-not-full"),
+        (&["REPO_URL=https://github.com/example/app", "COMMIT_SHA=main"], "workload-commit-not-full"),
+        (&["REPO_URL=https://github.com/example/app", "COMMIT_SHA=v1.2.3"], "workload-commit-not-full"),
+        (&["REPO_URL=https://github.com/example/app"], "launcher-config-incomplete"),
+        (
+            &[
+                "REPO_URL=https://github.com/example/app",
+                "BRANCH=main",
+                "COMMIT_SHA=1d6918c65fc08f781f61f47255e91702f05278b3",
+            ],
+            "launcher-config-invalid",
+        ),
+    ];
+    for (l, code) in cases {
+        let r = run(&attested(&yaml(l, "", ""), &[]), &reference(|_| {}));
+        fails_with(&r, code);
+        assert!(r.findings.iter().any(|f| f.message.contains("configs.pin.content")), "{r:#?}");
+    }
+}
+
+#[test]
+fn override_hazards_fail_with_their_path() {
+    let l = default_lines();
+    let l = refs(&l);
+    let cases: Vec<(String, Vec<&str>, &str)> = vec![
+        (yaml(&l, "", ""), vec!["COMMIT_SHA"], "allowed_envs"),
+        (yaml(&l, "", ""), vec!["REPO_URL", "OTHER"], "allowed_envs"),
+        (yaml(&l, "    env_file: ./launcher.env\n", ""), vec![], "env_file"),
+        (yaml(&l, "    environment:\n      - COMMIT_SHA=${PIN}\n", ""), vec![], "environment.COMMIT_SHA"),
+        (yaml(&l, "    environment:\n      - ENTRYPOINT_SCRIPT\n", ""), vec![], "environment.ENTRYPOINT_SCRIPT"),
+        (
+            yaml(&l, "    environment:\n      COMMIT_SHA: 2e5b7c0f4d3a1e6b9c8d7f0a1b2c3d4e5f607182\n", ""),
+            vec![],
+            "ambiguous",
+        ),
+        (
+            yaml(
+                &[
+                    "REPO_URL=https://github.com/example/app",
+                    "COMMIT_SHA=${COMMIT:-1d6918c65fc08f781f61f47255e91702f05278b3}",
+                ],
+                "",
+                "",
+            ),
+            vec![],
+            "line 2",
+        ),
+        (
+            yaml(&["REPO_URL=$REPO", "COMMIT_SHA=1d6918c65fc08f781f61f47255e91702f05278b3"], "", ""),
+            vec![],
+            "`REPO_URL`",
+        ),
+    ];
+    for (y, envs, path) in cases {
+        let r = run(&attested(&y, &envs), &reference(|_| {}));
+        fails_with(&r, "workload-override");
+        assert!(r.findings.iter().any(|f| f.code == "workload-override" && f.message.contains(path)), "{path}: {r:#?}");
+    }
+    let y = yaml(&l, "    command: [\"${CONFIG}\"]\n", "")
+        .replace("    command: [\"/etc/git-launcher/config.conf\"]\n", "");
+    fails_with(&run(&attested(&y, &[]), &reference(|_| {})), "workload-override");
+}
+
+#[test]
+fn harmless_deploy_time_values_do_not_fail() {
+    // Plumbing interpolated, a literal repeat of the config, `$$` as a literal dollar, a
+    // non-trust-bearing allowed env.
+    let l = lines(&["WORK_DIR=${WORK:-/work}", "RUN_CMD=echo $$HOME", "INSTALL_CMD=true"]);
+    let env = format!("    environment:\n      - COMMIT_SHA={COMMIT}\n      - LOG_LEVEL=${{LOG_LEVEL}}\n");
+    let (r, obs) = check(
+        &attested(&yaml(&refs(&l), &env, ""), &["LOG_LEVEL"]),
+        &reference(|r| {
+            r["workload"]["run_cmd"] = json!("echo $HOME");
+            r["workload"]["install_cmd"] = json!("true");
+        }),
+        WorkloadInputs::default(),
+    );
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    assert!(codes(&r, Outcome::Note).contains(&"workload-plumbing-interpolated"));
+    assert!(codes(&r, Outcome::Note).contains(&"workload-env-repeats-config"));
+    assert!(codes(&r, Outcome::Note).contains(&"workload-advanced-mode"));
+    assert_eq!(obs.config.unwrap().run_cmd.as_deref(), Some("echo $HOME"));
+}
+
+#[test]
+fn every_compared_value_fails_when_it_differs() {
+    let l = default_lines();
+    let c = attested(&yaml(&refs(&l), "", ""), &[]);
+    fails_with(
+        &run(&c, &reference(|r| r["workload"]["repo_url"] = json!("https://github.com/example/app.git"))),
+        "workload-repo-mismatch",
+    );
+    fails_with(
+        &run(&c, &reference(|r| r["workload"]["commit_sha"] = json!("2e5b7c0f4d3a1e6b9c8d7f0a1b2c3d4e5f607182"))),
+        "workload-commit-mismatch",
+    );
+    fails_with(&run(&c, &reference(|r| r["workload"]["repo_subdir"] = json!("app"))), "workload-script-mismatch");
+    fails_with(
+        &run(&c, &reference(|r| r["workload"]["entrypoint_script"] = json!("start.sh"))),
+        "workload-script-mismatch",
+    );
+    fails_with(&run(&c, &reference(|r| r["workload"]["run_cmd"] = json!("make run"))), "workload-mode-mismatch");
+    let adv = lines(&["RUN_CMD=make run"]);
+    let c = attested(&yaml(&refs(&adv), "", ""), &[]);
+    fails_with(&run(&c, &reference(|_| {})), "workload-advanced-mode-unexpected");
+    fails_with(&run(&c, &reference(|r| r["workload"]["run_cmd"] = json!("make serve"))), "workload-command-mismatch");
+    fails_with(
+        &run(
+            &c,
+            &reference(|r| {
+                r["workload"]["run_cmd"] = json!("make run");
+                r["workload"]["install_cmd"] = json!("make deps");
+            }),
+        ),
+        "workload-command-mismatch",
+    );
+    // A subdirectory and script named in both places pass.
+    let sub = lines(&["REPO_SUBDIR=services/api/", "ENTRYPOINT_SCRIPT=run.sh"]);
+    let r = run(
+        &attested(&yaml(&refs(&sub), "", ""), &[]),
+        &reference(|r| {
+            r["workload"]["repo_subdir"] = json!("services/api");
+            r["workload"]["entrypoint_script"] = json!("run.sh");
+        }),
+    );
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+}
+
+#[test]
+fn a_reference_expecting_a_git_launcher_fails_without_one() {
+    let y = "services:\n  app:\n    image: docker.io/example/app@sha256:2222222222222222222222222222222222222222222222222222222222222222\n";
+    fails_with(&run(&attested(y, &[]), &reference(|_| {})), "launcher-config-missing");
+}
+
+fn image_compose(images: &[&str]) -> String {
+    let mut y = String::from("services:\n");
+    for (i, image) in images.iter().enumerate() {
+        y.push_str(&format!("  s{i}:\n    image: {image}\n"));
+    }
+    y
+}
+
+fn images_reference(list: Option<&[&str]>) -> Reference {
+    let mut r = json!({"schema": "dstack-audit/reference/v1"});
+    if let Some(l) = list {
+        r["images"] = json!(l);
+    }
+    parse_reference(&serde_json::to_vec(&r).unwrap(), "ref.json").unwrap()
+}
+
+const A: &str = "docker.io/example/a@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const B: &str = "ghcr.io/example/b@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+#[test]
+fn image_pinned_deployments() {
+    let c = attested(
+        &image_compose(&[A, "example/a:1.0@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"]),
+        &[],
+    );
+    let (r, obs) = check(&c, &images_reference(Some(&[A])), WorkloadInputs::default());
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    assert_eq!(obs.images.unwrap().len(), 2);
+    let r = run(&c, &images_reference(None));
+    assert_eq!(r.status, Status::NotChecked, "{r:#?}");
+    assert!(codes(&r, Outcome::Pass).contains(&"workload-images-pinned"));
+    let c = attested(&image_compose(&[A, B]), &[]);
+    let r = run(&c, &images_reference(Some(&[A])));
+    fails_with(&r, "workload-image-not-allowed");
+    assert!(r.findings.iter().any(|f| f.actual.as_deref() == Some(B)));
+    let other_digest = B.replace("bbbb", "cccc");
+    fails_with(&run(&c, &images_reference(Some(&[A, &other_digest]))), "workload-image-not-allowed");
+    fails_with(
+        &run(&attested(&image_compose(&[A, "ghcr.io/example/b:1.0"]), &[]), &images_reference(Some(&[A]))),
+        "workload-image-not-pinned",
+    );
+    let built = "services:\n  app:\n    build: .\n    image: docker.io/example/a@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n";
+    fails_with(&run(&attested(built, &[]), &images_reference(Some(&[A]))), "workload-image-built");
+    let interpolated = "services:\n  app:\n    image: docker.io/example/a@sha256:${DIGEST}\n";
+    // An image chosen at deploy time makes the compose file unreadable as attested.
+    assert!(parse_compose(interpolated).unwrap_err().to_string().contains("services.app.image"));
+    fails_with(&run(&AttestedCompose::Unreadable("x".into()), &images_reference(Some(&[A]))), "compose-unreadable");
+    let include = format!("include:\n  - other.yaml\n{}", image_compose(&[A]));
+    fails_with(&run(&attested(&include, &[]), &images_reference(Some(&[A]))), "workload-override");
+}
+
+#[test]
+fn the_reference_rejects_unpinned_images_and_short_commits() {
+    for (r, field) in [
+        (json!({"schema": "dstack-audit/reference/v1", "images": ["docker.io/example/a:1.0"]}), "images[0]"),
+        (json!({"schema": "dstack-audit/reference/v1", "images": []}), "images"),
+        (json!({"schema": "dstack-audit/reference/v1", "workload": {"commit_sha": "1d6918c"}}), "workload.commit_sha"),
+        (
+            json!({"schema": "dstack-audit/reference/v1", "workload": {"entrypoint_script": "../x.sh"}}),
+            "workload.entrypoint_script",
+        ),
+        (json!({"schema": "dstack-audit/reference/v1", "workload": {"config_path": "conf"}}), "workload.config_path"),
+    ] {
+        let e = parse_reference(&serde_json::to_vec(&r).unwrap(), "ref.json").unwrap_err().to_string();
+        assert!(e.contains(field) && e.contains("ref.json"), "{field}: {e}");
+    }
+}
