@@ -38,6 +38,44 @@ enum Command {
     ComposeHash(ComposeHashArgs),
     /// Check 2 alone: verify Sigstore bundles for an artifact offline, like `gh attestation verify`.
     Provenance(crate::provenance::command::ProvenanceArgs),
+    /// Reference files.
+    #[command(subcommand)]
+    Reference(ReferenceCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ReferenceCommand {
+    /// Write a reference file from a known-good deployment (verified values only; each value's
+    /// origin is recorded under `sources`). `verify` with it on the same inputs passes.
+    Init(InitArgs),
+}
+
+#[derive(Args, Debug)]
+struct InitArgs {
+    #[command(flatten)]
+    evidence: EvidenceArgs,
+    /// DCAP collateral (dcap-qvl QuoteCollateralV3 JSON); replaces collateral embedded in the attestation.
+    #[arg(long)]
+    collateral: Option<String>,
+    /// Trust this TDX root CA instead of Intel's (test PKIs only).
+    #[arg(long = "tdx-root-ca")]
+    tdx_root_ca: Option<String>,
+    /// Sigstore bundle(s) of the launcher image: the launcher's identity is taken from the one
+    /// that verifies for the attested digest.
+    #[arg(long)]
+    bundle: Vec<String>,
+    /// Sigstore trusted root(s) replacing the embedded public-good and GitHub roots.
+    #[arg(long = "trusted-root")]
+    trusted_root: Vec<String>,
+    /// The launcher's image repository, when no bundle identifies it.
+    #[arg(long = "launcher-image", value_name = "REPOSITORY")]
+    launcher_image: Option<String>,
+    /// Evaluation time (RFC 3339); default: now.
+    #[arg(long)]
+    at: Option<String>,
+    /// Write the reference here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -190,12 +228,42 @@ fn run(cli: Cli) -> Result<(String, u8), Error> {
             Ok((render(a.format, &view, || human::replay_doc(&view), color), code))
         }
         Command::Provenance(a) => crate::provenance::command::run_with_color(&a, color),
+        Command::Reference(ReferenceCommand::Init(a)) => reference_init(&a),
         Command::ComposeHash(a) => {
             let f = read_input(&a.file)?;
             let text = crate::evidence::app_compose_text(&f.bytes).map_err(|e| e.in_input(&f.name))?;
             let c = AppCompose::new(text);
             let view = ComposeView::of(&c, f.name.clone());
             Ok((render(a.format, &view, || human::compose_hash_doc(&view), color), 0))
+        }
+    }
+}
+
+/// `reference init`: the reference on stdout (or `--output`), what was left out on stderr.
+fn reference_init(a: &InitArgs) -> Result<(String, u8), Error> {
+    let at = match &a.at {
+        Some(t) => parse_rfc3339(t, "--at").map_err(|e| Error::Usage(e.to_string()))?,
+        None => now()?,
+    };
+    let settings = crate::Settings {
+        at,
+        tdx_root: a.tdx_root_ca.as_deref().map(read_input).transpose()?,
+        collateral: a.collateral.as_deref().map(read_input).transpose()?,
+        bundles: a.bundle.iter().map(|b| read_input(b)).collect::<Result<_, _>>()?,
+        trusted_roots: a.trusted_root.iter().map(|b| read_input(b)).collect::<Result<_, _>>()?,
+        workload_repo: None,
+    };
+    let derived = crate::reference_init::init(&sources(&a.evidence)?, &settings, a.launcher_image.as_deref())?;
+    let text = json::render(&derived.reference);
+    for w in &derived.warnings {
+        eprintln!("dstack-audit: reference init: warning: {w}");
+    }
+    match &a.output {
+        None => Ok((text, 0)),
+        Some(path) => {
+            std::fs::write(path, text.as_bytes())
+                .map_err(|e| Error::Io { input: path.display().to_string(), message: e.to_string() })?;
+            Ok((format!("wrote {}\n", path.display()), 0))
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod limits;
 pub mod provenance;
 pub mod reference;
+pub mod reference_init;
 pub mod report;
 pub mod tdx;
 pub mod views;
@@ -60,13 +61,17 @@ impl Settings {
     }
 }
 
-/// Runs the three checks on the given sources and returns the report.
-pub fn verify(
-    sources: &Sources,
-    reference: &Reference,
-    reference_file: Option<&InputFile>,
-    settings: &Settings,
-) -> Result<Report, Error> {
+/// Trust material and side inputs read from `Settings`, shared by `verify` and
+/// `reference init`.
+pub struct Prepared {
+    pub anchor: TrustAnchor,
+    pub collateral: Option<(serde_json::Value, evidence::Origin)>,
+    pub roots: provenance::TrustRoots,
+    pub bundles: Vec<provenance::BundleInput>,
+}
+
+/// Loads the TDX root, the collateral, the Sigstore roots and the bundles.
+pub fn prepare(settings: &Settings) -> Result<Prepared, Error> {
     let anchor = match &settings.tdx_root {
         None => TrustAnchor::intel().map_err(|e| e.in_input("the embedded Intel SGX Root CA"))?,
         Some(f) => TrustAnchor::untrusted_test_root(&f.bytes, &f.name).map_err(|e| e.in_input(&f.name))?,
@@ -78,13 +83,6 @@ pub fn verify(
             Some((value, evidence::Origin { input: f.name.clone(), field: String::new() }))
         }
     };
-    let evidence = evidence::load(sources)?;
-    let shape = evidence.shape.describe().to_string();
-    let mut observed = checks::observe(evidence)?;
-    if collateral.is_some() && observed.collateral.is_some() {
-        observed.notes.push("the --collateral file is used instead of the collateral inside the attestation".into());
-    }
-    let dcap = checks::authenticate(&observed, &anchor, collateral, settings.at);
     let roots = if settings.trusted_roots.is_empty() {
         provenance::TrustRoots::embedded().map_err(|e| e.in_input("the embedded Sigstore trusted roots"))?
     } else {
@@ -96,11 +94,40 @@ pub fn verify(
     for f in &settings.bundles {
         bundles.extend(provenance::split_bundles(&f.name, &f.bytes)?);
     }
+    Ok(Prepared { anchor, collateral, roots, bundles })
+}
+
+/// Reads the evidence, parses and replays it, and runs DCAP.
+pub fn observe_and_authenticate(
+    sources: &Sources,
+    prepared: &Prepared,
+    at: EvalTime,
+) -> Result<(checks::Observed, checks::DcapObservation), Error> {
+    let evidence = evidence::load(sources)?;
+    let mut observed = checks::observe(evidence)?;
+    if prepared.collateral.is_some() && observed.collateral.is_some() {
+        observed.notes.push("the --collateral file is used instead of the collateral inside the attestation".into());
+    }
+    let dcap = checks::authenticate(&observed, &prepared.anchor, prepared.collateral.clone(), at);
+    Ok((observed, dcap))
+}
+
+/// Runs the three checks on the given sources and returns the report.
+pub fn verify(
+    sources: &Sources,
+    reference: &Reference,
+    reference_file: Option<&InputFile>,
+    settings: &Settings,
+) -> Result<Report, Error> {
+    let prepared = prepare(settings)?;
+    let (observed, dcap) = observe_and_authenticate(sources, &prepared, settings.at)?;
+    let shape = observed.shape.describe().to_string();
+    let Prepared { anchor, roots, bundles, .. } = &prepared;
     let outcome = checks::run(
         &observed,
         &dcap,
         reference,
-        &checks::ProvenanceInputs { bundles: &bundles, roots: &roots },
+        &checks::ProvenanceInputs { bundles, roots },
         checks::workload::WorkloadInputs { repo: settings.workload_repo.as_deref() },
     );
     let mut inputs: Vec<InputRecord> = [

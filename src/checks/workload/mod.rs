@@ -22,6 +22,11 @@ use crate::workload::repo::{inspect, CommitFacts};
 
 pub use locate::{ConfigSource, GIT_LAUNCHER_NAME};
 
+/// The services that could be the git-launcher (see `locate::launcher_services`).
+pub fn launcher_candidates<'c>(compose: &'c ComposeFile, reference: &Reference, path: &str) -> Vec<&'c Service> {
+    locate::launcher_services(compose, reference, path)
+}
+
 /// Inputs of check 3 beyond the evidence.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WorkloadInputs<'a> {

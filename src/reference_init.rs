@@ -1,0 +1,292 @@
+//! `reference init`: a reference file written from a known-good deployment, for release
+//! checklists. Every value is taken from verified evidence only — the quote after DCAP, the
+//! runtime events after RTMR3 replays, the compose file after its hash matches, the launcher's
+//! identity from a bundle that verifies for the attested digest — and `sources` records where
+//! each came from. The safe defaults stay (TCB `UpToDate`, GitHub-hosted runner, exact ref):
+//! weakening one is left to the person who signs off the reference.
+
+use serde_json::{json, Map, Value};
+
+use crate::checks::launcher::AttestedCompose;
+use crate::checks::workload::{self, WorkloadInputs};
+use crate::checks::{attested_compose, DcapObservation};
+use crate::compose::docker_compose::{ComposeFile, ImageRef};
+use crate::compose::git_launcher::{DEFAULT_CONFIG_PATH, DEFAULT_ENTRYPOINT};
+use crate::error::Error;
+use crate::evidence::Sources;
+use crate::provenance::{verify_bundle, Artifact, VerifiedStatement};
+use crate::reference::{LauncherExpect, Reference, SCHEMA};
+use crate::{observe_and_authenticate, prepare, Prepared, Settings};
+
+/// A written reference: the JSON document, and what could not be taken (for stderr).
+#[derive(Debug, Clone)]
+pub struct Derived {
+    pub reference: Value,
+    pub warnings: Vec<String>,
+}
+
+/// Builds the reference. `launcher_image` names the launcher's repository when the bundles
+/// cannot tell which service it is.
+pub fn init(sources: &Sources, settings: &Settings, launcher_image: Option<&str>) -> Result<Derived, Error> {
+    let prepared = prepare(settings)?;
+    let (observed, dcap) = observe_and_authenticate(sources, &prepared, settings.at)?;
+    let refuse = |why: String| Error::Usage(format!("reference init: {why}: only verified values are written"));
+    if let Err(e) = &dcap.outcome.quote {
+        return Err(refuse(format!("the quote does not verify ({e})")));
+    }
+    let runtime = observed
+        .runtime
+        .as_ref()
+        .map_err(|_| refuse("the runtime events are not measured (no event log, or RTMR3 does not replay)".into()))?;
+    let m = runtime.measurements();
+    let quote_at = observed.quote_origin.to_string();
+    let mut w = Writer { doc: Map::new(), sources: Map::new(), warnings: Vec::new() };
+    w.doc.insert("schema".into(), json!(SCHEMA));
+
+    let b = &observed.quote.body;
+    let tdx = json!({"mrtd": [hex::encode(b.mr_td)], "rtmr0": [hex::encode(b.rtmr0)],
+                     "rtmr1": [hex::encode(b.rtmr1)], "rtmr2": [hex::encode(b.rtmr2)]});
+    w.put("tdx", tdx, &["mrtd", "rtmr0", "rtmr1", "rtmr2"], &format!("the quote's TD report ({quote_at})"));
+    tcb(&dcap, &mut w);
+
+    let mut dstack = Map::new();
+    for (key, value) in [("os_image_hash", &m.os_image_hash), ("compose_hash", &m.compose_hash), ("app_id", &m.app_id)]
+    {
+        match value {
+            Some(v) => {
+                dstack.insert(key.into(), json!([hex::encode(v)]));
+                w.source(
+                    &format!("dstack.{key}"),
+                    &format!("the {} runtime event (RTMR3 replays)", key.replace('_', "-")),
+                );
+            }
+            None => w.warnings.push(format!("dstack.{key}: no measured event; left out (any value will be accepted)")),
+        }
+    }
+    if let Some(k) = &m.key_provider {
+        let mut kp = Map::new();
+        kp.insert("name".into(), json!(k.name));
+        if !k.id.is_empty() {
+            kp.insert("id".into(), json!(k.id));
+        }
+        dstack.insert("key_provider".into(), Value::Object(kp));
+        w.source("dstack.key_provider", "the key-provider runtime event (RTMR3 replays)");
+    }
+    w.doc.insert("dstack".into(), Value::Object(dstack));
+
+    let compose = attested_compose(&observed, &dcap);
+    match &compose {
+        AttestedCompose::Attested { compose: file, source, .. } => {
+            let launcher = launcher(file, &prepared, launcher_image, source, &mut w)?;
+            workload_section(&compose, launcher, &mut w);
+        }
+        AttestedCompose::NotAttested(why) | AttestedCompose::Unreadable(why) => {
+            w.warnings.push(format!("no launcher or workload section: the compose file cannot be used ({why})"));
+        }
+    }
+    w.doc.insert("sources".into(), Value::Object(w.sources.clone()));
+    let reference = Value::Object(w.doc);
+    let mut warnings = w.warnings;
+    self_check(sources, settings, &reference, &mut warnings)?;
+    Ok(Derived { reference, warnings })
+}
+
+/// Runs `verify` with the new reference on the same inputs and says which checks would not pass.
+fn self_check(
+    sources: &Sources,
+    settings: &Settings,
+    reference: &Value,
+    warnings: &mut Vec<String>,
+) -> Result<(), Error> {
+    let text = serde_json::to_vec(reference).map_err(|e| Error::Usage(format!("reference init: {e}")))?;
+    let parsed = crate::reference::parse_reference(&text, "the new reference")?;
+    let report = crate::verify(sources, &parsed, None, settings)?;
+    for c in report.checks.iter().filter(|c| c.status != crate::report::Status::Pass) {
+        warnings.push(format!(
+            "with this reference, `verify` gives {} for {}: {}",
+            c.status.label(),
+            c.id.title(),
+            c.summary
+        ));
+    }
+    Ok(())
+}
+
+struct Writer {
+    doc: Map<String, Value>,
+    sources: Map<String, Value>,
+    warnings: Vec<String>,
+}
+
+impl Writer {
+    fn source(&mut self, path: &str, from: &str) {
+        self.sources.insert(path.into(), json!(from));
+    }
+
+    fn put(&mut self, key: &str, value: Value, fields: &[&str], from: &str) {
+        self.doc.insert(key.into(), value);
+        for f in fields {
+            self.source(&format!("{key}.{f}"), from);
+        }
+    }
+}
+
+/// The default TCB policy; a platform that is not UpToDate is reported, not accepted.
+fn tcb(dcap: &DcapObservation, w: &mut Writer) {
+    w.doc.insert("tcb".into(), json!({"allowed_statuses": ["UpToDate"], "allowed_advisories": []}));
+    w.source("tcb", "the default policy (UpToDate, no advisories)");
+    match &dcap.outcome.tcb {
+        Some(Ok(t)) if t.status.as_str() == "UpToDate" && t.advisory_ids.is_empty() => {}
+        Some(Ok(t)) => w.warnings.push(format!(
+            "the platform's TCB status is {} (advisories: {}): `verify` will fail until it is UpToDate, unless you widen tcb.allowed_statuses / allowed_advisories knowingly",
+            t.status.as_str(),
+            if t.advisory_ids.is_empty() { "none".to_string() } else { t.advisory_ids.join(", ") }
+        )),
+        _ => w.warnings.push("the TCB status is unknown (no usable collateral): give --collateral".into()),
+    }
+}
+
+/// Finds the launcher service and writes `launcher`; returns its image.
+fn launcher(
+    file: &ComposeFile,
+    prepared: &Prepared,
+    named: Option<&str>,
+    source: &str,
+    w: &mut Writer,
+) -> Result<Option<ImageRef>, Error> {
+    let pinned: Vec<&ImageRef> =
+        file.services.iter().filter_map(|s| s.image.as_ref()).filter(|i| i.is_pinned()).collect();
+    // A bundle that verifies for a service's digest identifies the launcher.
+    let mut found: Option<(ImageRef, VerifiedStatement)> = None;
+    for image in &pinned {
+        if named.is_some_and(|n| !image.matches_repository(n)) {
+            continue;
+        }
+        let Some(Ok(artifact)) = image.digest.as_ref().and_then(|d| Artifact::parse_digest(&d.to_string())) else {
+            continue;
+        };
+        let verified = prepared.bundles.iter().find_map(|b| verify_bundle(b, &artifact, &prepared.roots, None).ok());
+        if let Some(s) = verified {
+            found = Some(((*image).clone(), s));
+            break;
+        }
+    }
+    let image = match (&found, named) {
+        (Some((i, _)), _) => Some(i.clone()),
+        (None, Some(n)) => {
+            let i = file.services.iter().filter_map(|s| s.image.as_ref()).find(|i| i.matches_repository(n));
+            if i.is_none() {
+                return Err(Error::Usage(format!("reference init: no service of {source} runs {n}")));
+            }
+            i.cloned()
+        }
+        (None, None) => {
+            let launchers = workload::launcher_candidates(file, &Reference::none(), DEFAULT_CONFIG_PATH);
+            match launchers.as_slice() {
+                [one] => one.image.clone(),
+                _ => None,
+            }
+        }
+    };
+    let Some(image) = image else {
+        w.warnings.push(
+            "no launcher section: no bundle verifies for a pinned image and no git-launcher service was found (name it with --launcher-image)".into(),
+        );
+        return Ok(None);
+    };
+    let mut launcher = Map::new();
+    launcher.insert("image".into(), json!(image.name()));
+    w.source("launcher.image", &format!("the service running {} in {source}", image.raw));
+    match &found {
+        Some((_, s)) => {
+            let mut p = Map::new();
+            let mut put = |k: &str, v: Option<String>| {
+                if let Some(v) = v {
+                    p.insert(k.into(), json!(v));
+                }
+            };
+            put("issuer", s.issuer.clone());
+            put("repository", s.repository.clone());
+            put(
+                "signer_workflow",
+                s.workflow.as_deref().map(|wf| wf.rsplit_once('@').map_or(wf, |(w, _)| w).to_string()),
+            );
+            put("repository_id", s.repository_id.clone());
+            put("owner_id", s.owner_id.clone());
+            if let Some(r) = &s.source_ref {
+                p.insert("source_ref".into(), json!([r]));
+            }
+            launcher.insert("provenance".into(), Value::Object(p));
+            w.source(
+                "launcher.provenance",
+                &format!(
+                    "the certificate of {} (verified for {}; signed {})",
+                    s.source,
+                    image.raw,
+                    s.signing_time_text()
+                ),
+            );
+            if s.runner.as_deref().is_some_and(|r| r != "github-hosted") {
+                w.warnings.push("the launcher was built on a self-hosted runner: `verify` refuses it unless launcher.provenance.allow_self_hosted_runner is set".into());
+            }
+            if s.source_ref.as_deref().is_some_and(|r| r.starts_with("refs/pull/")) {
+                w.warnings.push(format!(
+                    "the launcher was built from a pull-request ref ({}); the reference allows exactly that ref",
+                    s.source_ref.as_deref().unwrap_or_default()
+                ));
+            }
+        }
+        None => w.warnings.push(format!(
+            "launcher.provenance left out: no --bundle verifies for {} (check 2 will be not checked)",
+            image.raw
+        )),
+    }
+    w.doc.insert("launcher".into(), Value::Object(launcher));
+    Ok(Some(image))
+}
+
+/// Writes `workload` (git-launcher) or `images` (image-pinned) from what check 3 observes.
+fn workload_section(compose: &AttestedCompose, launcher: Option<ImageRef>, w: &mut Writer) {
+    let mut probe = Reference::none();
+    probe.launcher = launcher.map(|i| LauncherExpect { image: i.name(), provenance: None });
+    let (result, obs) = workload::check(compose, &probe, WorkloadInputs::default());
+    if let Some(c) = &obs.config {
+        let mut v = Map::new();
+        v.insert("repo_url".into(), json!(c.repo_url));
+        v.insert("commit_sha".into(), json!(c.commit_sha));
+        v.insert("repo_subdir".into(), json!(c.repo_subdir));
+        v.insert("entrypoint_script".into(), json!(c.entrypoint_script));
+        if let Some(r) = &c.run_cmd {
+            v.insert("run_cmd".into(), json!(r));
+            if let Some(i) = &c.install_cmd {
+                v.insert("install_cmd".into(), json!(i));
+            }
+        }
+        if let Some(p) = obs.config_path.as_deref().filter(|p| *p != DEFAULT_CONFIG_PATH) {
+            v.insert("config_path".into(), json!(p));
+        }
+        if c.entrypoint_script == DEFAULT_ENTRYPOINT && c.repo_subdir.is_none() {
+            w.source("workload", "the attested git-launcher config (default entry script)");
+        } else {
+            w.source("workload", "the attested git-launcher config");
+        }
+        w.doc.insert("workload".into(), Value::Object(v));
+    } else if let Some(images) = &obs.images {
+        let mut unique: Vec<&String> = Vec::new();
+        for i in images {
+            if !unique.contains(&i) {
+                unique.push(i);
+            }
+        }
+        w.doc.insert("images".into(), json!(unique));
+        w.source("images", "the attested compose file (every service pinned by digest)");
+    } else {
+        let why: Vec<String> = result
+            .findings
+            .iter()
+            .filter(|f| f.outcome != crate::report::Outcome::Pass)
+            .map(|f| f.message.clone())
+            .collect();
+        w.warnings.push(format!("no workload or images section: {}", why.join("; ")));
+    }
+}

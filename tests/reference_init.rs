@@ -1,0 +1,139 @@
+//! `reference init` writes a reference from verified values only, and `verify` with it on the
+//! same inputs passes; it refuses evidence that does not verify.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BASE: &str = "fixtures/synthetic/git-launcher";
+
+fn bin(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dstack-audit")).args(args).current_dir(dir).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn base() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(BASE)
+}
+
+fn tmp(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("dstack-audit-init-{name}-{}.json", std::process::id()))
+}
+
+const INIT: &[&str] = &[
+    "reference",
+    "init",
+    "attestation.json",
+    "--collateral",
+    "collateral.json",
+    "--tdx-root-ca",
+    "test-root-ca.pem",
+    "--bundle",
+    "bundle.sigstore.json",
+    "--at",
+    "2026-01-15T00:00:00Z",
+];
+
+#[test]
+fn init_then_verify_passes_on_the_same_inputs() {
+    let out = bin(&base(), INIT);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Every value the committed reference expects, and where it came from.
+    let committed: Value = serde_json::from_slice(&std::fs::read(base().join("reference.json")).unwrap()).unwrap();
+    for section in ["tdx", "dstack", "workload"] {
+        assert_eq!(written[section], committed[section], "{section}");
+    }
+    assert_eq!(written["launcher"]["image"], committed["launcher"]["image"]);
+    assert_eq!(written["launcher"]["provenance"]["source_ref"], serde_json::json!(["refs/pull/31/merge"]));
+    assert_eq!(written["launcher"]["provenance"]["repository_id"], "948471742");
+    for key in ["tdx.mrtd", "dstack.compose_hash", "launcher.image", "launcher.provenance", "workload"] {
+        assert!(written["sources"][key].is_string(), "sources.{key}");
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("`verify` gives"), "{stderr}");
+
+    let path = tmp("ok");
+    std::fs::write(&path, &out.stdout).unwrap();
+    let args = std::fs::read_to_string(base().join("args")).unwrap().replace("reference.json", path.to_str().unwrap());
+    let mut v = vec!["verify"];
+    v.extend(args.split_whitespace());
+    let out = bin(&base(), &v);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn output_file_is_written() {
+    let path = tmp("out");
+    let mut args = INIT.to_vec();
+    args.extend(["--output", path.to_str().unwrap()]);
+    let out = bin(&base(), &args);
+    assert!(out.status.success());
+    let written: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(written["schema"], "dstack-audit/reference/v1");
+}
+
+#[test]
+fn init_refuses_a_quote_that_does_not_verify() {
+    // Without the TEST root the quote's chain ends at an untrusted root.
+    let args: Vec<&str> = INIT.iter().copied().filter(|a| *a != "--tdx-root-ca" && *a != "test-root-ca.pem").collect();
+    let out = bin(&base(), &args);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the quote does not verify"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn init_leaves_out_a_workload_it_cannot_trust() {
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/synthetic/git-launcher-variants/config-from-host");
+    let mut args = INIT.to_vec();
+    for a in args.iter_mut() {
+        if matches!(*a, "collateral.json" | "test-root-ca.pem" | "bundle.sigstore.json") {
+            *a = Box::leak(format!("../../git-launcher/{a}").into_boxed_str());
+        }
+    }
+    let out = bin(&dir, &args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(written.get("workload").is_none() && written.get("images").is_none(), "{written:#}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no workload or images section") && stderr.contains("supplied by the host"), "{stderr}");
+    assert!(stderr.contains("`verify` gives FAIL for Workload pin"), "{stderr}");
+}
+
+#[test]
+fn init_on_an_image_pinned_deployment_lists_its_images() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = bin(
+        &root,
+        &[
+            "reference",
+            "init",
+            "fixtures/dstack/near-mpc-dstack-dev-0.5.8/public_data.json",
+            "--at",
+            "2026-09-01T00:00:00Z",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        written["images"],
+        serde_json::json!([
+            "docker.io/nearone/mpc-launcher@sha256:5618a93a78c9ac9173e7ebf7c8af173bd675be6832a2f8c2a9a7149ac2678f54"
+        ])
+    );
+    // Without a bundle there is no launcher identity to write: check 2 stays not checked.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("gives NOT CHECKED for Launcher provenance"), "{stderr}");
+}
