@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Creates the example workload repository that fixtures/synthetic/git-launcher pins: one
 # commit with an entrypoint.sh, made with fixed names and dates so its commit id is always
-# 1d6918c65fc08f781f61f47255e91702f05278b3 (the id in the fixture's launcher config). Usage: scripts/example-workload-repo.sh DIR
+# 1d6918c65fc08f781f61f47255e91702f05278b3 (the id in the fixture's launcher config).
+# Usage: scripts/example-workload-repo.sh DIR  (DIR must not exist yet)
 set -euo pipefail
 dir=${1:?usage: $0 DIR}
+if [ -e "$dir" ]; then
+  echo "$0: $dir exists; give a directory that does not exist yet" >&2
+  exit 1
+fi
 mkdir -p "$dir"
 cd "$dir"
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null

@@ -210,6 +210,12 @@ fn run(cli: Cli) -> Result<(String, u8), Error> {
                 trusted_roots: a.trusted_root.iter().map(|b| read_input(b)).collect::<Result<_, _>>()?,
                 workload_repo: a.workload_repo.clone(),
             };
+            if let Some(dir) = settings.workload_repo.as_ref().filter(|d| !d.is_dir()) {
+                return Err(Error::Io {
+                    input: dir.display().to_string(),
+                    message: "--workload-repo must name a directory (a local clone of the workload repository)".into(),
+                });
+            }
             let report = crate::verify(&sources, &reference, reference_file.as_ref(), &settings)?;
             let code = report.verdict.exit_code();
             Ok((render(a.format, &report, || human::verify_doc(&report), color), code))

@@ -300,6 +300,9 @@ pub struct ComposeView {
     pub services: Vec<ServiceView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compose_problem: Option<String>,
+    /// The git-launcher config, when a service is a git-launcher.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launcher_config: Option<crate::checks::workload::LauncherConfigView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -312,7 +315,12 @@ pub struct ServiceView {
 
 impl ComposeView {
     pub fn of(c: &AppCompose, source: String) -> Self {
-        let (services, compose_problem) = match c.docker_compose_file().map(parse_compose) {
+        let parsed = c.docker_compose_file().map(parse_compose);
+        let launcher_config = match &parsed {
+            Some(Ok(file)) => crate::checks::workload::inspect_launcher(file),
+            _ => None,
+        };
+        let (services, compose_problem) = match parsed {
             None => (Vec::new(), Some("no docker_compose_file".to_string())),
             Some(Err(e)) => (Vec::new(), Some(e.under("docker_compose_file").to_string())),
             Some(Ok(file)) => (
@@ -336,6 +344,7 @@ impl ComposeView {
             summary: c.summary().cloned(),
             services,
             compose_problem,
+            launcher_config,
         }
     }
 }

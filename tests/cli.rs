@@ -52,9 +52,63 @@ fn verify_golden_in_every_format() {
     }
 }
 
+const GL: &str = "fixtures/synthetic/git-launcher";
+
+/// `verify` on the synthetic git-launcher deployment (or a variant's reference) from the
+/// repository root.
+fn git_launcher_args<'a>(reference: &'a str, format: &'a str) -> Vec<String> {
+    let mut v = vec!["verify".to_string()];
+    let args = std::fs::read_to_string(format!("{GL}/args")).unwrap();
+    for a in args.split_whitespace() {
+        v.push(if a.ends_with(".json") || a.ends_with(".pem") { format!("{GL}/{a}") } else { a.to_string() });
+    }
+    if let Some(i) = v.iter().position(|a| a == "--reference") {
+        v[i + 1] = reference.to_string();
+    }
+    v.extend(["--format".to_string(), format.to_string()]);
+    v
+}
+
+#[test]
+fn git_launcher_golden_in_every_format() {
+    let pass = format!("{GL}/reference.json");
+    let fail = "fixtures/synthetic/git-launcher-variants/wrong-commit/reference.json";
+    for (reference, code, stem) in [(pass.as_str(), 0, "git-launcher-pass"), (fail, 1, "git-launcher-wrong-commit")] {
+        for (format, ext) in [("json", "json"), ("table", "txt"), ("markdown", "md")] {
+            let args = git_launcher_args(reference, format);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            golden(&format!("{stem}.{ext}"), &stdout(&args, code));
+        }
+    }
+}
+
+#[test]
+fn markdown_folds_passing_detail_and_opens_what_failed() {
+    let fail = "fixtures/synthetic/git-launcher-variants/wrong-commit/reference.json";
+    let args = git_launcher_args(fail, "markdown");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let md = stdout(&args, 1);
+    assert!(md.starts_with("## ❌ **dstack-audit verify: FAIL (exit 1)**"));
+    // The summary and key facts come before any fold.
+    let first_fold = md.find("<details").unwrap();
+    assert!(md.find("### Checks").unwrap() < first_fold && md.find("### Key facts").unwrap() < first_fold);
+    assert!(md.contains("<details open>\n<summary><b>Workload pin findings (3)</b></summary>"), "{md}");
+    assert!(md.contains("<details>\n<summary><b>Attestation findings"), "{md}");
+    assert_eq!(md.matches("<details").count(), md.matches("</details>").count());
+    assert!(md.contains("| ❌ **FAIL** | `workload-commit-mismatch` |"), "{md}");
+    // Every row of a table has as many unescaped cell separators as its header.
+    for table in md.split("\n\n").filter(|b| b.starts_with('|')) {
+        let cells = |l: &str| l.replace("\\|", "").matches('|').count();
+        let header = cells(table.lines().next().unwrap());
+        assert!(table.lines().all(|l| cells(l) == header), "{table}");
+    }
+}
+
 #[test]
 fn table_output_fits_100_columns() {
-    let text = stdout(&["verify", NEAR, "--reference", NEAR_REF, "--at", AT], 3);
+    let args = git_launcher_args("fixtures/synthetic/git-launcher-variants/wrong-commit/reference.json", "table");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let text = stdout(&["verify", NEAR, "--reference", NEAR_REF, "--at", AT], 3) + &stdout(&args, 1);
     for line in text.lines() {
         assert!(line.chars().count() <= 100, "{} columns: {line}", line.chars().count());
     }

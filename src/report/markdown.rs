@@ -1,6 +1,8 @@
-//! GitHub-flavoured Markdown rendering of a `Doc`, for release checklists and job summaries.
+//! GitHub-flavoured Markdown rendering of a `Doc`, for release checklists and job summaries
+//! (`$GITHUB_STEP_SUMMARY`): the verdict and the checks first, detail folded in `<details>`
+//! (unfolded where it explains a failure), finding codes as inline code.
 
-use super::doc::{Block, Cell, Doc, Tone};
+use super::doc::{Block, Cell, Doc, Fold, Tone};
 
 pub fn render(doc: &Doc) -> String {
     let mut out = format!("## {}\n", mark(&doc.title));
@@ -8,7 +10,11 @@ pub fn render(doc: &Doc) -> String {
         if !out.ends_with("\n\n") {
             out.push('\n');
         }
-        out.push_str(&format!("### {}\n\n", escape(&s.heading)));
+        match s.fold {
+            Fold::Never => out.push_str(&format!("### {}\n\n", escape(&s.heading))),
+            Fold::Open => out.push_str(&format!("<details open>\n<summary><b>{}</b></summary>\n\n", html(&s.heading))),
+            Fold::Closed => out.push_str(&format!("<details>\n<summary><b>{}</b></summary>\n\n", html(&s.heading))),
+        }
         for b in &s.blocks {
             match b {
                 Block::Text(t) => out.push_str(&format!("{}\n\n", escape(t))),
@@ -30,8 +36,16 @@ pub fn render(doc: &Doc) -> String {
                 }
             }
         }
+        if s.fold != Fold::Never {
+            out.push_str("</details>\n\n");
+        }
     }
     out
+}
+
+/// Escapes text for an HTML element (the `<summary>` of a fold).
+fn html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 fn mark(c: &Cell) -> String {
@@ -41,6 +55,8 @@ fn mark(c: &Cell) -> String {
         Tone::Bad => format!("❌ **{text}**"),
         Tone::Warn => format!("⚠️ {text}"),
         Tone::Plain => text,
+        Tone::Code if c.text.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') => format!("`{}`", c.text),
+        Tone::Code => text,
     }
 }
 

@@ -145,8 +145,20 @@ impl CheckResult {
         } else {
             Status::Pass
         };
-        let summary = Self::headline_of(status, &findings).map(|f| f.message.clone()).unwrap_or_default();
+        let summary = Self::headline_of(status, &findings).map(Self::summarise).unwrap_or_default();
         CheckResult { id, status, summary, findings }
+    }
+
+    /// A failure's message with what was expected and found, when both are short enough for one
+    /// line of a summary; other findings' messages as they are.
+    fn summarise(f: &Finding) -> String {
+        const MAX_VALUE: usize = 100;
+        match (f.outcome, &f.expected, &f.actual) {
+            (Outcome::Fail, Some(e), Some(a)) if e.len() <= MAX_VALUE && a.len() <= MAX_VALUE => {
+                format!("{} (expected {e}, found {a})", f.message)
+            }
+            _ => f.message.clone(),
+        }
     }
 
     /// Replaces the summary of a passing check (the checks know what their pass established).

@@ -61,7 +61,7 @@ fn table(color: bool) -> Table {
 fn cell(c: &Cell, color: bool) -> TCell {
     let t = TCell::new(&c.text);
     match (color, c.tone) {
-        (false, _) | (_, Tone::Plain) => t,
+        (false, _) | (_, Tone::Plain) | (_, Tone::Code) => t,
         (true, Tone::Good) => t.fg(Color::Green),
         (true, Tone::Bad) => t.fg(Color::Red).add_attribute(Attribute::Bold),
         (true, Tone::Warn) => t.fg(Color::Yellow),
@@ -76,7 +76,7 @@ fn paint(c: &Cell, color: bool, bold: bool) -> String {
         Tone::Good => "32",
         Tone::Bad => "31",
         Tone::Warn => "33",
-        Tone::Plain => "0",
+        Tone::Plain | Tone::Code => "0",
     };
     let weight = if bold { "1;" } else { "" };
     format!("\u{1b}[{weight}{code}m{}\u{1b}[0m", c.text)

@@ -148,6 +148,48 @@ pub fn check(service: &Service, app: &AppSettings, config: Option<&LauncherConfi
             "the app-compose has a pre_launch_script: it is attested, but it runs before the launcher and can change its inputs; read it",
         ));
     }
+    if app.init_script {
+        f.push(Finding::warn(
+            "init-script-present",
+            "the app-compose has an init_script: it is attested, but it runs in the CVM beside the launcher; read it",
+        ));
+    }
+}
+
+/// The launcher must run as itself: an `entrypoint:` replaces its program, and a `command:`
+/// argument other than the config path may replace it too (when the image starts its program
+/// through `CMD`). Either way the pinned commit would not be what runs.
+pub fn command(service: &Service, f: &mut Vec<Finding>) {
+    let name = &service.name;
+    if let Some(e) = service.entrypoint.as_ref().filter(|e| !e.is_empty()) {
+        f.push(
+            Finding::fail(
+                CODE,
+                format!("services.{name}.entrypoint replaces the launcher's own program: that command runs, not the pinned commit"),
+            )
+            .expected("no entrypoint: (the launcher image's own)")
+            .actual(e.join(" ")),
+        );
+    }
+    let extra: Vec<&String> = service
+        .command
+        .iter()
+        .flatten()
+        .filter(|a| !(a.starts_with('/') || a.starts_with("--config=") || *a == "--config"))
+        .collect();
+    if !extra.is_empty() {
+        let args: Vec<&str> = extra.iter().map(|a| a.as_str()).collect();
+        f.push(
+            Finding::fail(
+                CODE,
+                format!(
+                    "services.{name}.command passes more than the config path ({}): if the image starts its program through CMD, these replace it",
+                    args.join(" ")
+                ),
+            )
+            .expected("only the config path (or --config=PATH)"),
+        );
+    }
 }
 
 fn configured_value(c: &LauncherConfig, key: Key) -> Option<String> {

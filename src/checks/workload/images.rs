@@ -103,7 +103,7 @@ pub fn check(compose: &ComposeFile, source: &str, reference: &Reference, f: &mut
 }
 
 /// Same repository (after normalisation) and same sha256 digest.
-fn same_image(allowed: &ImageRef, image: &ImageRef) -> bool {
+pub(super) fn same_image(allowed: &ImageRef, image: &ImageRef) -> bool {
     allowed.registry.eq_ignore_ascii_case(&image.registry)
         && allowed.repository == image.repository
         && allowed.digest.is_some()

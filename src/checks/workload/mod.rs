@@ -27,6 +27,59 @@ pub fn launcher_candidates<'c>(compose: &'c ComposeFile, reference: &Reference, 
     locate::launcher_services(compose, reference, path)
 }
 
+/// For `inspect`: the git-launcher service found without a reference, the config path it
+/// reads, where the config comes from, and what it says (or why it cannot be read).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LauncherConfigView {
+    pub service: String,
+    pub path: String,
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<LauncherConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// Describes the git-launcher config of `compose`, if it has a git-launcher service.
+pub fn inspect_launcher(compose: &ComposeFile) -> Option<LauncherConfigView> {
+    let reference = Reference::none();
+    let services = locate::launcher_services(compose, &reference, DEFAULT_CONFIG_PATH);
+    let [service] = services.as_slice() else { return None };
+    let mut view = LauncherConfigView {
+        service: service.name.clone(),
+        path: DEFAULT_CONFIG_PATH.to_string(),
+        source: String::new(),
+        config: None,
+        problem: None,
+    };
+    match locate::config_path(service, &reference) {
+        Ok(p) => view.path = p,
+        Err(why) => {
+            view.problem = Some(why);
+            return Some(view);
+        }
+    }
+    match locate::config_source(compose, service, &view.path) {
+        ConfigSource::Host { via } => view.source = format!("the host (not attested): {via}"),
+        ConfigSource::InImage => view.source = "inside the image (nothing mounts the path)".into(),
+        ConfigSource::Inline { name, content } => {
+            view.source = format!("configs.{name}.content (inline)");
+            let mut f = Vec::new();
+            match hazards::resolve_content(&content, &format!("configs.{name}.content"), &mut f) {
+                None => {
+                    let why: Vec<String> = f.into_iter().map(|x| x.message).collect();
+                    view.problem = Some(why.join("; "));
+                }
+                Some(text) => match parse_config(&text) {
+                    Ok(c) => view.config = Some(c),
+                    Err(e) => view.problem = Some(e.to_string()),
+                },
+            }
+        }
+    }
+    Some(view)
+}
+
 /// Inputs of check 3 beyond the evidence.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WorkloadInputs<'a> {
@@ -62,10 +115,16 @@ pub fn check(
     let result = CheckResult::from_findings(CheckId::Workload, f);
     let summary = match (&obs.config, &obs.images) {
         (Some(c), _) => Some(format!("{} pinned to commit {} — {}", c.repo_url, c.commit_sha, mode_text(c))),
-        (None, Some(images)) => Some(format!(
-            "{} pinned by digest, all in the reference allow-list",
-            crate::error::count(images.len(), "image")
-        )),
+        (None, Some(images)) => {
+            let mut unique = images.clone();
+            unique.sort();
+            unique.dedup();
+            Some(format!(
+                "{} ({}) pinned by digest, all in the reference allow-list",
+                crate::error::count(unique.len(), "image"),
+                crate::error::count(images.len(), "service")
+            ))
+        }
         _ => None,
     };
     let result = match summary {
@@ -108,10 +167,12 @@ fn evaluate(
     };
     let detect_path = reference.workload.as_ref().and_then(|w| w.config_path.as_deref()).unwrap_or(DEFAULT_CONFIG_PATH);
     let services = locate::launcher_services(compose, reference, detect_path);
+    let mounts_config = |s: &Service| {
+        let path = locate::config_path(s, reference).unwrap_or_else(|_| detect_path.to_string());
+        [detect_path, path.as_str()].iter().any(|p| locate::config_source(compose, s, p) != ConfigSource::InImage)
+    };
     let git_mode = reference.workload.is_some()
-        || services.iter().any(|s| {
-            s.configs.iter().any(|c| c.target == detect_path) || s.volumes.iter().any(|v| v.target == detect_path)
-        })
+        || services.iter().any(|s| mounts_config(s))
         || (reference.launcher.is_none() && !services.is_empty());
     if !git_mode {
         obs.images = images::check(compose, source, reference, f);
@@ -156,6 +217,7 @@ fn git_launcher(
         }
     };
     obs.config_path = Some(path.clone());
+    hazards::command(service, f);
     let (name, content) = match locate::config_source(compose, service, &path) {
         ConfigSource::Inline { name, content } => (name, content),
         ConfigSource::Host { via } => {
@@ -256,6 +318,21 @@ fn in_image(service: &Service, path: &str, reference: &Reference, f: &mut Vec<Fi
             image.raw
         ),
     ));
+    let listed = reference.images.as_ref().map(|l| l.iter().any(|a| images::same_image(a, image)));
+    match listed {
+        Some(true) => f.push(Finding::pass(
+            "workload-images-allowed",
+            "the launcher image (and so its baked-in config) is in the reference's `images`",
+        )),
+        Some(false) => f.push(
+            Finding::fail("workload-image-not-allowed", "the launcher image is not in the reference's `images`")
+                .actual(image.pinned_reference().unwrap_or_else(|| image.raw.clone())),
+        ),
+        None => f.push(Finding::not_checked(
+            "workload-expectation-missing",
+            "the pin is inside the launcher image: list its digest in the reference's `images` to compare it",
+        )),
+    }
     if reference.workload.as_ref().is_some_and(|w| w.commit_sha.is_some() || w.repo_url.is_some()) {
         f.push(Finding::not_checked(
             "workload-commit-not-visible",

@@ -376,6 +376,18 @@ fn variants() -> Vec<Variant> {
     ]
 }
 
+/// The variants' table for the README.
+pub fn write_variants(out: &mut String) -> Result<()> {
+    use std::fmt::Write as _;
+    writeln!(out, "| variant | what changed | exit | decided by |")?;
+    writeln!(out, "|---|---|---|---|")?;
+    for v in variants() {
+        let e = &v.expect;
+        writeln!(out, "| `{}` | {} | {} | {} `{}` |", v.name, v.what, e.exit, e.check, e.code)?;
+    }
+    Ok(())
+}
+
 /// `verify` arguments, one line, paths relative to the folder they are in.
 fn args(attestation: &str, reference: &str, shared: &str, bundle: bool) -> String {
     let mut a = format!(

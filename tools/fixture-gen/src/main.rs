@@ -1,4 +1,5 @@
-//! fixture-gen: writes the deterministic synthetic DCAP fixtures of dstack-audit.
+//! fixture-gen: writes the deterministic synthetic fixtures of dstack-audit (DCAP scenarios and
+//! whole deployments).
 //!
 //! Usage: `fixture-gen OUT_DIR` writes them; `fixture-gen --check OUT_DIR` exits 1 listing
 //! every file that differs, is missing or is extra, 0 when OUT_DIR is exactly what this

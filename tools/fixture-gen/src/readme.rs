@@ -52,8 +52,26 @@ pub fn readme(test: &Pki, scenarios: &[Scenario]) -> Result<String> {
     write_timeline(&mut out)?;
     write_tcb(&mut out);
     write_scenarios(&mut out, scenarios)?;
+    out.push_str(DEPLOYMENTS);
+    crate::deployment::write_variants(&mut out)?;
     Ok(out)
 }
+
+const DEPLOYMENTS: &str = "
+## Deployments (all three checks)
+
+- `deployments/opa-launcher/` — a dstack attestation whose compose runs GitHub's OPA-provider
+  image as the launcher (checks 1 and 2; no workload config).
+- `git-launcher/` — the same image as a git-launcher whose inline `configs:` config pins commit
+  `1d6918c65fc08f781f61f47255e91702f05278b3` of the example workload
+  (`scripts/example-workload-repo.sh DIR` recreates it). `args` holds the `verify` arguments,
+  paths relative to the folder: `cd git-launcher && dstack-audit verify $(cat args)` gives PASS.
+  `bundle.sigstore.json` is the real GitHub bundle of the image (from fixtures/sigstore), and
+  `test-root-ca.pem` a copy of the TEST root.
+- `git-launcher-variants/<name>/` — one change each, with `args` and `expected.json` (exit code,
+  the three statuses, and the check and finding code that decide the verdict):
+
+";
 
 fn write_pki(out: &mut String, test: &Pki) -> Result<()> {
     writeln!(out, "\n## TEST PKI\n")?;
