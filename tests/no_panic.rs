@@ -697,3 +697,46 @@ proptest! {
         pipeline(&sources);
     }
 }
+
+/// The git-launcher config of the synthetic deployment and its compose file, for check 3.
+const GIT_LAUNCHER_CONFIG: &str = "# pin\nREPO_URL=https://github.com/dstack-audit-example/workload\nCOMMIT_SHA=1d6918c65fc08f781f61f47255e91702f05278b3\nENTRYPOINT_SCRIPT=entrypoint.sh\nRUN_CMD=\"make run\"\nINSTALL_CMD='make deps'\nWORK_DIR=/w\n";
+
+fn git_launcher_compose() -> String {
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(fixture!("synthetic/git-launcher/attestation.json")).unwrap()).unwrap();
+    let app: Value = serde_json::from_str(v["app_compose"].as_str().unwrap()).unwrap();
+    app["docker_compose_file"].as_str().unwrap().to_string()
+}
+
+proptest! {
+    #[test]
+    fn git_launcher_config_random_text(text in prop_oneof![".{0,200}", "([A-Z_]{1,12}=[ -~]{0,40}\n){0,8}"]) {
+        let _ = dstack_audit::compose::git_launcher::parse_config(&text);
+    }
+
+    #[test]
+    fn git_launcher_config_mutated(muts in mutations()) {
+        let text = String::from_utf8_lossy(&apply(GIT_LAUNCHER_CONFIG.as_bytes(), &muts)).to_string();
+        if let Ok(c) = dstack_audit::compose::git_launcher::parse_config(&text) {
+            // What parses is a full commit and relative paths.
+            prop_assert!(matches!(c.commit_sha.len(), 40 | 64));
+            prop_assert!(!c.script_path().starts_with('/') && !c.script_path().split('/').any(|p| p == ".."));
+        }
+    }
+
+    #[test]
+    fn workload_check_on_mutated_compose(muts in mutations(), allowed in proptest::collection::vec("[A-Z_]{1,12}", 0..3)) {
+        use dstack_audit::checks::launcher::{AppSettings, AttestedCompose};
+        let yaml = String::from_utf8_lossy(&apply(git_launcher_compose().as_bytes(), &muts)).to_string();
+        if let Ok(compose) = dstack_audit::compose::docker_compose::parse_compose(&yaml) {
+            let c = AttestedCompose::Attested {
+                compose,
+                source: "mutated".into(),
+                app: AppSettings { allowed_envs: allowed, pre_launch_script: false, init_script: false },
+            };
+            let r = parse_reference(&std::fs::read(fixture!("synthetic/git-launcher/reference.json")).unwrap(), "ref.json").unwrap();
+            let _ = dstack_audit::checks::workload::check(&c, &r, Default::default());
+            let _ = dstack_audit::checks::workload::check(&c, &dstack_audit::reference::Reference::none(), Default::default());
+        }
+    }
+}
