@@ -41,6 +41,51 @@ enum Command {
     /// Reference files.
     #[command(subcommand)]
     Reference(ReferenceCommand),
+    /// Get evidence online and write it to files that `verify` checks offline.
+    #[command(subcommand)]
+    Fetch(FetchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum FetchCommand {
+    /// A quote and the app information from a dstack app (`http(s)://HOST` serving /quote and
+    /// /info) or a guest agent (`unix:///var/run/dstack.sock`).
+    Attestation(FetchAttestationArgs),
+    /// The DCAP collateral for the quote in an attestation, from an Intel PCS-compatible
+    /// service (PCCS), as QuoteCollateralV3 JSON for `verify --collateral`.
+    Collateral(FetchCollateralArgs),
+}
+
+#[derive(Args, Debug)]
+struct FetchCollateralArgs {
+    #[command(flatten)]
+    evidence: EvidenceArgs,
+    /// Base URL of the PCS-compatible service, e.g. `https://api.trustedservices.intel.com` or a
+    /// PCCS at `https://pccs.example:8081`.
+    #[arg(long, value_name = "URL")]
+    pccs: String,
+    /// Write the collateral here (whole or not at all) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// Seconds to wait for each request.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::limits::FETCH_TIMEOUT_SECS)]
+    timeout: u64,
+}
+
+#[derive(Args, Debug)]
+struct FetchAttestationArgs {
+    /// `https://APP`, `http://APP` or `unix:///var/run/dstack.sock`.
+    url: String,
+    /// A nonce (at most 64 bytes of hex) for the quote's report_data; check it with
+    /// `verify --report-data`.
+    #[arg(long = "report-data", value_name = "HEX")]
+    report_data: Option<String>,
+    /// Write the attestation here (whole or not at all) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// Seconds to wait for each request.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::limits::FETCH_TIMEOUT_SECS)]
+    timeout: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -119,6 +164,10 @@ struct VerifyArgs {
     /// Sigstore trusted root(s) (JSON or JSONL) replacing the embedded public-good and GitHub roots.
     #[arg(long = "trusted-root")]
     trusted_root: Vec<String>,
+    /// The nonce the quote's report_data must equal (at most 64 bytes of hex, zero-padded), as
+    /// given to `fetch attestation --report-data`.
+    #[arg(long = "report-data", value_name = "HEX")]
+    report_data: Option<String>,
     /// A local clone of the workload repository: check that the pinned commit and its entry
     /// script exist there, and print the script's blob id (runs `git`, offline).
     #[arg(long = "workload-repo", value_name = "DIR")]
@@ -198,10 +247,15 @@ fn run(cli: Cli) -> Result<(String, u8), Error> {
             };
             let sources = sources(&a.evidence)?;
             let reference_file = a.reference.as_deref().map(read_input).transpose()?;
-            let reference = match &reference_file {
+            let mut reference = match &reference_file {
                 Some(f) => parse_reference(&f.bytes, &f.name)?,
                 None => Reference::none(),
             };
+            if let Some(r) = &a.report_data {
+                let nonce = crate::reference::report_data(r.strip_prefix("0x").unwrap_or(r))
+                    .map_err(|e| Error::Usage(format!("--report-data: {e}")))?;
+                reference.nonce = Some(nonce);
+            }
             let settings = crate::Settings {
                 at,
                 tdx_root: a.tdx_root_ca.as_deref().map(read_input).transpose()?,
@@ -235,12 +289,56 @@ fn run(cli: Cli) -> Result<(String, u8), Error> {
         }
         Command::Provenance(a) => crate::provenance::command::run_with_color(&a, color),
         Command::Reference(ReferenceCommand::Init(a)) => reference_init(&a),
+        Command::Fetch(FetchCommand::Attestation(a)) => fetch_attestation(&a),
+        Command::Fetch(FetchCommand::Collateral(a)) => fetch_collateral(&a),
         Command::ComposeHash(a) => {
             let f = read_input(&a.file)?;
             let text = crate::evidence::app_compose_text(&f.bytes).map_err(|e| e.in_input(&f.name))?;
             let c = AppCompose::new(text);
             let view = ComposeView::of(&c, f.name.clone());
             Ok((render(a.format, &view, || human::compose_hash_doc(&view), color), 0))
+        }
+    }
+}
+
+/// `fetch attestation`: the assembled attestation, checked to be readable by `verify`, on
+/// stdout or written whole to `--output`.
+fn fetch_attestation(a: &FetchAttestationArgs) -> Result<(String, u8), Error> {
+    let report_data = a.report_data.as_deref().map(crate::fetch::attestation::parse_report_data).transpose()?;
+    let limits = crate::fetch::http::Limits {
+        timeout: std::time::Duration::from_secs(a.timeout),
+        ..crate::fetch::http::Limits::default()
+    };
+    let doc = crate::fetch::attestation::fetch(&a.url, report_data.as_deref(), limits, now()?)?;
+    let text = json::render(&doc);
+    let name = a.output.as_ref().map_or_else(|| "the fetched attestation".to_string(), |p| p.display().to_string());
+    let sources =
+        Sources { attestation: Some(InputFile { name, bytes: text.clone().into_bytes() }), ..Sources::default() };
+    crate::evidence::load(&sources)?;
+    write_or_print(a.output.as_deref(), text)
+}
+
+/// `fetch collateral`: QuoteCollateralV3 JSON for the attestation's quote.
+fn fetch_collateral(a: &FetchCollateralArgs) -> Result<(String, u8), Error> {
+    let observed = observe(&a.evidence)?;
+    let key = crate::fetch::collateral::collateral_key(&observed.quote, &observed.quote_origin.input)?;
+    let limits = crate::fetch::http::Limits {
+        timeout: std::time::Duration::from_secs(a.timeout),
+        ..crate::fetch::http::Limits::default()
+    };
+    let doc = crate::fetch::collateral::fetch(&a.pccs, &key, limits, now()?)?;
+    crate::dcap::collateral::parse_collateral(&doc).map_err(|e| e.in_input("the fetched collateral"))?;
+    let text = json::render(&doc);
+    write_or_print(a.output.as_deref(), text)
+}
+
+/// The text on stdout, or written whole to `path` with a one-line confirmation.
+fn write_or_print(path: Option<&std::path::Path>, text: String) -> Result<(String, u8), Error> {
+    match path {
+        None => Ok((text, 0)),
+        Some(path) => {
+            crate::fetch::write_atomically(path, text.as_bytes())?;
+            Ok((format!("wrote {}\n", path.display()), 0))
         }
     }
 }

@@ -113,6 +113,8 @@ pub enum Error {
     Input { input: String, at: Location, expected: String, found: String },
     /// The attestation file records that fetching the attestation failed.
     NotFetched { input: String, message: String },
+    /// An online request of `fetch` failed (`request` names the method and URL).
+    Fetch { request: String, message: String },
 }
 
 impl fmt::Display for Error {
@@ -127,6 +129,7 @@ impl fmt::Display for Error {
             Error::NotFetched { input, message } => {
                 write!(f, "{input}: the attestation could not be fetched: {message}")
             }
+            Error::Fetch { request, message } => write!(f, "{request}: {message}"),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod compose;
 pub mod dcap;
 pub mod error;
 pub mod evidence;
+pub mod fetch;
 pub mod limits;
 pub mod provenance;
 pub mod reference;

@@ -80,3 +80,11 @@ pub const MAX_COMPOSE_ALIAS_EVENTS: usize = 100_000;
 pub const MAX_LAUNCHER_CONFIG_BYTES: usize = 64 * 1024;
 /// Longest value of one git-launcher config key.
 pub const MAX_LAUNCHER_VALUE_BYTES: usize = 16 * 1024;
+/// Longest wait for one online request of `fetch` (connect, send, and read the whole response).
+pub const FETCH_TIMEOUT_SECS: u64 = 30;
+/// Largest response body `fetch` accepts (an attestation with its event log is ~50 KiB).
+pub const MAX_FETCH_BYTES: usize = 16 * 1024 * 1024;
+/// Largest response head (status line and headers) read from a guest agent's Unix socket.
+pub const MAX_FETCH_HEAD_BYTES: usize = 64 * 1024;
+/// Most redirects `fetch` follows.
+pub const MAX_FETCH_REDIRECTS: usize = 5;

@@ -187,6 +187,8 @@ pub struct Reference {
     pub workload: Option<WorkloadExpect>,
     /// The `images` allow-list, each entry pinned by a sha256 digest.
     pub images: Option<Vec<ImageRef>>,
+    /// `verify --report-data`: the caller's nonce, checked even without a reference file.
+    pub nonce: Option<[u8; 64]>,
 }
 
 impl Reference {
@@ -200,6 +202,7 @@ impl Reference {
             launcher: None,
             workload: None,
             images: None,
+            nonce: None,
         }
     }
 
@@ -318,6 +321,7 @@ fn check(raw: RawReference, name: &str) -> Result<Reference, ParseError> {
         launcher: raw.launcher,
         workload: raw.workload.map(check_workload).transpose()?,
         images: raw.images.map(images).transpose()?,
+        nonce: None,
     })
 }
 
@@ -390,7 +394,8 @@ fn allow_list(v: Option<OneOrMany>, field: &str, len: usize) -> Result<Option<Al
     Ok(Some(AllowList { field: field.to_string(), values }))
 }
 
-fn report_data(text: &str) -> Result<[u8; 64], ParseError> {
+/// At most 64 bytes of hex, zero-padded to 64 as the guest agent pads a `GetQuote` request.
+pub fn report_data(text: &str) -> Result<[u8; 64], ParseError> {
     let bytes = decode_hex(text, "dstack.report_data")?;
     if bytes.len() > 64 {
         return Err(ParseError::field(

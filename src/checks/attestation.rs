@@ -262,6 +262,16 @@ fn ratls_binding(o: &Observed, f: &mut Vec<Finding>) {
 }
 
 fn reference_values(o: &Observed, r: &Reference, f: &mut Vec<Finding>) {
+    if let Some(nonce) = &r.nonce {
+        let b = &o.quote.body;
+        f.push(if *nonce == b.report_data {
+            Finding::pass("report-data-match", "report_data equals the --report-data nonce: the quote is fresh")
+        } else {
+            Finding::fail("report-data-mismatch", "report_data is not the --report-data nonce")
+                .expected(hex::encode(nonce))
+                .actual(hex::encode(b.report_data))
+        });
+    }
     if !r.is_given() {
         f.push(Finding::not_checked(
             "reference-missing",
