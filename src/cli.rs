@@ -54,6 +54,25 @@ enum FetchCommand {
     /// The DCAP collateral for the quote in an attestation, from an Intel PCS-compatible
     /// service (PCCS), as QuoteCollateralV3 JSON for `verify --collateral`.
     Collateral(FetchCollateralArgs),
+    /// The Sigstore bundles attached to an image in its OCI registry (referrers API, or the
+    /// referrers tag schema), as JSONL for `verify --bundle`. Credentials, when needed, come from
+    /// DSTACK_AUDIT_REGISTRY_TOKEN, or DSTACK_AUDIT_REGISTRY_USERNAME and _PASSWORD.
+    Bundle(FetchBundleArgs),
+}
+
+#[derive(Args, Debug)]
+struct FetchBundleArgs {
+    /// The image, pinned by digest: `ghcr.io/org/launcher@sha256:HEX`.
+    image: String,
+    /// Write the bundles here (whole or not at all) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// Talk plain HTTP to the registry (a local test registry only).
+    #[arg(long = "plain-http")]
+    plain_http: bool,
+    /// Seconds to wait for each request.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::limits::FETCH_TIMEOUT_SECS)]
+    timeout: u64,
 }
 
 #[derive(Args, Debug)]
@@ -291,6 +310,7 @@ fn run(cli: Cli) -> Result<(String, u8), Error> {
         Command::Reference(ReferenceCommand::Init(a)) => reference_init(&a),
         Command::Fetch(FetchCommand::Attestation(a)) => fetch_attestation(&a),
         Command::Fetch(FetchCommand::Collateral(a)) => fetch_collateral(&a),
+        Command::Fetch(FetchCommand::Bundle(a)) => fetch_bundle(&a),
         Command::ComposeHash(a) => {
             let f = read_input(&a.file)?;
             let text = crate::evidence::app_compose_text(&f.bytes).map_err(|e| e.in_input(&f.name))?;
@@ -329,6 +349,27 @@ fn fetch_collateral(a: &FetchCollateralArgs) -> Result<(String, u8), Error> {
     let doc = crate::fetch::collateral::fetch(&a.pccs, &key, limits, now()?)?;
     crate::dcap::collateral::parse_collateral(&doc).map_err(|e| e.in_input("the fetched collateral"))?;
     let text = json::render(&doc);
+    write_or_print(a.output.as_deref(), text)
+}
+
+/// `fetch bundle`: JSONL of the bundles attached to the image.
+fn fetch_bundle(a: &FetchBundleArgs) -> Result<(String, u8), Error> {
+    use crate::fetch::bundle;
+    let opts = bundle::RegistryOptions {
+        plain_http: a.plain_http,
+        timeout: std::time::Duration::from_secs(a.timeout),
+        auth: bundle::auth_from_env(),
+    };
+    let found = bundle::fetch(&a.image, &opts)?;
+    if found.is_empty() {
+        return Err(Error::Fetch {
+            request: format!("fetch bundle {}", a.image),
+            message: "no Sigstore bundle is attached to the image (no referrer with a bundle artifact type)".into(),
+        });
+    }
+    let text = bundle::to_jsonl(&found);
+    let name = a.output.as_ref().map_or_else(|| "the fetched bundles".to_string(), |p| p.display().to_string());
+    crate::provenance::split_bundles(&name, text.as_bytes())?;
     write_or_print(a.output.as_deref(), text)
 }
 

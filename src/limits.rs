@@ -88,3 +88,5 @@ pub const MAX_FETCH_BYTES: usize = 16 * 1024 * 1024;
 pub const MAX_FETCH_HEAD_BYTES: usize = 64 * 1024;
 /// Most redirects `fetch` follows.
 pub const MAX_FETCH_REDIRECTS: usize = 5;
+/// Largest OCI manifest or referrers index `fetch bundle` reads.
+pub const MAX_OCI_MANIFEST_BYTES: usize = 4 * 1024 * 1024;

@@ -6,6 +6,7 @@
 //! `http.rs` alone; the verifier's modules never call it.
 
 pub mod attestation;
+pub mod bundle;
 pub mod collateral;
 pub mod http;
 

@@ -1,0 +1,234 @@
+//! `fetch bundle` against a real OCI registry this test starts on loopback: Debian's
+//! `docker-registry` (the CNCF distribution registry, 2.8, which has no referrers API, so the
+//! referrers tag schema is exercised). The test pushes an image and, as GitHub does, a referrer
+//! manifest whose layer is the launcher's real Sigstore bundle; `fetch bundle` finds it, and
+//! `verify` with the fetched JSONL gives the same verdict as with the original bundle file.
+//!
+//! `.ci/run` installs the registry and sets DSTACK_AUDIT_REQUIRE_REGISTRY=1, which turns a
+//! missing registry binary into a failure instead of a skip.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+const GL: &str = "fixtures/synthetic/git-launcher";
+const BUNDLE_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn bin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dstack-audit"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+struct Registry {
+    child: Child,
+    addr: String,
+    dir: PathBuf,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn registry_binary() -> Option<PathBuf> {
+    ["/usr/bin/docker-registry", "/usr/local/bin/docker-registry", "/usr/bin/registry"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+fn start_registry(name: &str) -> Option<Registry> {
+    let Some(binary) = registry_binary() else {
+        assert!(
+            std::env::var_os("DSTACK_AUDIT_REQUIRE_REGISTRY").is_none(),
+            "docker-registry is required (apt-get install docker-registry)"
+        );
+        eprintln!("skipped: docker-registry is not installed (apt-get install docker-registry)");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let dir = std::env::temp_dir().join(format!("dstack-audit-registry-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let config = format!(
+        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n",
+        dir.join("data").display()
+    );
+    std::fs::write(dir.join("config.yml"), config).unwrap();
+    let child = Command::new(binary)
+        .arg("serve")
+        .arg(dir.join("config.yml"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let registry = Registry { child, addr, dir };
+    let client = reqwest::blocking::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if client.get(format!("http://{}/v2/", registry.addr)).send().is_ok_and(|r| r.status().is_success()) {
+            return Some(registry);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the registry did not start on {}", registry.addr);
+}
+
+fn digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+fn push_blob(addr: &str, repo: &str, bytes: &[u8]) -> Value {
+    let d = digest(bytes);
+    let client = reqwest::blocking::Client::new();
+    let start = client.post(format!("http://{addr}/v2/{repo}/blobs/uploads/")).send().unwrap();
+    assert_eq!(start.status().as_u16(), 202);
+    let location = start.headers()["location"].to_str().unwrap().to_string();
+    let url = if location.starts_with("http") { location } else { format!("http://{addr}{location}") };
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let put = client.put(format!("{url}{sep}digest={d}")).body(bytes.to_vec()).send().unwrap();
+    assert_eq!(put.status().as_u16(), 201, "{}", put.text().unwrap());
+    json!({"digest": d, "size": bytes.len()})
+}
+
+fn push_manifest(addr: &str, repo: &str, reference: &str, media_type: &str, manifest: &Value) -> (String, usize) {
+    let bytes = serde_json::to_vec(manifest).unwrap();
+    let r = reqwest::blocking::Client::new()
+        .put(format!("http://{addr}/v2/{repo}/manifests/{reference}"))
+        .header("content-type", media_type)
+        .body(bytes.clone())
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201, "{}", r.text().unwrap());
+    (digest(&bytes), bytes.len())
+}
+
+const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+/// Pushes an image and returns its digest; with `bundle`, attaches it as a referrer (listed in
+/// the `sha256-<hex>` index tag) whose subject is `subject` (default: the image).
+fn push_image_with_bundle(addr: &str, repo: &str, bundle: Option<&[u8]>, subject: Option<&str>) -> String {
+    let config = push_blob(addr, repo, b"{}");
+    let layer = push_blob(addr, repo, b"the launcher image's only layer");
+    let image = json!({"schemaVersion": 2, "mediaType": MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config["digest"], "size": config["size"]},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer["digest"], "size": layer["size"]}]});
+    let (image_digest, image_size) = push_manifest(addr, repo, "v1", MANIFEST, &image);
+    if let Some(bundle) = bundle {
+        let empty = push_blob(addr, repo, b"{}");
+        let blob = push_blob(addr, repo, bundle);
+        let subject_digest = subject.unwrap_or(&image_digest);
+        let referrer = json!({"schemaVersion": 2, "mediaType": MANIFEST, "artifactType": BUNDLE_TYPE,
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty["digest"], "size": empty["size"]},
+            "layers": [{"mediaType": BUNDLE_TYPE, "digest": blob["digest"], "size": blob["size"]}],
+            "subject": {"mediaType": MANIFEST, "digest": subject_digest, "size": image_size}});
+        let (ref_digest, ref_size) =
+            push_manifest(addr, repo, &digest(&serde_json::to_vec(&referrer).unwrap()), MANIFEST, &referrer);
+        let index = json!({"schemaVersion": 2, "mediaType": INDEX,
+            "manifests": [{"mediaType": MANIFEST, "digest": ref_digest, "size": ref_size, "artifactType": BUNDLE_TYPE}]});
+        push_manifest(addr, repo, &image_digest.replacen(':', "-", 1), INDEX, &index);
+    }
+    image_digest
+}
+
+fn verify_with_bundle(bundle: &str) -> (i32, Value) {
+    let dir = root().join(GL);
+    let args = std::fs::read_to_string(dir.join("args")).unwrap();
+    let mut v: Vec<String> = vec!["verify".into()];
+    for a in args.split_whitespace() {
+        v.push(match a {
+            "bundle.sigstore.json" => bundle.to_string(),
+            a if a.ends_with(".json") || a.ends_with(".pem") => dir.join(a).display().to_string(),
+            a => a.to_string(),
+        });
+    }
+    v.extend(["--format".into(), "json".into()]);
+    let v: Vec<&str> = v.iter().map(String::as_str).collect();
+    let out = bin(&v);
+    (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[test]
+fn bundles_attached_in_a_registry_are_fetched_and_verify() {
+    let Some(registry) = start_registry("ok") else { return };
+    let bundle = std::fs::read(root().join(GL).join("bundle.sigstore.json")).unwrap();
+    let image_digest = push_image_with_bundle(&registry.addr, "github/launcher", Some(&bundle), None);
+    let out_file = registry.dir.join("bundles.jsonl");
+    let image = format!("{}/github/launcher@{image_digest}", registry.addr);
+    let out = bin(&["fetch", "bundle", &image, "--plain-http", "-o", out_file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&out_file).unwrap();
+    assert_eq!(text.lines().count(), 1);
+    let fetched: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let original: Value = serde_json::from_slice(&bundle).unwrap();
+    assert_eq!(fetched, original);
+    let (code, r) = verify_with_bundle(out_file.to_str().unwrap());
+    let (original_code, _) = verify_with_bundle(root().join(GL).join("bundle.sigstore.json").to_str().unwrap());
+    assert_eq!((code, original_code), (0, 0), "{r:#}");
+    assert_eq!(r["checks"][1]["status"], "pass");
+}
+
+#[test]
+fn an_image_without_bundles_or_with_a_foreign_referrer_yields_nothing() {
+    let Some(registry) = start_registry("none") else { return };
+    let bare = push_image_with_bundle(&registry.addr, "org/bare", None, None);
+    let out_file = registry.dir.join("bundles.jsonl");
+    let image = format!("{}/org/bare@{bare}", registry.addr);
+    let out = bin(&["fetch", "bundle", &image, "--plain-http", "-o", out_file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(stderr.contains("no Sigstore bundle is attached"), "{stderr}");
+    assert!(!out_file.exists());
+    // A referrer listed for this image whose subject is another image is ignored.
+    let bundle = std::fs::read(root().join(GL).join("bundle.sigstore.json")).unwrap();
+    let other = format!("sha256:{}", "ab".repeat(32));
+    let image_digest = push_image_with_bundle(&registry.addr, "org/foreign", Some(&bundle), Some(&other));
+    let image = format!("{}/org/foreign@{image_digest}", registry.addr);
+    let out = bin(&["fetch", "bundle", &image, "--plain-http"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn unreachable_registries_and_unpinned_images_fail_cleanly() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = bin(&[
+        "fetch",
+        "bundle",
+        &format!("127.0.0.1:{port}/org/x@sha256:{}", "00".repeat(32)),
+        "--plain-http",
+        "--timeout",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("fetch bundle 127.0.0.1"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = bin(&["fetch", "bundle", "ghcr.io/org/x:latest"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pinned by digest"));
+}
