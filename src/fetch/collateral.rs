@@ -5,7 +5,7 @@
 //! Requests (PCS v4): `/tdx/certification/v4/tcb?fmspc=…` (issuer chain in `TCB-Info-Issuer-Chain`),
 //! `/tdx/certification/v4/qe/identity` (`SGX-Enclave-Identity-Issuer-Chain`),
 //! `/sgx/certification/v4/pckcrl?ca=…&encoding=der` (`SGX-PCK-CRL-Issuer-Chain`) and
-//! `/sgx/certification/v4/rootcacrl`. The signed `tcbInfo` and `enclaveIdentity` values are kept
+//! `/sgx/certification/v4/rootcacrl` (on a 404, Intel's published root CA CRL). The signed `tcbInfo` and `enclaveIdentity` values are kept
 //! as their exact bytes in the response: re-serialising them would break their signatures.
 //! Nothing is checked here beyond shape; `verify --collateral` checks every signature.
 
@@ -20,6 +20,9 @@ use crate::dcap::pck::parse_pck_extension;
 use crate::dcap::x509::parse_pem_chain;
 use crate::error::Error;
 use crate::tdx::quote::Quote;
+
+/// Where Intel publishes the SGX Root CA's CRL (DER), for services without `rootcacrl`.
+pub const INTEL_ROOT_CA_CRL_URL: &str = "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der";
 
 /// PCK certification data type 5: a PEM chain (the only kind dstack quotes carry).
 const PCK_CERT_CHAIN_PEM: u16 = 5;
@@ -72,7 +75,11 @@ pub fn fetch(pccs: &str, key: &CollateralKey, limits: Limits, at: EvalTime) -> R
     let tcb = http::get(&format!("{base}/tdx/certification/v4/tcb?fmspc={fmspc}"), limits)?;
     let qe = http::get(&format!("{base}/tdx/certification/v4/qe/identity"), limits)?;
     let pck_crl = http::get(&format!("{base}/sgx/certification/v4/pckcrl?ca={}&encoding=der", key.ca), limits)?;
-    let root_crl = http::get(&format!("{base}/sgx/certification/v4/rootcacrl"), limits)?;
+    // A PCCS serves the root CA CRL; Intel's PCS does not, and Intel publishes it at a fixed URL.
+    let root_crl = match http::get_optional(&format!("{base}/sgx/certification/v4/rootcacrl"), limits)? {
+        Some(r) => r,
+        None => http::get(INTEL_ROOT_CA_CRL_URL, limits)?,
+    };
 
     let tcb_body: TcbInfoBody = parse_body(&tcb, "`{\"tcbInfo\": …, \"signature\": hex}`")?;
     let qe_body: IdentityBody = parse_body(&qe, "`{\"enclaveIdentity\": …, \"signature\": hex}`")?;

@@ -78,12 +78,24 @@ pub fn get(url: &str, limits: Limits) -> Result<Response, Error> {
     send(url, None, limits)
 }
 
+/// GET `url`; `Ok(None)` when the server answers 404 Not Found.
+pub fn get_optional(url: &str, limits: Limits) -> Result<Option<Response>, Error> {
+    match send_unchecked(url, None, limits)? {
+        r if r.status == 404 => Ok(None),
+        r => check_status(r).map(Some),
+    }
+}
+
 /// POST a JSON body to `url` (`http://`, `https://`).
 pub fn post_json(url: &str, body: &[u8], limits: Limits) -> Result<Response, Error> {
     send(url, Some(body), limits)
 }
 
 fn send(url: &str, body: Option<&[u8]>, limits: Limits) -> Result<Response, Error> {
+    send_unchecked(url, body, limits).and_then(check_status)
+}
+
+fn send_unchecked(url: &str, body: Option<&[u8]>, limits: Limits) -> Result<Response, Error> {
     let request = format!("{} {url}", if body.is_some() { "POST" } else { "GET" });
     let fail = |message: String| Error::Fetch { request: request.clone(), message };
     if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -114,8 +126,7 @@ fn send(url: &str, body: Option<&[u8]>, limits: Limits) -> Result<Response, Erro
     if out.len() > limits.max_bytes {
         return Err(fail(too_large(limits.max_bytes)));
     }
-    let response = Response { request: request.clone(), status, headers, body: out };
-    check_status(response)
+    Ok(Response { request: request.clone(), status, headers, body: out })
 }
 
 fn describe_reqwest(e: &reqwest::Error) -> String {
