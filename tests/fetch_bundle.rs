@@ -232,3 +232,140 @@ fn unreachable_registries_and_unpinned_images_fail_cleanly() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("pinned by digest"));
 }
+
+/// A registry with the OCI 1.1 referrers API, served by this test on loopback, optionally
+/// behind the distribution token flow: 401 with a Bearer challenge, a token endpoint, and only
+/// requests carrying `Authorization: Bearer <token>` served. `expect_token` is the token the
+/// client must present (issued by the endpoint, or given through DSTACK_AUDIT_REGISTRY_TOKEN).
+fn referrers_api_registry(
+    bundle: Vec<u8>,
+    expect_token: Option<&'static str>,
+) -> (String, String, Arc<Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let blob = |b: &[u8]| (digest(b), b.to_vec());
+    let (config_digest, config) = blob(b"{}");
+    let image = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": 2},
+        "layers": []}))
+    .unwrap();
+    let image_digest = digest(&image);
+    let (bundle_digest, bundle) = blob(&bundle);
+    let referrer = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": MANIFEST, "artifactType": BUNDLE_TYPE,
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": config_digest, "size": 2},
+        "layers": [{"mediaType": BUNDLE_TYPE, "digest": bundle_digest, "size": bundle.len()}],
+        "subject": {"mediaType": MANIFEST, "digest": image_digest, "size": image.len()}}))
+    .unwrap();
+    let referrer_digest = digest(&referrer);
+    let index = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": INDEX,
+        "manifests": [{"mediaType": MANIFEST, "digest": referrer_digest, "size": referrer.len(), "artifactType": BUNDLE_TYPE}]}))
+    .unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let realm = format!("http://{addr}/token");
+    let image_ref = format!("{addr}/org/launcher@{image_digest}");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            // One request per connection is enough for the client's keep-alive to retry.
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                continue;
+            }
+            let mut auth = String::new();
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                    break;
+                }
+                if let Some(v) = h.strip_prefix("authorization: ").or_else(|| h.strip_prefix("Authorization: ")) {
+                    auth = v.trim().to_string();
+                }
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+            log.lock().unwrap().push(format!("{} {}", path, if auth.is_empty() { "-" } else { &auth }));
+            let authorised = expect_token.is_none_or(|t| auth == format!("Bearer {t}"));
+            let (status, ctype, body, extra): (&str, &str, Vec<u8>, String) = if path.starts_with("/token") {
+                (
+                    "200 OK",
+                    "application/json",
+                    serde_json::to_vec(&json!({"token": "issued-token"})).unwrap(),
+                    String::new(),
+                )
+            } else if !authorised {
+                let challenge = format!(
+                    "WWW-Authenticate: Bearer realm=\"{realm}\",service=\"test-registry\",scope=\"repository:org/launcher:pull\"\r\n"
+                );
+                ("401 Unauthorized", "application/json", br#"{"errors":[{"code":"UNAUTHORIZED"}]}"#.to_vec(), challenge)
+            } else if path == "/v2/" {
+                ("200 OK", "application/json", b"{}".to_vec(), String::new())
+            } else if path.starts_with(&format!("/v2/org/launcher/referrers/{image_digest}")) {
+                ("200 OK", INDEX, index.clone(), String::new())
+            } else if path == format!("/v2/org/launcher/manifests/{referrer_digest}") {
+                ("200 OK", MANIFEST, referrer.clone(), format!("Docker-Content-Digest: {referrer_digest}\r\n"))
+            } else if path == format!("/v2/org/launcher/blobs/{bundle_digest}") {
+                ("200 OK", "application/octet-stream", bundle.clone(), String::new())
+            } else if path == format!("/v2/org/launcher/blobs/{config_digest}") {
+                ("200 OK", "application/octet-stream", config.clone(), String::new())
+            } else {
+                (
+                    "404 Not Found",
+                    "application/json",
+                    br#"{"errors":[{"code":"MANIFEST_UNKNOWN"}]}"#.to_vec(),
+                    String::new(),
+                )
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    (image_ref, addr, seen)
+}
+
+use std::sync::{Arc, Mutex};
+
+#[test]
+fn the_referrers_api_is_used_when_the_registry_has_it() {
+    let bundle = std::fs::read(root().join(GL).join("bundle.sigstore.json")).unwrap();
+    let (image, _, seen) = referrers_api_registry(bundle.clone(), None);
+    let out = bin(&["fetch", "bundle", &image, "--plain-http"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let fetched: Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(fetched, serde_json::from_slice::<Value>(&bundle).unwrap());
+    let paths = seen.lock().unwrap().clone();
+    assert!(paths.iter().any(|p| p.contains("/referrers/sha256:")), "{paths:?}");
+    assert!(!paths.iter().any(|p| p.contains("/manifests/sha256-")), "no tag-schema fallback: {paths:?}");
+}
+
+#[test]
+fn anonymous_token_exchange_and_an_explicit_token_both_work() {
+    let bundle = std::fs::read(root().join(GL).join("bundle.sigstore.json")).unwrap();
+    // Anonymous: the client follows the Bearer challenge to the token endpoint.
+    let (image, _, seen) = referrers_api_registry(bundle.clone(), Some("issued-token"));
+    let out = bin(&["fetch", "bundle", &image, "--plain-http"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(seen.lock().unwrap().iter().any(|p| p.starts_with("/token")), "{:?}", seen.lock().unwrap());
+    // A token from the environment is presented as is.
+    let (image, _, _) = referrers_api_registry(bundle.clone(), Some("secret-from-env"));
+    let out = Command::new(env!("CARGO_BIN_EXE_dstack-audit"))
+        .args(["fetch", "bundle", &image, "--plain-http"])
+        .env("DSTACK_AUDIT_REGISTRY_TOKEN", "secret-from-env")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A wrong token is refused and named as an authentication failure, with no output.
+    let (image, _, _) = referrers_api_registry(bundle, Some("secret-from-env"));
+    let out = Command::new(env!("CARGO_BIN_EXE_dstack-audit"))
+        .args(["fetch", "bundle", &image, "--plain-http", "--timeout", "5"])
+        .env("DSTACK_AUDIT_REGISTRY_TOKEN", "wrong")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
