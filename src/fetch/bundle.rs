@@ -162,10 +162,17 @@ async fn discover(
     Ok(found)
 }
 
+/// The registry says the tag (or repository) does not exist: no referrers, not a failure.
 fn is_not_found(e: &oci_client::errors::OciDistributionError) -> bool {
-    let text = e.to_string();
-    let lower = text.to_ascii_lowercase();
-    text.contains("404") || lower.contains("not found") || lower.contains("manifest unknown")
+    use oci_client::errors::{OciDistributionError as E, OciErrorCode as C};
+    match e {
+        E::ImageManifestNotFoundError(_) => true,
+        E::ServerError { code, .. } => *code == 404,
+        E::RegistryError { envelope, .. } => {
+            envelope.errors.iter().any(|x| matches!(x.code, C::ManifestUnknown | C::NameUnknown))
+        }
+        _ => false,
+    }
 }
 
 fn is_bundle_manifest(m: &Value) -> bool {
