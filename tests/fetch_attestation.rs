@@ -57,6 +57,7 @@ enum Mode {
     Truncated,
     BadJson,
     Html,
+    Huge,
 }
 
 /// Serves `/quote` and `/info` on 127.0.0.1; records the request lines it saw.
@@ -98,7 +99,11 @@ fn http_server(mode: Mode) -> (String, Arc<Mutex<Vec<String>>>) {
             if mode == Mode::Slow {
                 std::thread::sleep(std::time::Duration::from_secs(3));
             }
-            let length = if mode == Mode::Truncated { body.len() + 100 } else { body.len() };
+            let length = match mode {
+                Mode::Truncated => body.len() + 100,
+                Mode::Huge => 17 * 1024 * 1024,
+                _ => body.len(),
+            };
             let head = format!(
                 "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
             );
@@ -246,6 +251,10 @@ fn failures_name_the_url_and_write_nothing() {
     fails(&http_server(Mode::Truncated).0, &[], "reading the body failed");
     fails(&http_server(Mode::BadJson).0, &[], "invalid JSON");
     fails(&http_server(Mode::Html).0, &[], "expected content type application/json, found text/html");
+    fails(&http_server(Mode::Huge).0, &[], "larger than 16777216 bytes (MAX_FETCH_BYTES)");
+    // TLS to a server that speaks plain HTTP: the handshake fails, and says so.
+    let plain = http_server(Mode::Good).0;
+    fails(&plain.replace("http://", "https://"), &[], "cannot connect");
     fails("ftp://example.invalid", &[], "expected an http:// or https:// URL");
     fails("unix:///nonexistent/dstack.sock", &[], "cannot connect");
 }
