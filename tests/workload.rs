@@ -122,6 +122,10 @@ fn config_supplied_by_the_host_fails() {
     fails_with(&run(&attested(&yaml(&refs(&l), bind, ""), &[]), &reference(|_| {})), "launcher-config-not-attested");
     let parent = "    volumes:\n      - /srv/launcher:/etc/git-launcher\n";
     fails_with(&run(&attested(&yaml(&refs(&l), parent, ""), &[]), &reference(|_| {})), "launcher-config-not-attested");
+    let tmpfs = "    tmpfs:\n      - /etc/git-launcher:size=1m\n";
+    fails_with(&run(&attested(&yaml(&refs(&l), tmpfs, ""), &[]), &reference(|_| {})), "launcher-config-not-attested");
+    let unrelated_tmpfs = "    tmpfs: /tmp\n";
+    assert_eq!(run(&attested(&yaml(&refs(&l), unrelated_tmpfs, ""), &[]), &reference(|_| {})).status, Status::Pass);
     let named = "    volumes:\n      - conf:/etc/git-launcher\n";
     fails_with(&run(&attested(&yaml(&refs(&l), named, ""), &[]), &reference(|_| {})), "launcher-config-not-attested");
     for top in ["    file: ./pin.conf\n", "    environment: PIN\n", "    external: true\n"] {
@@ -268,6 +272,7 @@ fn override_hazards_fail_with_their_path() {
         (yaml(&l, "", ""), vec!["COMMIT_SHA"], "allowed_envs"),
         (yaml(&l, "", ""), vec!["REPO_URL", "OTHER"], "allowed_envs"),
         (yaml(&l, "    env_file: ./launcher.env\n", ""), vec![], "env_file"),
+        (yaml(&l, "    volumes_from:\n      - helper\n", ""), vec![], "volumes_from"),
         (yaml(&l, "    environment:\n      - COMMIT_SHA=${PIN}\n", ""), vec![], "environment.COMMIT_SHA"),
         (yaml(&l, "    environment:\n      - ENTRYPOINT_SCRIPT\n", ""), vec![], "environment.ENTRYPOINT_SCRIPT"),
         (

@@ -50,6 +50,10 @@ pub struct Service {
     /// Files read on the host at deploy time (not attested).
     pub env_file: Vec<String>,
     pub volumes: Vec<VolumeMount>,
+    /// `tmpfs:` mount targets (the `:options` suffix dropped).
+    pub tmpfs: Vec<String>,
+    /// `volumes_from:` other services or containers whose volumes are mounted here too.
+    pub volumes_from: Vec<String>,
     pub configs: Vec<ServiceConfig>,
     /// `extends:` another service, possibly from another file (not attested when it is).
     pub extends: Option<Extends>,
@@ -222,6 +226,13 @@ fn parse_service(name: &str, node: &Node) -> Result<Service, ParseError> {
             "volumes" => s.volumes = parse_volumes(value, &at)?,
             "configs" => s.configs = parse_service_configs(value, &at)?,
             "extends" => s.extends = parse_extends(value, &at)?,
+            "tmpfs" => {
+                s.tmpfs = string_list(value, &at)?
+                    .into_iter()
+                    .map(|t| t.split_once(':').map_or(t.clone(), |(path, _)| path.to_string()))
+                    .collect()
+            }
+            "volumes_from" => s.volumes_from = string_list(value, &at)?,
             _ => {}
         }
     }
@@ -319,6 +330,23 @@ fn parse_env_file(node: &Node, field: &str) -> Result<Vec<String>, ParseError> {
             })
             .collect(),
         other => Err(wrong(field, "a path or a list of paths", other)),
+    }
+}
+
+/// A string or a list of strings.
+fn string_list(node: &Node, field: &str) -> Result<Vec<String>, ParseError> {
+    match node {
+        Node::Null => Ok(Vec::new()),
+        Node::Str(s) => Ok(vec![s.clone()]),
+        Node::Seq(list) => list
+            .iter()
+            .enumerate()
+            .map(|(i, n)| match n {
+                Node::Str(s) => Ok(s.clone()),
+                other => Err(wrong(&item(field, i), "a string", other)),
+            })
+            .collect(),
+        other => Err(wrong(field, "a string or a list of strings", other)),
     }
 }
 

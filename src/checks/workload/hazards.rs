@@ -131,6 +131,14 @@ pub fn check(service: &Service, app: &AppSettings, config: Option<&LauncherConfi
             ));
         }
     }
+    for other in &service.volumes_from {
+        f.push(Finding::fail(
+            CODE,
+            format!(
+                "services.{name}.volumes_from mounts the volumes of {other}, which can cover the launcher's config or its checkout"
+            ),
+        ));
+    }
     if let Some(e) = &service.extends {
         if let Some(file) = &e.file {
             f.push(Finding::fail(

@@ -69,6 +69,9 @@ pub fn config_source(compose: &ComposeFile, service: &Service, path: &str) -> Co
         };
         return ConfigSource::Host { via: format!("services.{}.volumes mounts {what} at {}", service.name, v.target) };
     }
+    if let Some(t) = service.tmpfs.iter().find(|t| covers(t)) {
+        return ConfigSource::Host { via: format!("services.{}.tmpfs mounts an empty tmpfs at {t}", service.name) };
+    }
     let Some(mounted) = service.configs.iter().find(|c| c.target == path) else {
         return ConfigSource::InImage;
     };
