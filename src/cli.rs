@@ -114,29 +114,54 @@ enum ReferenceCommand {
     Init(InitArgs),
 }
 
+/// Trust material and the evaluation time, shared by `verify` and `reference init`.
+#[derive(Args, Debug)]
+struct TrustArgs {
+    /// DCAP collateral (dcap-qvl QuoteCollateralV3 JSON); replaces collateral embedded in the attestation.
+    #[arg(long)]
+    collateral: Option<String>,
+    /// Trust this TDX root CA (PEM or DER) instead of the pinned Intel SGX Root CA. For test PKIs only:
+    /// the report marks the result as checked against an UNTRUSTED TEST ROOT.
+    #[arg(long = "tdx-root-ca")]
+    tdx_root_ca: Option<String>,
+    /// Sigstore bundle(s) (JSON or JSONL) for the launcher image; any one may satisfy the policy.
+    #[arg(long)]
+    bundle: Vec<String>,
+    /// Sigstore trusted root(s) (JSON or JSONL) replacing the embedded public-good and GitHub roots.
+    #[arg(long = "trusted-root")]
+    trusted_root: Vec<String>,
+    /// Evaluation time (RFC 3339); default: now.
+    #[arg(long)]
+    at: Option<String>,
+}
+
+impl TrustArgs {
+    /// Reads the files and the time (the one clock read when `--at` is absent).
+    fn settings(&self, workload_repo: Option<std::path::PathBuf>) -> Result<crate::Settings, Error> {
+        let at = match &self.at {
+            Some(t) => parse_rfc3339(t, "--at").map_err(|e| Error::Usage(e.to_string()))?,
+            None => now()?,
+        };
+        Ok(crate::Settings {
+            at,
+            tdx_root: self.tdx_root_ca.as_deref().map(read_input).transpose()?,
+            collateral: self.collateral.as_deref().map(read_input).transpose()?,
+            bundles: self.bundle.iter().map(|b| read_input(b)).collect::<Result<_, _>>()?,
+            trusted_roots: self.trusted_root.iter().map(|b| read_input(b)).collect::<Result<_, _>>()?,
+            workload_repo,
+        })
+    }
+}
+
 #[derive(Args, Debug)]
 struct InitArgs {
     #[command(flatten)]
     evidence: EvidenceArgs,
-    /// DCAP collateral (dcap-qvl QuoteCollateralV3 JSON); replaces collateral embedded in the attestation.
-    #[arg(long)]
-    collateral: Option<String>,
-    /// Trust this TDX root CA instead of Intel's (test PKIs only).
-    #[arg(long = "tdx-root-ca")]
-    tdx_root_ca: Option<String>,
-    /// Sigstore bundle(s) of the launcher image: the launcher's identity is taken from the one
-    /// that verifies for the attested digest.
-    #[arg(long)]
-    bundle: Vec<String>,
-    /// Sigstore trusted root(s) replacing the embedded public-good and GitHub roots.
-    #[arg(long = "trusted-root")]
-    trusted_root: Vec<String>,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// The launcher's image repository, when no bundle identifies it.
     #[arg(long = "launcher-image", value_name = "REPOSITORY")]
     launcher_image: Option<String>,
-    /// Evaluation time (RFC 3339); default: now.
-    #[arg(long)]
-    at: Option<String>,
     /// Write the reference here instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<std::path::PathBuf>,
@@ -170,19 +195,8 @@ struct VerifyArgs {
     /// Reference values (schema dstack-audit/reference/v1). Without it nothing is compared.
     #[arg(long)]
     reference: Option<String>,
-    /// DCAP collateral (dcap-qvl QuoteCollateralV3 JSON); replaces collateral embedded in the attestation.
-    #[arg(long)]
-    collateral: Option<String>,
-    /// Trust this TDX root CA (PEM or DER) instead of the pinned Intel SGX Root CA. For test PKIs only:
-    /// the report marks the result as checked against an UNTRUSTED TEST ROOT.
-    #[arg(long = "tdx-root-ca")]
-    tdx_root_ca: Option<String>,
-    /// Sigstore bundle(s) (JSON or JSONL) for the launcher image; any one may satisfy the policy.
-    #[arg(long)]
-    bundle: Vec<String>,
-    /// Sigstore trusted root(s) (JSON or JSONL) replacing the embedded public-good and GitHub roots.
-    #[arg(long = "trusted-root")]
-    trusted_root: Vec<String>,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// The nonce the quote's report_data must equal (at most 64 bytes of hex, zero-padded), as
     /// given to `fetch attestation --report-data`.
     #[arg(long = "report-data", value_name = "HEX")]
@@ -191,9 +205,6 @@ struct VerifyArgs {
     /// script exist there, and print the script's blob id (runs `git`, offline).
     #[arg(long = "workload-repo", value_name = "DIR")]
     workload_repo: Option<std::path::PathBuf>,
-    /// Evaluation time (RFC 3339); default: now.
-    #[arg(long)]
-    at: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
@@ -260,10 +271,6 @@ fn run(cli: Cli) -> Result<(String, u8), Error> {
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     match cli.command {
         Command::Verify(a) => {
-            let at = match &a.at {
-                Some(t) => parse_rfc3339(t, "--at").map_err(|e| Error::Usage(e.to_string()))?,
-                None => now()?,
-            };
             let sources = sources(&a.evidence)?;
             let reference_file = a.reference.as_deref().map(read_input).transpose()?;
             let mut reference = match &reference_file {
@@ -271,18 +278,11 @@ fn run(cli: Cli) -> Result<(String, u8), Error> {
                 None => Reference::none(),
             };
             if let Some(r) = &a.report_data {
-                let nonce = crate::reference::report_data(r.strip_prefix("0x").unwrap_or(r))
-                    .map_err(|e| Error::Usage(format!("--report-data: {e}")))?;
+                let nonce = crate::reference::report_data(r.strip_prefix("0x").unwrap_or(r), "--report-data")
+                    .map_err(|e| Error::Usage(e.to_string()))?;
                 reference.nonce = Some(nonce);
             }
-            let settings = crate::Settings {
-                at,
-                tdx_root: a.tdx_root_ca.as_deref().map(read_input).transpose()?,
-                collateral: a.collateral.as_deref().map(read_input).transpose()?,
-                bundles: a.bundle.iter().map(|b| read_input(b)).collect::<Result<_, _>>()?,
-                trusted_roots: a.trusted_root.iter().map(|b| read_input(b)).collect::<Result<_, _>>()?,
-                workload_repo: a.workload_repo.clone(),
-            };
+            let settings = a.trust.settings(a.workload_repo.clone())?;
             if let Some(dir) = settings.workload_repo.as_ref().filter(|d| !d.is_dir()) {
                 return Err(Error::Io {
                     input: dir.display().to_string(),
@@ -386,18 +386,7 @@ fn write_or_print(path: Option<&std::path::Path>, text: String) -> Result<(Strin
 
 /// `reference init`: the reference on stdout (or `--output`), what was left out on stderr.
 fn reference_init(a: &InitArgs) -> Result<(String, u8), Error> {
-    let at = match &a.at {
-        Some(t) => parse_rfc3339(t, "--at").map_err(|e| Error::Usage(e.to_string()))?,
-        None => now()?,
-    };
-    let settings = crate::Settings {
-        at,
-        tdx_root: a.tdx_root_ca.as_deref().map(read_input).transpose()?,
-        collateral: a.collateral.as_deref().map(read_input).transpose()?,
-        bundles: a.bundle.iter().map(|b| read_input(b)).collect::<Result<_, _>>()?,
-        trusted_roots: a.trusted_root.iter().map(|b| read_input(b)).collect::<Result<_, _>>()?,
-        workload_repo: None,
-    };
+    let settings = a.trust.settings(None)?;
     let derived = crate::reference_init::init(&sources(&a.evidence)?, &settings, a.launcher_image.as_deref())?;
     let text = json::render(&derived.reference);
     for w in &derived.warnings {

@@ -309,7 +309,7 @@ fn check(raw: RawReference, name: &str) -> Result<Reference, ParseError> {
                 compose_hash: allow_list(d.compose_hash, "dstack.compose_hash", 32)?,
                 app_id: allow_list(d.app_id, "dstack.app_id", 20)?,
                 key_provider: d.key_provider.map(|k| KeyProviderExpect { name: k.name, id: k.id }),
-                report_data: d.report_data.map(|r| report_data(&r)).transpose()?,
+                report_data: d.report_data.map(|r| report_data(&r, "dstack.report_data")).transpose()?,
             })
         })
         .transpose()?;
@@ -395,14 +395,10 @@ fn allow_list(v: Option<OneOrMany>, field: &str, len: usize) -> Result<Option<Al
 }
 
 /// At most 64 bytes of hex, zero-padded to 64 as the guest agent pads a `GetQuote` request.
-pub fn report_data(text: &str) -> Result<[u8; 64], ParseError> {
-    let bytes = decode_hex(text, "dstack.report_data")?;
+pub fn report_data(text: &str, field: &str) -> Result<[u8; 64], ParseError> {
+    let bytes = decode_hex(text, field)?;
     if bytes.len() > 64 {
-        return Err(ParseError::field(
-            "dstack.report_data",
-            "at most 64 bytes of hex",
-            format!("{} bytes", bytes.len()),
-        ));
+        return Err(ParseError::field(field, "at most 64 bytes of hex", format!("{} bytes", bytes.len())));
     }
     let mut out = [0u8; 64];
     out.iter_mut().zip(bytes.iter()).for_each(|(d, s)| *d = *s);

@@ -181,7 +181,7 @@ fn launcher(
             i.cloned()
         }
         (None, None) => {
-            let launchers = workload::launcher_candidates(file, &Reference::none(), DEFAULT_CONFIG_PATH);
+            let launchers = workload::locate::launcher_services(file, &Reference::none(), DEFAULT_CONFIG_PATH);
             match launchers.as_slice() {
                 [one] => one.image.clone(),
                 _ => None,

@@ -10,12 +10,15 @@
     clippy::arithmetic_side_effects
 )]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
+use common::http::read_request;
 use serde_json::{json, Value};
 
 const BASE: &str = "fixtures/synthetic/git-launcher";
@@ -70,17 +73,9 @@ fn http_server(mode: Mode) -> (String, Arc<Mutex<Vec<String>>>) {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).unwrap() == 0 || h == "\r\n" {
-                    break;
-                }
-            }
-            log.lock().unwrap().push(line.trim().to_string());
-            let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let Some(request) = read_request(&mut BufReader::new(stream.try_clone().unwrap())) else { continue };
+            log.lock().unwrap().push(request.line.clone());
+            let path = request.path();
             let body = if path.starts_with("/quote") {
                 quote.to_string()
             } else if path == "/info" {
@@ -178,24 +173,9 @@ fn fetched_from_a_guest_agent_socket_verifies_like_the_original() {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let mut length = 0;
-            loop {
-                let mut h = String::new();
-                reader.read_line(&mut h).unwrap();
-                if h == "\r\n" {
-                    break;
-                }
-                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            log.lock().unwrap().push(format!("{} {}", line.trim(), String::from_utf8_lossy(&body)));
-            let payload = if line.starts_with("POST /GetQuote") { quote.to_string() } else { info.to_string() };
+            let Some(request) = read_request(&mut BufReader::new(stream.try_clone().unwrap())) else { continue };
+            log.lock().unwrap().push(format!("{} {}", request.line, String::from_utf8_lossy(&request.body)));
+            let payload = if request.line.starts_with("POST /GetQuote") { quote.to_string() } else { info.to_string() };
             // Chunked, as an HTTP/1.1 server may answer.
             let (a, b) = payload.split_at(payload.len() / 2);
             let text = format!(

@@ -14,10 +14,13 @@
     clippy::arithmetic_side_effects
 )]
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::http::read_request;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -241,7 +244,7 @@ fn referrers_api_registry(
     bundle: Vec<u8>,
     expect_token: Option<&'static str>,
 ) -> (String, String, Arc<Mutex<Vec<String>>>) {
-    use std::io::{BufRead, BufReader, Write};
+    use std::io::{BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let blob = |b: &[u8]| (digest(b), b.to_vec());
@@ -269,22 +272,9 @@ fn referrers_api_registry(
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             // One request per connection is enough for the client's keep-alive to retry.
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                continue;
-            }
-            let mut auth = String::new();
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                    break;
-                }
-                if let Some(v) = h.strip_prefix("authorization: ").or_else(|| h.strip_prefix("Authorization: ")) {
-                    auth = v.trim().to_string();
-                }
-            }
-            let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let Some(request) = read_request(&mut BufReader::new(stream.try_clone().unwrap())) else { continue };
+            let auth = request.header("authorization").unwrap_or_default().to_string();
+            let path = request.path().to_string();
             log.lock().unwrap().push(format!("{} {}", path, if auth.is_empty() { "-" } else { &auth }));
             let authorised = expect_token.is_none_or(|t| auth == format!("Bearer {t}"));
             let (status, ctype, body, extra): (&str, &str, Vec<u8>, String) = if path.starts_with("/token") {

@@ -11,12 +11,15 @@
     clippy::arithmetic_side_effects
 )]
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
+use common::http::read_request;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -69,17 +72,9 @@ fn pcs_server(collateral: Value, mode: Mode) -> (String, Arc<Mutex<Vec<String>>>
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).unwrap() == 0 || h == "\r\n" {
-                    break;
-                }
-            }
-            log.lock().unwrap().push(line.trim().to_string());
-            let path = line.split_whitespace().nth(1).unwrap_or("/");
+            let Some(request) = read_request(&mut BufReader::new(stream.try_clone().unwrap())) else { continue };
+            log.lock().unwrap().push(request.line.clone());
+            let path = request.path();
             let c = &collateral;
             let s = |k: &str| c[k].as_str().unwrap().to_string();
             let (ctype, header, body): (&str, Option<(&str, String)>, Vec<u8>) =

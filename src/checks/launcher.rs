@@ -22,6 +22,23 @@ pub enum AttestedCompose {
     Unreadable(String),
 }
 
+impl AttestedCompose {
+    /// The compose file, its source and settings when attested; else the finding that says why
+    /// a check cannot rely on it (not checked when unattested, a failure when unreadable).
+    pub fn usable(&self) -> Result<(&ComposeFile, &str, &AppSettings), Finding> {
+        match self {
+            AttestedCompose::Attested { compose, source, app } => Ok((compose, source, app)),
+            AttestedCompose::NotAttested(why) => {
+                Err(Finding::not_checked("compose-not-attested", format!("the compose file is not attested: {why}")))
+            }
+            AttestedCompose::Unreadable(why) => Err(Finding::fail(
+                "compose-unreadable",
+                format!("the attested docker_compose_file cannot be read: {why}"),
+            )),
+        }
+    }
+}
+
 /// The attested app-compose settings (beside the compose file) that check 3 needs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppSettings {
@@ -80,17 +97,10 @@ fn evaluate(
         ));
         return obs;
     };
-    let (compose, source) = match compose {
-        AttestedCompose::Attested { compose, source, .. } => (compose, source),
-        AttestedCompose::NotAttested(why) => {
-            f.push(Finding::not_checked("compose-not-attested", format!("the compose file is not attested: {why}")));
-            return obs;
-        }
-        AttestedCompose::Unreadable(why) => {
-            f.push(Finding::fail(
-                "compose-unreadable",
-                format!("the attested docker_compose_file cannot be read: {why}"),
-            ));
+    let (compose, source) = match compose.usable() {
+        Ok((compose, source, _)) => (compose, source),
+        Err(why) => {
+            f.push(why);
             return obs;
         }
     };

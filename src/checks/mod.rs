@@ -88,7 +88,6 @@ pub struct Outcome {
     pub facts: Facts,
     pub claims: Vec<ClaimRecord>,
     pub provenance: Option<crate::provenance::ProvenanceOutcome>,
-    pub workload: workload::WorkloadObservation,
 }
 
 /// Runs DCAP on the observed quote: the collateral is `collateral` (a `--collateral` file's JSON)
@@ -186,7 +185,6 @@ pub fn run(
         facts,
         claims: claim_records,
         provenance: launcher_obs.outcome,
-        workload: workload_obs,
     }
 }
 

@@ -91,7 +91,6 @@ pub struct LauncherConfig {
     pub repo_subdir: Option<String>,
     /// [`DEFAULT_ENTRYPOINT`] when not given.
     pub entrypoint_script: String,
-    pub entrypoint_explicit: bool,
     /// `None` when unset or empty.
     pub run_cmd: Option<String>,
     /// `None` when unset or empty.
@@ -184,15 +183,6 @@ fn content_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
-/// Splits raw config text into (1-based line number, key text, raw value text) for lines that
-/// look like assignments, without validating anything; used by callers that must look at a
-/// line's text before Compose interpolation. Comments and blank lines are skipped.
-pub fn assignment_lines(text: &str) -> Vec<(usize, String, String)> {
-    content_lines(text)
-        .filter_map(|(n, line)| line.split_once('=').map(|(k, v)| (n, k.to_string(), v.to_string())))
-        .collect()
-}
-
 fn valid_key_syntax(k: &str) -> bool {
     let mut chars = k.chars();
     matches!(chars.next(), Some('A'..='Z' | '_')) && chars.all(|c| matches!(c, 'A'..='Z' | '0'..='9' | '_'))
@@ -276,7 +266,6 @@ pub fn parse_config(text: &str) -> Result<LauncherConfig, ConfigError> {
         work_dir: None,
         repo_subdir: None,
         entrypoint_script: DEFAULT_ENTRYPOINT.to_string(),
-        entrypoint_explicit: false,
         run_cmd: None,
         install_cmd: None,
         child_env_file: None,
@@ -327,7 +316,6 @@ pub fn parse_config(text: &str) -> Result<LauncherConfig, ConfigError> {
             }
             Key::EntrypointScript => {
                 cfg.entrypoint_script = check_rel_path(v, false).map_err(|f| err(Invalid, PATH_EXPECTED, f))?;
-                cfg.entrypoint_explicit = true;
             }
             Key::RunCmd => cfg.run_cmd = non_empty(v.to_string()),
             Key::InstallCmd => cfg.install_cmd = non_empty(v.to_string()),
@@ -377,12 +365,12 @@ mod tests {
     fn default_mode() {
         let c = parse_config(&base("WORK_DIR=/app\nREPO_SUBDIR=svc/\n")).unwrap();
         assert_eq!(c.mode(), Mode::Default { script: "svc/entrypoint.sh".into() });
-        assert!(!c.entrypoint_explicit);
+        assert_eq!(c.line_of(Key::EntrypointScript), None);
         assert_eq!(c.work_dir.as_deref(), Some("/app"));
         assert_eq!(c.lines, vec![(Key::RepoUrl, 1), (Key::CommitSha, 2), (Key::WorkDir, 3), (Key::RepoSubdir, 4)]);
         let c = parse_config(&base("ENTRYPOINT_SCRIPT=bin/run.sh\n")).unwrap();
         assert_eq!(c.script_path(), "bin/run.sh");
-        assert!(c.entrypoint_explicit && Key::EntrypointScript.is_trust_bearing());
+        assert!(c.line_of(Key::EntrypointScript).is_some() && Key::EntrypointScript.is_trust_bearing());
     }
 
     #[test]
@@ -404,8 +392,7 @@ mod tests {
     fn comments_skipped() {
         let text = format!("# header\n   # indented = comment\nREPO_URL=git@github.com:o/r.git\nCOMMIT_SHA={SHA}");
         assert_eq!(parse_config(&text).unwrap().line_of(Key::RepoUrl), Some(3));
-        let want = vec![(3, "REPO_URL".into(), "git@github.com:o/r.git".into()), (4, "COMMIT_SHA".into(), SHA.into())];
-        assert_eq!(assignment_lines(&text), want);
+        assert_eq!(parse_config(&text).unwrap().line_of(Key::CommitSha), Some(4));
     }
 
     #[test]

@@ -18,13 +18,7 @@ use crate::error::Error;
 /// A caller nonce: at most 64 bytes of hex (the guest agent zero-pads it to 64).
 pub fn parse_report_data(text: &str) -> Result<String, Error> {
     let t = text.strip_prefix("0x").unwrap_or(text);
-    let ok = t.len().is_multiple_of(2) && t.len() <= 128 && t.bytes().all(|b| b.is_ascii_hexdigit());
-    if !ok {
-        return Err(Error::Usage(format!(
-            "--report-data: expected at most 64 bytes of hex, found {}",
-            crate::error::describe(text)
-        )));
-    }
+    crate::reference::report_data(t, "--report-data").map_err(|e| Error::Usage(e.to_string()))?;
     Ok(t.to_ascii_lowercase())
 }
 

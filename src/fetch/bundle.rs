@@ -48,16 +48,8 @@ pub fn auth_from_env() -> RegistryAuth {
     }
 }
 
-/// One bundle found, and where.
-#[derive(Debug, Clone)]
-pub struct FoundBundle {
-    /// The referrer manifest's digest.
-    pub manifest: String,
-    pub json: Value,
-}
-
 /// Finds the bundles attached to `image` (`registry/repository@sha256:hex`).
-pub fn fetch(image: &str, opts: &RegistryOptions) -> Result<Vec<FoundBundle>, Error> {
+pub fn fetch(image: &str, opts: &RegistryOptions) -> Result<Vec<Value>, Error> {
     let fail = |message: String| Error::Fetch { request: format!("fetch bundle {image}"), message };
     let reference: Reference = image.parse().map_err(|e| fail(format!("expected REPOSITORY@sha256:HEX ({e})")))?;
     let digest = reference
@@ -87,12 +79,7 @@ pub fn fetch(image: &str, opts: &RegistryOptions) -> Result<Vec<FoundBundle>, Er
     }
 }
 
-async fn discover(
-    client: &Client,
-    image: &Reference,
-    digest: &str,
-    auth: &RegistryAuth,
-) -> Result<Vec<FoundBundle>, String> {
+async fn discover(client: &Client, image: &Reference, digest: &str, auth: &RegistryAuth) -> Result<Vec<Value>, String> {
     let registry = image.resolve_registry().to_string();
     let repository = image.repository().to_string();
     client.store_auth_if_needed(&registry, auth).await;
@@ -156,7 +143,7 @@ async fn discover(
             check_digest(&blob, layer_digest, MAX_BUNDLE_BYTES).map_err(|e| format!("bundle {e}"))?;
             let json: Value =
                 serde_json::from_slice(&blob).map_err(|e| format!("bundle {layer_digest} is not JSON: {e}"))?;
-            found.push(FoundBundle { manifest: manifest_digest.clone(), json });
+            found.push(json);
         }
     }
     Ok(found)
@@ -206,6 +193,6 @@ fn check_digest(bytes: &[u8], digest: &str, max: usize) -> Result<(), String> {
 }
 
 /// JSONL: one compact bundle per line, as `gh attestation download` writes.
-pub fn to_jsonl(found: &[FoundBundle]) -> String {
-    found.iter().map(|b| format!("{}\n", b.json)).collect()
+pub fn to_jsonl(found: &[Value]) -> String {
+    found.iter().map(|b| format!("{b}\n")).collect()
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 pub mod dcap;
+pub mod http;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

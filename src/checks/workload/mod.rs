@@ -9,7 +9,7 @@
 
 mod hazards;
 mod images;
-mod locate;
+pub(crate) mod locate;
 
 use std::path::Path;
 
@@ -18,14 +18,9 @@ use crate::compose::docker_compose::{ComposeFile, Service};
 use crate::compose::git_launcher::{parse_config, LauncherConfig, Mode, DEFAULT_CONFIG_PATH, DEFAULT_ENTRYPOINT};
 use crate::reference::{Reference, WorkloadExpect};
 use crate::report::{CheckId, CheckResult, Finding};
-use crate::workload::repo::{inspect, CommitFacts};
+use crate::workload::repo::inspect;
 
-pub use locate::{ConfigSource, GIT_LAUNCHER_NAME};
-
-/// The services that could be the git-launcher (see `locate::launcher_services`).
-pub fn launcher_candidates<'c>(compose: &'c ComposeFile, reference: &Reference, path: &str) -> Vec<&'c Service> {
-    locate::launcher_services(compose, reference, path)
-}
+pub use locate::ConfigSource;
 
 /// For `inspect`: the git-launcher service found without a reference, the config path it
 /// reads, where the config comes from, and what it says (or why it cannot be read).
@@ -96,7 +91,6 @@ pub struct WorkloadObservation {
     pub config_path: Option<String>,
     /// Image-pinned deployments: every service's pinned reference.
     pub images: Option<Vec<String>>,
-    pub repo: Option<CommitFacts>,
 }
 
 impl WorkloadObservation {
@@ -151,17 +145,10 @@ fn evaluate(
     f: &mut Vec<Finding>,
 ) -> WorkloadObservation {
     let mut obs = WorkloadObservation::default();
-    let (compose, source, app) = match compose {
-        AttestedCompose::Attested { compose, source, app } => (compose, source, app),
-        AttestedCompose::NotAttested(why) => {
-            f.push(Finding::not_checked("compose-not-attested", format!("the compose file is not attested: {why}")));
-            return obs;
-        }
-        AttestedCompose::Unreadable(why) => {
-            f.push(Finding::fail(
-                "compose-unreadable",
-                format!("the attested docker_compose_file cannot be read: {why}"),
-            ));
+    let (compose, source, app) = match compose.usable() {
+        Ok(usable) => usable,
+        Err(why) => {
+            f.push(why);
             return obs;
         }
     };
@@ -285,7 +272,7 @@ fn git_launcher(
         Some(expect) => compare(&config, expect, f),
     }
     if let Some(dir) = inputs.repo {
-        obs.repo = local_clone(dir, &config, f);
+        local_clone(dir, &config, f);
     }
     if !overridable {
         obs.config = Some(config);
@@ -436,13 +423,10 @@ fn compare(c: &LauncherConfig, w: &WorkloadExpect, f: &mut Vec<Finding>) {
 }
 
 /// `--workload-repo`: the pinned commit and the script that runs exist in the local clone.
-fn local_clone(dir: &Path, c: &LauncherConfig, f: &mut Vec<Finding>) -> Option<CommitFacts> {
+fn local_clone(dir: &Path, c: &LauncherConfig, f: &mut Vec<Finding>) {
     let script = c.run_cmd.is_none().then(|| c.script_path());
     match inspect(dir, &c.commit_sha, script.as_deref()) {
-        Err(e) => {
-            f.push(Finding::fail(e.code(), e.to_string()));
-            None
-        }
+        Err(e) => f.push(Finding::fail(e.code(), e.to_string())),
         Ok(facts) => {
             let what = match &facts.script {
                 Some(s) => format!(
@@ -468,7 +452,6 @@ fn local_clone(dir: &Path, c: &LauncherConfig, f: &mut Vec<Finding>) -> Option<C
                     .actual(facts.remotes.join(", ")),
                 );
             }
-            Some(facts)
         }
     }
 }
