@@ -5,6 +5,7 @@
 use crate::clock::EvalTime;
 use crate::dcap::roots::RootKind;
 use crate::dcap::tcb::TcbEvaluation;
+use crate::dcap::tcb_info::TcbStatus;
 use crate::dcap::verify::DcapOutcome;
 use crate::evidence::Origin;
 use crate::reference::TcbPolicy;
@@ -108,7 +109,21 @@ fn tcb_policy(t: &TcbEvaluation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
         t.qe_status.as_str(),
         t.tcb_date
     );
-    if policy.allowed_statuses.iter().any(|s| s == status) {
+    if t.status == TcbStatus::Revoked {
+        // Whatever the policy says: the reference parser refuses `Revoked`, and this holds even
+        // for a policy built some other way (decision 38).
+        f.push(
+            Finding::fail(
+                "tcb-status-revoked",
+                format!(
+                    "TCB status Revoked: Intel has revoked this TCB level (it is compromised), so the quote proves \
+                     nothing and no policy can accept it; {detail}"
+                ),
+            )
+            .expected(policy.describe_statuses())
+            .actual(status),
+        );
+    } else if policy.allowed_statuses.contains(&t.status) {
         f.push(
             Finding::pass("tcb-status-allowed", format!("TCB status {status} is allowed by {source}; {detail}"))
                 .actual(status),
@@ -119,7 +134,7 @@ fn tcb_policy(t: &TcbEvaluation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
                 "tcb-status-not-allowed",
                 format!("TCB status {status} is not allowed by {source}; {detail}"),
             )
-            .expected(policy.allowed_statuses.join(", "))
+            .expected(policy.describe_statuses())
             .actual(status),
         );
     }
@@ -147,5 +162,46 @@ fn tcb_policy(t: &TcbEvaluation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
             "td-relaunch-advised",
             "a TD-preserving module update raised the TCB: relaunching the TD would bring it up to date",
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evaluation(status: TcbStatus) -> TcbEvaluation {
+        TcbEvaluation {
+            status,
+            advisory_ids: Vec::new(),
+            platform_status: status,
+            sgx_status: status,
+            module_status: None,
+            module_identity: "tdxModule".into(),
+            qe_status: TcbStatus::UpToDate,
+            tcb_date: "2024-03-13T00:00:00Z".into(),
+            module_tcb_date: None,
+            qe_tcb_date: "2024-03-13T00:00:00Z".into(),
+            relaunch_advised: false,
+        }
+    }
+
+    fn codes(status: TcbStatus, policy: &TcbPolicy) -> Vec<(&'static str, crate::report::Outcome)> {
+        let mut f = Vec::new();
+        tcb_policy(&evaluation(status), policy, &mut f);
+        f.iter().map(|x| (x.code, x.outcome)).collect()
+    }
+
+    /// The reference parser refuses `Revoked`; a policy that lists it anyway (built in code)
+    /// still cannot accept it.
+    #[test]
+    fn revoked_fails_whatever_the_policy_lists() {
+        use crate::report::Outcome;
+        let everything =
+            TcbPolicy { allowed_statuses: TcbStatus::ALL.to_vec(), allowed_advisories: Vec::new(), default: false };
+        assert_eq!(codes(TcbStatus::Revoked, &everything), [("tcb-status-revoked", Outcome::Fail)]);
+        assert_eq!(codes(TcbStatus::Revoked, &TcbPolicy::default()), [("tcb-status-revoked", Outcome::Fail)]);
+        assert_eq!(codes(TcbStatus::OutOfDate, &everything), [("tcb-status-allowed", Outcome::Pass)]);
+        assert_eq!(codes(TcbStatus::OutOfDate, &TcbPolicy::default()), [("tcb-status-not-allowed", Outcome::Fail)]);
+        assert_eq!(codes(TcbStatus::UpToDate, &TcbPolicy::default()), [("tcb-status-allowed", Outcome::Pass)]);
     }
 }
