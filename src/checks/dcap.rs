@@ -51,6 +51,9 @@ pub fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
                         match (&d.outcome.collateral, vq.revocation_checked) {
                             (_, true) => ", not revoked",
                             (None, false) => " (revocation not checked: no collateral)",
+                            (Some(Ok(vc)), false) if !vc.has_crls() => {
+                                " (revocation not checked: the collateral has no CRLs)"
+                            }
                             (Some(_), false) => " (revocation not checked: the collateral did not verify)",
                         }
                     ),
@@ -64,25 +67,47 @@ pub fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
         }
         Err(e) => f.push(Finding::fail(e.code(), e.to_string())),
     }
+    collateral(d, f);
+    match &d.outcome.tcb {
+        None => {}
+        Some(Err(e)) => f.push(Finding::fail(e.code(), e.to_string())),
+        Some(Ok(t)) => tcb_policy(t, policy, f),
+    }
+}
+
+/// The collateral's findings: absent, unusable, or verified (and whether it had CRLs).
+fn collateral(d: &DcapObservation, f: &mut Vec<Finding>) {
     match &d.outcome.collateral {
         None => f.push(Finding::not_checked(
             "tcb-status-not-checked",
             "no collateral (give --collateral FILE, or an attestation that embeds it): the TCB status and PCK \
              revocation are not evaluated",
         )),
-        Some(Err(e)) => f.push(Finding::fail(e.code(), format!("collateral: {e}"))),
+        Some(Err(e)) => {
+            let from = d.collateral_origin.as_ref().map(|o| format!(" from {o}")).unwrap_or_default();
+            f.push(Finding::fail(e.code(), format!("collateral{from}: {e}")))
+        }
         Some(Ok(vc)) => {
             let origin = d.collateral_origin.as_ref().map(|o| o.to_string()).unwrap_or_default();
+            let what = if vc.has_crls() { "CRLs, TCB Info and QE Identity" } else { "TCB Info and QE Identity" };
             f.push(
                 Finding::pass(
                     "collateral-valid",
-                    format!(
-                        "collateral from {origin}: CRLs, TCB Info and QE Identity are signed under the root and valid at {}",
-                        d.at
-                    ),
+                    format!("collateral from {origin}: {what} are signed under the root and valid at {}", d.at),
                 )
                 .actual(format!("valid {} to {}", date(vc.window.0), date(vc.window.1))),
             );
+            if !vc.has_crls() {
+                f.push(Finding::not_checked(
+                    "revocation-not-checked",
+                    format!(
+                        "the collateral from {origin} has no PCK CRL and no root CA CRL: revocation cannot be checked, \
+                         so a revoked PCK certificate, PCK CA or TCB Signing certificate would go unnoticed \
+                         (dcap-qvl 0.1.5–0.2.x wrote collateral without CRLs); give collateral that carries them, \
+                         e.g. from `dstack-audit fetch collateral` or dcap-qvl 0.3 and later"
+                    ),
+                ));
+            }
             if vc.ignored_pck_chain {
                 f.push(Finding::note(
                     "collateral-pck-chain-ignored",
@@ -90,11 +115,6 @@ pub fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
                 ));
             }
         }
-    }
-    match &d.outcome.tcb {
-        None => {}
-        Some(Err(e)) => f.push(Finding::fail(e.code(), e.to_string())),
-        Some(Ok(t)) => tcb_policy(t, policy, f),
     }
 }
 
