@@ -18,10 +18,11 @@ fn bench(c: &mut Criterion) {
     let now = 1_757_894_400; // 2025-09-15T00:00:00Z, inside the collateral window
     let anchor = TrustAnchor::intel().unwrap();
     let collateral = parse_collateral(&json).unwrap();
+    let crls = collateral.crls.as_ref().expect("the alice collateral carries its CRLs");
     let peer_collateral = QuoteCollateralV3 {
-        pck_crl_issuer_chain: collateral.pck_crl_issuer_chain.clone(),
-        root_ca_crl: collateral.root_ca_crl.clone(),
-        pck_crl: collateral.pck_crl.clone(),
+        pck_crl_issuer_chain: crls.pck_crl_issuer_chain.clone(),
+        root_ca_crl: crls.root_ca_crl.clone(),
+        pck_crl: crls.pck_crl.clone(),
         tcb_info_issuer_chain: collateral.tcb_info_issuer_chain.clone(),
         tcb_info: collateral.tcb_info.clone(),
         tcb_info_signature: collateral.tcb_info_signature.to_vec(),

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::bytes::decode_hex;
 use crate::compose::docker_compose::ImageRef;
+use crate::dcap::tcb_info::TcbStatus;
 use crate::error::{describe, Error, Location, ParseError};
 
 pub const SCHEMA: &str = "dstack-audit/reference/v1";
@@ -144,9 +145,14 @@ pub struct TdxExpect {
     pub rtmr2: Option<AllowList>,
 }
 
+/// The TCB policy: which converged TCB statuses and which advisory IDs are acceptable. Statuses
+/// are parsed into Intel's set, so a misspelt name is an error rather than an entry that never
+/// matches, and `Revoked` cannot be listed (decision 38).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TcbPolicy {
-    pub allowed_statuses: Vec<String>,
+    /// Never contains `Revoked`.
+    pub allowed_statuses: Vec<TcbStatus>,
+    /// Advisory IDs as Intel writes them (`INTEL-SA-00837`), compared exactly.
     pub allowed_advisories: Vec<String>,
     /// True when the statuses come from the default (`UpToDate` only).
     pub default: bool,
@@ -154,7 +160,14 @@ pub struct TcbPolicy {
 
 impl Default for TcbPolicy {
     fn default() -> Self {
-        TcbPolicy { allowed_statuses: vec!["UpToDate".into()], allowed_advisories: Vec::new(), default: true }
+        TcbPolicy { allowed_statuses: vec![TcbStatus::UpToDate], allowed_advisories: Vec::new(), default: true }
+    }
+}
+
+impl TcbPolicy {
+    /// The allowed statuses as Intel spells them, for messages.
+    pub fn describe_statuses(&self) -> String {
+        self.allowed_statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -290,17 +303,7 @@ fn check(raw: RawReference, name: &str) -> Result<Reference, ParseError> {
             })
         })
         .transpose()?;
-    let tcb = match raw.tcb {
-        None => TcbPolicy::default(),
-        Some(t) => {
-            let default = t.allowed_statuses.is_none();
-            let allowed_statuses = t.allowed_statuses.unwrap_or_else(|| TcbPolicy::default().allowed_statuses);
-            if allowed_statuses.is_empty() {
-                return Err(ParseError::field("tcb.allowed_statuses", "at least one TCB status", "an empty list"));
-            }
-            TcbPolicy { allowed_statuses, allowed_advisories: t.allowed_advisories.unwrap_or_default(), default }
-        }
-    };
+    let tcb = raw.tcb.map(check_tcb).transpose()?.unwrap_or_default();
     let dstack = raw
         .dstack
         .map(|d| -> Result<DstackExpect, ParseError> {
@@ -322,6 +325,72 @@ fn check(raw: RawReference, name: &str) -> Result<Reference, ParseError> {
         workload: raw.workload.map(check_workload).transpose()?,
         images: raw.images.map(images).transpose()?,
         nonce: None,
+    })
+}
+
+/// `tcb`: statuses in Intel's exact spelling (case matters, as in Intel's QVL), never `Revoked`;
+/// advisory IDs in Intel's form. An absent `allowed_statuses` is the default (`UpToDate`).
+fn check_tcb(t: RawTcb) -> Result<TcbPolicy, ParseError> {
+    let default = t.allowed_statuses.is_none();
+    let allowed_statuses = match t.allowed_statuses {
+        None => TcbPolicy::default().allowed_statuses,
+        Some(list) if list.is_empty() => {
+            return Err(ParseError::field("tcb.allowed_statuses", "at least one TCB status", "an empty list"))
+        }
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .map(|(i, s)| allowed_status(s, format!("tcb.allowed_statuses[{i}]")))
+            .collect::<Result<_, _>>()?,
+    };
+    let allowed_advisories = t.allowed_advisories.unwrap_or_default();
+    for (i, a) in allowed_advisories.iter().enumerate() {
+        check_advisory_id(a, format!("tcb.allowed_advisories[{i}]"))?;
+    }
+    Ok(TcbPolicy { allowed_statuses, allowed_advisories, default })
+}
+
+/// One entry of `tcb.allowed_statuses`.
+fn allowed_status(text: &str, at: String) -> Result<TcbStatus, ParseError> {
+    match text.parse::<TcbStatus>() {
+        Ok(TcbStatus::Revoked) => Err(ParseError::field(
+            at,
+            "a status other than Revoked: Intel marks a TCB level Revoked when it is compromised, so a \
+             platform at that level proves nothing and no policy may accept it",
+            "`Revoked`",
+        )),
+        Ok(status) => Ok(status),
+        Err(_) => {
+            let names: Vec<&str> =
+                TcbStatus::ALL.iter().filter(|s| **s != TcbStatus::Revoked).map(|s| s.as_str()).collect();
+            let hint = TcbStatus::ALL
+                .iter()
+                .find(|s| s.as_str().eq_ignore_ascii_case(text.trim()))
+                .map(|s| format!(" (names are case-sensitive: did you mean {s}?)"))
+                .unwrap_or_default();
+            Err(ParseError::field(at, format!("one of the TCB statuses {}{hint}", names.join(", ")), describe(text)))
+        }
+    }
+}
+
+/// Intel's advisory IDs are `INTEL-SA-` and upper-case letters or digits in dash-separated groups
+/// (`INTEL-SA-00837`; the test PKI's `INTEL-SA-TEST-0001`). They are compared exactly, so any
+/// other spelling could never match and is refused.
+fn check_advisory_id(text: &str, at: String) -> Result<(), ParseError> {
+    if is_advisory_id(text) {
+        return Ok(());
+    }
+    let hint = if is_advisory_id(&text.to_ascii_uppercase()) {
+        " (IDs are compared exactly as Intel writes them, in upper case)"
+    } else {
+        ""
+    };
+    Err(ParseError::field(at, format!("an Intel advisory ID such as INTEL-SA-00837{hint}"), describe(text)))
+}
+
+fn is_advisory_id(text: &str) -> bool {
+    text.strip_prefix("INTEL-SA-").is_some_and(|rest| {
+        rest.split('-').all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
     })
 }
 
@@ -441,5 +510,57 @@ mod tests {
         let r = parse_reference(text.as_bytes(), "r").unwrap();
         let rd = r.dstack.unwrap().report_data.unwrap();
         assert_eq!(&rd[..3], &[0x12, 0x34, 0]);
+    }
+
+    fn tcb(tcb: &str) -> Result<Reference, String> {
+        let text = format!(r#"{{"schema":"{SCHEMA}","tcb":{tcb}}}"#);
+        parse_reference(text.as_bytes(), "ref.json").map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn tcb_statuses_are_intels_names_exactly() {
+        let r = tcb(r#"{"allowed_statuses":["UpToDate","SWHardeningNeeded","TDRelaunchAdvised"]}"#).unwrap();
+        assert_eq!(
+            r.tcb.allowed_statuses,
+            [TcbStatus::UpToDate, TcbStatus::SWHardeningNeeded, TcbStatus::TDRelaunchAdvised]
+        );
+        assert!(!r.tcb.default);
+        assert_eq!(tcb("{}").unwrap().tcb, TcbPolicy::default());
+        assert_eq!(Reference::none().tcb.allowed_statuses, [TcbStatus::UpToDate]);
+
+        // Wrong case: not a silent never-match, and the message says what was meant.
+        let e = tcb(r#"{"allowed_statuses":["UpToDate","outofdate"]}"#).unwrap_err();
+        assert!(e.contains("ref.json") && e.contains("tcb.allowed_statuses[1]") && e.contains("`outofdate`"), "{e}");
+        assert!(e.contains("case-sensitive: did you mean OutOfDate?"), "{e}");
+        assert!(e.contains("UpToDate, SWHardeningNeeded, ConfigurationNeeded"), "{e}");
+        assert!(e.contains("TDRelaunchAdvisedConfigurationNeeded") && !e.contains("Revoked"), "{e}");
+        // A typo.
+        let e = tcb(r#"{"allowed_statuses":["UpToDat"]}"#).unwrap_err();
+        assert!(e.contains("tcb.allowed_statuses[0]") && e.contains("`UpToDat`") && !e.contains("did you mean"), "{e}");
+        let e = tcb(r#"{"allowed_statuses":[]}"#).unwrap_err();
+        assert!(e.contains("tcb.allowed_statuses") && e.contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn revoked_can_never_be_allowed() {
+        for list in [r#"["Revoked"]"#, r#"["UpToDate","OutOfDate","Revoked"]"#] {
+            let e = tcb(&format!(r#"{{"allowed_statuses":{list}}}"#)).unwrap_err();
+            assert!(e.contains("ref.json") && e.contains("`Revoked`") && e.contains("no policy may accept it"), "{e}");
+        }
+        let e = tcb(r#"{"allowed_statuses":["UpToDate","OutOfDate","Revoked"]}"#).unwrap_err();
+        assert!(e.contains("tcb.allowed_statuses[2]"), "{e}");
+    }
+
+    #[test]
+    fn advisory_ids_have_intels_shape() {
+        let ok = tcb(r#"{"allowed_advisories":["INTEL-SA-00837","INTEL-SA-TEST-0001"]}"#).unwrap();
+        assert_eq!(ok.tcb.allowed_advisories, ["INTEL-SA-00837", "INTEL-SA-TEST-0001"]);
+        let e = tcb(r#"{"allowed_advisories":["INTEL-SA-00837","intel-sa-00615"]}"#).unwrap_err();
+        assert!(e.contains("tcb.allowed_advisories[1]") && e.contains("upper case"), "{e}");
+        for bad in ["00615", "INTEL-SA-", "INTEL-SA-00615 ", "INTEL-SA--1", "CVE-2024-1234"] {
+            let e = tcb(&format!(r#"{{"allowed_advisories":["{bad}"]}}"#)).unwrap_err();
+            assert!(e.contains("tcb.allowed_advisories[0]") && e.contains("INTEL-SA-00837"), "{bad}: {e}");
+            assert!(!e.contains("upper case"), "{bad}: {e}");
+        }
     }
 }

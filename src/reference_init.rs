@@ -12,10 +12,11 @@ use crate::checks::workload::{self, WorkloadInputs};
 use crate::checks::{attested_compose, DcapObservation};
 use crate::compose::docker_compose::{ComposeFile, ImageRef};
 use crate::compose::git_launcher::{DEFAULT_CONFIG_PATH, DEFAULT_ENTRYPOINT};
+use crate::dcap::tcb_info::TcbStatus;
 use crate::error::Error;
 use crate::evidence::Sources;
 use crate::provenance::{verify_bundle, Artifact, VerifiedStatement};
-use crate::reference::{LauncherExpect, Reference, SCHEMA};
+use crate::reference::{LauncherExpect, Reference, TcbPolicy, SCHEMA};
 use crate::{observe_and_authenticate, prepare, Prepared, Settings};
 
 /// A written reference: the JSON document, and what could not be taken (for stderr).
@@ -131,12 +132,19 @@ impl Writer {
     }
 }
 
-/// The default TCB policy; a platform that is not UpToDate is reported, not accepted.
+/// The default TCB policy, written from `TcbPolicy::default()` so that only names of Intel's
+/// status set (and never `Revoked`) reach the file; a platform that is not UpToDate is reported,
+/// not accepted.
 fn tcb(dcap: &DcapObservation, w: &mut Writer) {
-    w.doc.insert("tcb".into(), json!({"allowed_statuses": ["UpToDate"], "allowed_advisories": []}));
+    let policy = TcbPolicy::default();
+    let statuses: Vec<&str> = policy.allowed_statuses.iter().map(|s| s.as_str()).collect();
+    w.doc.insert("tcb".into(), json!({"allowed_statuses": statuses, "allowed_advisories": policy.allowed_advisories}));
     w.source("tcb", "the default policy (UpToDate, no advisories)");
     match &dcap.outcome.tcb {
-        Some(Ok(t)) if t.status.as_str() == "UpToDate" && t.advisory_ids.is_empty() => {}
+        Some(Ok(t)) if policy.allowed_statuses.contains(&t.status) && t.advisory_ids.is_empty() => {}
+        Some(Ok(t)) if t.status == TcbStatus::Revoked => w.warnings.push(
+            "the platform's TCB status is Revoked: `verify` will fail, and no tcb.allowed_statuses can accept it".into(),
+        ),
         Some(Ok(t)) => w.warnings.push(format!(
             "the platform's TCB status is {} (advisories: {}): `verify` will fail until it is UpToDate, unless you widen tcb.allowed_statuses / allowed_advisories knowingly",
             t.status.as_str(),

@@ -188,3 +188,74 @@ fn revoked_and_expired_cases_name_their_dates() {
     let o = run("pck-revoked", &anchor);
     assert_eq!(o.quote.as_ref().unwrap_err().code(), "cert-revoked");
 }
+
+fn write_reference(tag: &str, tcb: Value) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("dstack-audit-tcb-{tag}-{}.json", std::process::id()));
+    let doc = serde_json::json!({"schema": "dstack-audit/reference/v1", "tcb": tcb});
+    std::fs::write(&p, serde_json::to_vec(&doc).unwrap()).unwrap();
+    p
+}
+
+/// A Revoked TCB fails whatever else the reference accepts, and a reference cannot list it.
+#[test]
+fn revoked_is_never_acceptable() {
+    let root = ["--tdx-root-ca", "fixtures/synthetic/test-root-ca.pem"];
+    let (code, r) = verify_cli("revoked-tcb", &root);
+    assert_eq!(code, 1);
+    assert!(finding_codes(&r).contains(&"tcb-status-revoked".to_string()), "{:?}", finding_codes(&r));
+
+    let all_but_revoked: Vec<&str> =
+        dstack_audit::dcap::tcb_info::TcbStatus::ALL.iter().map(|s| s.as_str()).filter(|s| *s != "Revoked").collect();
+    let adv = expected("revoked-tcb")["advisory_ids"].clone();
+    let wide =
+        write_reference("wide", serde_json::json!({"allowed_statuses": all_but_revoked, "allowed_advisories": adv}));
+    let wide = wide.to_string_lossy().into_owned();
+    let (code, r) = verify_cli("revoked-tcb", &[root[0], root[1], "--reference", &wide]);
+    assert_eq!(code, 1);
+    let codes = finding_codes(&r);
+    assert!(codes.contains(&"tcb-status-revoked".to_string()), "{codes:?}");
+    assert!(
+        !codes.contains(&"tcb-status-allowed".to_string()) && !codes.contains(&"tcb-advisory-not-allowed".to_string())
+    );
+    // The same wide policy accepts an OutOfDate platform: only Revoked is singled out.
+    let adv = expected("out-of-date")["advisory_ids"].clone();
+    let wide_ood = write_reference(
+        "wide-ood",
+        serde_json::json!({"allowed_statuses": all_but_revoked, "allowed_advisories": adv}),
+    );
+    let wide_ood = wide_ood.to_string_lossy().into_owned();
+    let (_, r) = verify_cli("out-of-date", &[root[0], root[1], "--reference", &wide_ood]);
+    assert!(finding_codes(&r).contains(&"tcb-status-allowed".to_string()), "{:?}", finding_codes(&r));
+
+    let listing = write_reference("listing", serde_json::json!({"allowed_statuses": ["UpToDate", "Revoked"]}));
+    let listing = listing.to_string_lossy().into_owned();
+    let dir = "fixtures/synthetic/dcap/revoked-tcb";
+    let out = run_cli(&[
+        "verify",
+        "--quote",
+        &format!("{dir}/quote.bin"),
+        "--collateral",
+        &format!("{dir}/collateral.json"),
+        "--tdx-root-ca",
+        root[1],
+        "--reference",
+        &listing,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&listing) && err.contains("tcb.allowed_statuses[1]") && err.contains("`Revoked`"), "{err}");
+    assert!(err.contains("no policy may accept it"), "{err}");
+
+    let typo = write_reference("typo", serde_json::json!({"allowed_statuses": ["UpToDate", "OutofDate"]}));
+    let typo = typo.to_string_lossy().into_owned();
+    let out = run_cli(&["verify", "--quote", &format!("{dir}/quote.bin"), "--reference", &typo]);
+    assert_eq!(out.status.code(), Some(2), "a misspelt status is not a silent never-match");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&typo) && err.contains("tcb.allowed_statuses[1]") && err.contains("did you mean OutOfDate"),
+        "{err}"
+    );
+    for p in [wide, wide_ood, listing, typo] {
+        std::fs::remove_file(p).unwrap();
+    }
+}

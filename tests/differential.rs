@@ -19,11 +19,13 @@ use dstack_audit::dcap::roots::TrustAnchor;
 use dstack_audit::dcap::verify::verify_dcap;
 use dstack_audit::tdx::quote::parse_quote;
 
+/// Every collateral compared here carries its CRLs (dcap-qvl 0.7 requires them).
 fn to_peer(c: &Collateral) -> QuoteCollateralV3 {
+    let crls = c.crls.as_ref().expect("the differential rows carry CRLs");
     QuoteCollateralV3 {
-        pck_crl_issuer_chain: c.pck_crl_issuer_chain.clone(),
-        root_ca_crl: c.root_ca_crl.clone(),
-        pck_crl: c.pck_crl.clone(),
+        pck_crl_issuer_chain: crls.pck_crl_issuer_chain.clone(),
+        root_ca_crl: crls.root_ca_crl.clone(),
+        pck_crl: crls.pck_crl.clone(),
         tcb_info_issuer_chain: c.tcb_info_issuer_chain.clone(),
         tcb_info: c.tcb_info.clone(),
         tcb_info_signature: c.tcb_info_signature.to_vec(),

@@ -57,6 +57,8 @@ fn init_then_verify_passes_on_the_same_inputs() {
     for key in ["tdx.mrtd", "dstack.compose_hash", "launcher.image", "launcher.provenance", "workload"] {
         assert!(written["sources"][key].is_string(), "sources.{key}");
     }
+    // The TCB policy is the default, in Intel's spelling, and never lists Revoked.
+    assert_eq!(written["tcb"], serde_json::json!({"allowed_statuses": ["UpToDate"], "allowed_advisories": []}));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("`verify` gives"), "{stderr}");
 

@@ -5,6 +5,7 @@
 use crate::clock::EvalTime;
 use crate::dcap::roots::RootKind;
 use crate::dcap::tcb::TcbEvaluation;
+use crate::dcap::tcb_info::TcbStatus;
 use crate::dcap::verify::DcapOutcome;
 use crate::evidence::Origin;
 use crate::reference::TcbPolicy;
@@ -50,6 +51,9 @@ pub fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
                         match (&d.outcome.collateral, vq.revocation_checked) {
                             (_, true) => ", not revoked",
                             (None, false) => " (revocation not checked: no collateral)",
+                            (Some(Ok(vc)), false) if !vc.has_crls() => {
+                                " (revocation not checked: the collateral has no CRLs)"
+                            }
                             (Some(_), false) => " (revocation not checked: the collateral did not verify)",
                         }
                     ),
@@ -63,25 +67,47 @@ pub fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
         }
         Err(e) => f.push(Finding::fail(e.code(), e.to_string())),
     }
+    collateral(d, f);
+    match &d.outcome.tcb {
+        None => {}
+        Some(Err(e)) => f.push(Finding::fail(e.code(), e.to_string())),
+        Some(Ok(t)) => tcb_policy(t, policy, f),
+    }
+}
+
+/// The collateral's findings: absent, unusable, or verified (and whether it had CRLs).
+fn collateral(d: &DcapObservation, f: &mut Vec<Finding>) {
     match &d.outcome.collateral {
         None => f.push(Finding::not_checked(
             "tcb-status-not-checked",
             "no collateral (give --collateral FILE, or an attestation that embeds it): the TCB status and PCK \
              revocation are not evaluated",
         )),
-        Some(Err(e)) => f.push(Finding::fail(e.code(), format!("collateral: {e}"))),
+        Some(Err(e)) => {
+            let from = d.collateral_origin.as_ref().map(|o| format!(" from {o}")).unwrap_or_default();
+            f.push(Finding::fail(e.code(), format!("collateral{from}: {e}")))
+        }
         Some(Ok(vc)) => {
             let origin = d.collateral_origin.as_ref().map(|o| o.to_string()).unwrap_or_default();
+            let what = if vc.has_crls() { "CRLs, TCB Info and QE Identity" } else { "TCB Info and QE Identity" };
             f.push(
                 Finding::pass(
                     "collateral-valid",
-                    format!(
-                        "collateral from {origin}: CRLs, TCB Info and QE Identity are signed under the root and valid at {}",
-                        d.at
-                    ),
+                    format!("collateral from {origin}: {what} are signed under the root and valid at {}", d.at),
                 )
                 .actual(format!("valid {} to {}", date(vc.window.0), date(vc.window.1))),
             );
+            if !vc.has_crls() {
+                f.push(Finding::not_checked(
+                    "revocation-not-checked",
+                    format!(
+                        "the collateral from {origin} has no PCK CRL and no root CA CRL: revocation cannot be checked, \
+                         so a revoked PCK certificate, PCK CA or TCB Signing certificate would go unnoticed \
+                         (dcap-qvl 0.1.5–0.2.x wrote collateral without CRLs); give collateral that carries them, \
+                         e.g. from `dstack-audit fetch collateral` or dcap-qvl 0.3 and later"
+                    ),
+                ));
+            }
             if vc.ignored_pck_chain {
                 f.push(Finding::note(
                     "collateral-pck-chain-ignored",
@@ -89,11 +115,6 @@ pub fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
                 ));
             }
         }
-    }
-    match &d.outcome.tcb {
-        None => {}
-        Some(Err(e)) => f.push(Finding::fail(e.code(), e.to_string())),
-        Some(Ok(t)) => tcb_policy(t, policy, f),
     }
 }
 
@@ -108,7 +129,21 @@ fn tcb_policy(t: &TcbEvaluation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
         t.qe_status.as_str(),
         t.tcb_date
     );
-    if policy.allowed_statuses.iter().any(|s| s == status) {
+    if t.status == TcbStatus::Revoked {
+        // Whatever the policy says: the reference parser refuses `Revoked`, and this holds even
+        // for a policy built some other way (decision 38).
+        f.push(
+            Finding::fail(
+                "tcb-status-revoked",
+                format!(
+                    "TCB status Revoked: Intel has revoked this TCB level (it is compromised), so the quote proves \
+                     nothing and no policy can accept it; {detail}"
+                ),
+            )
+            .expected(policy.describe_statuses())
+            .actual(status),
+        );
+    } else if policy.allowed_statuses.contains(&t.status) {
         f.push(
             Finding::pass("tcb-status-allowed", format!("TCB status {status} is allowed by {source}; {detail}"))
                 .actual(status),
@@ -119,7 +154,7 @@ fn tcb_policy(t: &TcbEvaluation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
                 "tcb-status-not-allowed",
                 format!("TCB status {status} is not allowed by {source}; {detail}"),
             )
-            .expected(policy.allowed_statuses.join(", "))
+            .expected(policy.describe_statuses())
             .actual(status),
         );
     }
@@ -147,5 +182,46 @@ fn tcb_policy(t: &TcbEvaluation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
             "td-relaunch-advised",
             "a TD-preserving module update raised the TCB: relaunching the TD would bring it up to date",
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evaluation(status: TcbStatus) -> TcbEvaluation {
+        TcbEvaluation {
+            status,
+            advisory_ids: Vec::new(),
+            platform_status: status,
+            sgx_status: status,
+            module_status: None,
+            module_identity: "tdxModule".into(),
+            qe_status: TcbStatus::UpToDate,
+            tcb_date: "2024-03-13T00:00:00Z".into(),
+            module_tcb_date: None,
+            qe_tcb_date: "2024-03-13T00:00:00Z".into(),
+            relaunch_advised: false,
+        }
+    }
+
+    fn codes(status: TcbStatus, policy: &TcbPolicy) -> Vec<(&'static str, crate::report::Outcome)> {
+        let mut f = Vec::new();
+        tcb_policy(&evaluation(status), policy, &mut f);
+        f.iter().map(|x| (x.code, x.outcome)).collect()
+    }
+
+    /// The reference parser refuses `Revoked`; a policy that lists it anyway (built in code)
+    /// still cannot accept it.
+    #[test]
+    fn revoked_fails_whatever_the_policy_lists() {
+        use crate::report::Outcome;
+        let everything =
+            TcbPolicy { allowed_statuses: TcbStatus::ALL.to_vec(), allowed_advisories: Vec::new(), default: false };
+        assert_eq!(codes(TcbStatus::Revoked, &everything), [("tcb-status-revoked", Outcome::Fail)]);
+        assert_eq!(codes(TcbStatus::Revoked, &TcbPolicy::default()), [("tcb-status-revoked", Outcome::Fail)]);
+        assert_eq!(codes(TcbStatus::OutOfDate, &everything), [("tcb-status-allowed", Outcome::Pass)]);
+        assert_eq!(codes(TcbStatus::OutOfDate, &TcbPolicy::default()), [("tcb-status-not-allowed", Outcome::Fail)]);
+        assert_eq!(codes(TcbStatus::UpToDate, &TcbPolicy::default()), [("tcb-status-allowed", Outcome::Pass)]);
     }
 }

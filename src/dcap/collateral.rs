@@ -7,21 +7,35 @@
 //! no certificate, CRL or JSON inside (`x509`, `crl`, `tcb_info`) and verifies nothing (`verify`).
 //! Binary fields may be hex strings (dcap-qvl, PCCS) or JSON arrays of byte values (NEAR's
 //! embedded collateral, a serde `Vec<u8>`). Unknown fields are ignored.
+//!
+//! The three CRL fields are optional as a group: dcap-qvl 0.1.5–0.2.x wrote collateral with only
+//! the six TCB Info and QE Identity fields (dcap-qvl commit 3088178 removed the CRLs, 23e1f94 put
+//! them back for 0.3.0), and dstack 0.3-era tools passed that form on. Such collateral still
+//! proves the TCB status, but not revocation; `verify` reports that (decision 39). Some CRL
+//! fields without the others is no known form and is refused.
 
 use serde_json::{Map, Value};
 
 use crate::dcap::tcb_info::json_kind;
 use crate::error::ParseError;
 
-/// The collateral for one quote. `tcb_info` and `qe_identity` are the exact signed texts.
+/// The revocation lists of a collateral: all three fields, or none.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Collateral {
+pub struct CollateralCrls {
     /// PEM chain of the PCK CRL's issuer (PCK Platform or Processor CA, then the root).
     pub pck_crl_issuer_chain: String,
     /// Intel SGX Root CA CRL, DER.
     pub root_ca_crl: Vec<u8>,
     /// PCK CRL, DER.
     pub pck_crl: Vec<u8>,
+}
+
+/// The collateral for one quote. `tcb_info` and `qe_identity` are the exact signed texts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collateral {
+    /// The CRLs; `None` for the six-field form of dcap-qvl 0.1.5–0.2.x, which cannot show
+    /// revocation.
+    pub crls: Option<CollateralCrls>,
     /// PEM chain of the TCB Info signer (Intel SGX TCB Signing, then the root).
     pub tcb_info_issuer_chain: String,
     /// The exact signed JSON text of the `tcbInfo` value.
@@ -46,9 +60,7 @@ pub fn parse_collateral(v: &Value) -> Result<Collateral, ParseError> {
         other => return Err(ParseError::field("", "a collateral JSON object", json_kind(other))),
     };
     Ok(Collateral {
-        pck_crl_issuer_chain: text(o, "pck_crl_issuer_chain")?,
-        root_ca_crl: bytes(o, "root_ca_crl")?,
-        pck_crl: bytes(o, "pck_crl")?,
+        crls: crls(o)?,
         tcb_info_issuer_chain: text(o, "tcb_info_issuer_chain")?,
         tcb_info: signed_text(o, "tcb_info")?,
         tcb_info_signature: signature(o, "tcb_info_signature")?,
@@ -62,8 +74,50 @@ pub fn parse_collateral(v: &Value) -> Result<Collateral, ParseError> {
     })
 }
 
+/// The CRL fields and what each is called in Intel's collateral.
+const CRL_FIELDS: [(&str, &str); 3] =
+    [("pck_crl_issuer_chain", "PCK CRL issuer chain"), ("root_ca_crl", "root CA CRL"), ("pck_crl", "PCK CRL")];
+
+/// All three CRL fields, or none of them (the six-field form).
+fn crls(o: &Map<String, Value>) -> Result<Option<CollateralCrls>, ParseError> {
+    let present = |key: &str| o.get(key).is_some_and(|v| !v.is_null());
+    let missing: Vec<(&str, &str)> = CRL_FIELDS.into_iter().filter(|(key, _)| !present(key)).collect();
+    match missing.as_slice() {
+        [] => Ok(Some(CollateralCrls {
+            pck_crl_issuer_chain: text(o, "pck_crl_issuer_chain")?,
+            root_ca_crl: bytes(o, "root_ca_crl")?,
+            pck_crl: bytes(o, "pck_crl")?,
+        })),
+        [_, _, _] => Ok(None),
+        [(key, _), ..] => {
+            let names: Vec<&str> = missing.iter().map(|(_, what)| *what).collect();
+            Err(ParseError::field(
+                *key,
+                "all three CRL fields (the PCK CRL issuer chain, the root CA CRL, the PCK CRL) or none of them",
+                format!("no {}, but other CRL fields", names.join(" and no ")),
+            ))
+        }
+    }
+}
+
+/// What a required field is, in the words of Intel's collateral, for "no such field".
+fn describe_field(key: &str) -> &'static str {
+    match key {
+        "tcb_info" => "the TCB Info (its exact signed JSON text)",
+        "tcb_info_signature" => "the TCB Info signature",
+        "tcb_info_issuer_chain" => "the TCB Info issuer chain (PEM)",
+        "qe_identity" => "the QE Identity (its exact signed JSON text)",
+        "qe_identity_signature" => "the QE Identity signature",
+        "qe_identity_issuer_chain" => "the QE Identity issuer chain (PEM)",
+        "pck_crl_issuer_chain" => "the PCK CRL issuer chain (PEM)",
+        "root_ca_crl" => "the root CA CRL",
+        "pck_crl" => "the PCK CRL",
+        _ => "a value",
+    }
+}
+
 fn required<'a>(o: &'a Map<String, Value>, key: &str) -> Result<&'a Value, ParseError> {
-    o.get(key).filter(|v| !v.is_null()).ok_or_else(|| ParseError::field(key, "a value", "no such field"))
+    o.get(key).filter(|v| !v.is_null()).ok_or_else(|| ParseError::field(key, describe_field(key), "no such field"))
 }
 
 fn text(o: &Map<String, Value>, key: &str) -> Result<String, ParseError> {
@@ -128,10 +182,11 @@ mod tests {
         assert_eq!(c.tcb_info, v["tcb_info"].as_str().unwrap());
         assert_eq!(c.qe_identity, v["qe_identity"].as_str().unwrap());
         assert!(c.tcb_info.starts_with("{\"id\":\"TDX\",\"version\":3,"));
-        assert_eq!(&c.root_ca_crl[..2], &[0x30, 0x82]);
-        assert_eq!(hex::encode(&c.pck_crl), v["pck_crl"].as_str().unwrap());
+        let crls = c.crls.as_ref().unwrap();
+        assert_eq!(&crls.root_ca_crl[..2], &[0x30, 0x82]);
+        assert_eq!(hex::encode(&crls.pck_crl), v["pck_crl"].as_str().unwrap());
         assert_eq!(hex::encode(c.tcb_info_signature)[..8], *"027ef6ca");
-        assert!(c.pck_crl_issuer_chain.starts_with("-----BEGIN CERTIFICATE-----"));
+        assert!(crls.pck_crl_issuer_chain.starts_with("-----BEGIN CERTIFICATE-----"));
         assert_eq!(c.pck_certificate_chain, None);
     }
 

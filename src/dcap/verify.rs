@@ -5,7 +5,8 @@
 //! 1. Collateral (when given): root CA CRL signed by the root and valid at `now`; PCK CRL issuer
 //!    chain to the root and the PCK CRL signed by its issuer; TCB Signing chains to the root for
 //!    TCB Info and QE Identity; their signatures over the exact signed JSON text; their validity
-//!    windows. → `VerifiedCollateral`.
+//!    windows. → `VerifiedCollateral`. Collateral without CRLs (dcap-qvl 0.1.5–0.2.x) skips the
+//!    CRL steps, and every chain is then verified without revocation (`has_crls` says so).
 //! 2. Quote: header (attestation key type, QE vendor), PCK chain from the quote's own
 //!    certification data to the root (revocation with the verified CRLs when there are any), QE
 //!    report signed by the PCK leaf, QE report data = SHA-256(attestation key ‖ QE auth data) ‖ 32
@@ -18,7 +19,7 @@ use p256::ecdsa::VerifyingKey;
 use sha2::{Digest, Sha256};
 
 use super::chain::{verify_chain, ChainError, ChainOptions, SignedPair, VerifiedChain, PCK_LEAF_CN, TCB_SIGNING_CN};
-use super::collateral::Collateral;
+use super::collateral::{Collateral, CollateralCrls};
 use super::crl::Crl;
 use super::pck::{parse_pck_extension, PckExtension};
 use super::roots::TrustAnchor;
@@ -140,6 +141,8 @@ impl std::fmt::Display for DcapError {
             ),
             DcapError::AttestationKey => write!(f, "the attestation key is not a valid P-256 point"),
             DcapError::QuoteSignature => write!(f, "the quote (header and TD report) is not signed by its attestation key"),
+            // `collateral` is the whole document: the problem names its field itself.
+            DcapError::Collateral { field: "collateral", problem } => write!(f, "{problem}"),
             DcapError::Collateral { field, problem } => write!(f, "collateral field `{field}`: {problem}"),
             DcapError::RootCrlSignature(e) => write!(f, "the root CA CRL is not signed by the trusted root: {e}"),
             DcapError::CollateralChain { what, error } => write!(f, "{what} issuer chain: {error}"),
@@ -165,11 +168,22 @@ impl std::fmt::Display for DcapError {
     }
 }
 
+/// The collateral's CRLs, verified: the root CA CRL signed by the root, the PCK CRL signed by the
+/// leaf of its issuer chain, both valid at `now`.
+#[derive(Debug, Clone)]
+struct VerifiedCrls {
+    root: Crl,
+    pck: Crl,
+    /// The PCK CRL issuer chain's (latest notBefore, earliest expiry).
+    issuer_window: (u64, u64),
+}
+
 /// Collateral whose signatures, chains and windows were verified at `now`.
 #[derive(Debug, Clone)]
 pub struct VerifiedCollateral {
-    root_crl: Crl,
-    pck_crl: Crl,
+    /// `None` for collateral without CRLs (dcap-qvl 0.1.5–0.2.x): nothing can be checked for
+    /// revocation, and the quote's `revocation_checked` says so.
+    crls: Option<VerifiedCrls>,
     tcb_info: TcbInfo,
     qe_identity: QeIdentity,
     /// Latest issue date and earliest expiry over every piece of collateral and its chains.
@@ -187,6 +201,12 @@ impl VerifiedCollateral {
 
     pub fn qe_identity(&self) -> &QeIdentity {
         &self.qe_identity
+    }
+
+    /// False when the collateral carries no CRLs, so that no certificate's revocation (PCK leaf,
+    /// PCK CA, TCB Signing) could be checked.
+    pub fn has_crls(&self) -> bool {
+        self.crls.is_some()
     }
 }
 
@@ -223,7 +243,7 @@ pub struct DcapOutcome {
 pub fn verify_dcap(quote: &Quote, collateral: Option<&Collateral>, anchor: &TrustAnchor, now: u64) -> DcapOutcome {
     let collateral = collateral.map(|c| verify_collateral(c, anchor, now));
     let (crls, known) = match &collateral {
-        Some(Ok(c)) => (Some([&c.root_crl, &c.pck_crl]), c.signed_pairs.as_slice()),
+        Some(Ok(c)) => (c.crls.as_ref().map(|v| [&v.root, &v.pck]), c.signed_pairs.as_slice()),
         _ => (None, &[][..]),
     };
     let verified = verify_quote(quote, anchor, now, crls.as_ref().map(|c| c.as_slice()), known);
@@ -236,30 +256,20 @@ pub fn verify_dcap(quote: &Quote, collateral: Option<&Collateral>, anchor: &Trus
 
 /// Step 1: the collateral.
 pub fn verify_collateral(c: &Collateral, anchor: &TrustAnchor, now: u64) -> Result<VerifiedCollateral, DcapError> {
-    let root_crl =
-        Crl::from_der(&c.root_ca_crl).map_err(|e| DcapError::Collateral { field: "root_ca_crl", problem: e })?;
-    root_crl.verify_signed_by(&anchor.cert).map_err(|e| DcapError::RootCrlSignature(e.to_string()))?;
-    crl_window("root CA CRL", &root_crl, now)?;
-    let root_only = [&root_crl];
-
-    let pck_issuers = chain_of(&c.pck_crl_issuer_chain, "pck_crl_issuer_chain")?;
-    let pck_crl = Crl::from_der(&c.pck_crl).map_err(|e| DcapError::Collateral { field: "pck_crl", problem: e })?;
     let mut known = Vec::new();
-    let pck_crl_issuer = verify_issuer_chain(&pck_issuers, anchor, &root_only, now, None, "PCK CRL", &known)?;
-    known.extend_from_slice(&pck_crl_issuer.signed_pairs);
-    pck_crl
-        .verify_signed_by(&pck_crl_issuer.leaf)
-        .map_err(|e| DcapError::CollateralChain { what: "PCK CRL", error: ChainError::from_x509(e) })?;
-    crl_window("PCK CRL", &pck_crl, now)?;
+    let crls = c.crls.as_ref().map(|crls| verify_crls(crls, anchor, now, &mut known)).transpose()?;
+    // The TCB Signing certificate is checked against the root CA CRL when there is one.
+    let root_only = crls.as_ref().map(|v| [&v.root]);
+    let revocation = root_only.as_ref().map(|r| r.as_slice());
 
     let tcb_chain = chain_of(&c.tcb_info_issuer_chain, "tcb_info_issuer_chain")?;
     let tcb_signer =
-        verify_issuer_chain(&tcb_chain, anchor, &root_only, now, Some(TCB_SIGNING_CN), "TCB Info", &known)?;
+        verify_issuer_chain(&tcb_chain, anchor, revocation, now, Some(TCB_SIGNING_CN), "TCB Info", &known)?;
     known.extend_from_slice(&tcb_signer.signed_pairs);
     check_json_signature(&tcb_signer.leaf, &c.tcb_info, &c.tcb_info_signature, "TCB Info")?;
     let qe_chain = chain_of(&c.qe_identity_issuer_chain, "qe_identity_issuer_chain")?;
     let qe_signer =
-        verify_issuer_chain(&qe_chain, anchor, &root_only, now, Some(TCB_SIGNING_CN), "QE Identity", &known)?;
+        verify_issuer_chain(&qe_chain, anchor, revocation, now, Some(TCB_SIGNING_CN), "QE Identity", &known)?;
     known.extend_from_slice(&qe_signer.signed_pairs);
     check_json_signature(&qe_signer.leaf, &c.qe_identity, &c.qe_identity_signature, "QE Identity")?;
 
@@ -269,29 +279,22 @@ pub fn verify_collateral(c: &Collateral, anchor: &TrustAnchor, now: u64) -> Resu
     json_window("TCB Info", tcb_info.issue_date, tcb_info.next_update, now)?;
     json_window("QE Identity", qe_identity.issue_date, qe_identity.next_update, now)?;
 
-    let issued = [
-        tcb_info.issue_date,
-        qe_identity.issue_date,
-        root_crl.this_update(),
-        pck_crl.this_update(),
-        tcb_signer.latest_not_before,
-        qe_signer.latest_not_before,
-        pck_crl_issuer.latest_not_before,
-    ];
-    let expires = [
+    let mut issued =
+        vec![tcb_info.issue_date, qe_identity.issue_date, tcb_signer.latest_not_before, qe_signer.latest_not_before];
+    let mut expires = vec![
         Some(tcb_info.next_update),
         Some(qe_identity.next_update),
-        root_crl.next_update(),
-        pck_crl.next_update(),
         Some(tcb_signer.earliest_expiry),
         Some(qe_signer.earliest_expiry),
-        Some(pck_crl_issuer.earliest_expiry),
     ];
+    if let Some(v) = &crls {
+        issued.extend([v.root.this_update(), v.pck.this_update(), v.issuer_window.0]);
+        expires.extend([v.root.next_update(), v.pck.next_update(), Some(v.issuer_window.1)]);
+    }
     let window =
         (issued.iter().copied().max().unwrap_or(0), expires.iter().flatten().copied().min().unwrap_or(u64::MAX));
     Ok(VerifiedCollateral {
-        root_crl,
-        pck_crl,
+        crls,
         tcb_info,
         qe_identity,
         window,
@@ -303,6 +306,28 @@ pub fn verify_collateral(c: &Collateral, anchor: &TrustAnchor, now: u64) -> Resu
     })
 }
 
+/// Step 1a: the root CA CRL is signed by the root; the PCK CRL issuer chain verifies to the root
+/// (against the root CA CRL) and its leaf signs the PCK CRL; both CRLs are valid at `now`.
+fn verify_crls(
+    c: &CollateralCrls,
+    anchor: &TrustAnchor,
+    now: u64,
+    known: &mut Vec<SignedPair>,
+) -> Result<VerifiedCrls, DcapError> {
+    let root = Crl::from_der(&c.root_ca_crl).map_err(|e| DcapError::Collateral { field: "root_ca_crl", problem: e })?;
+    root.verify_signed_by(&anchor.cert).map_err(|e| DcapError::RootCrlSignature(e.to_string()))?;
+    crl_window("root CA CRL", &root, now)?;
+
+    let pck_issuers = chain_of(&c.pck_crl_issuer_chain, "pck_crl_issuer_chain")?;
+    let pck = Crl::from_der(&c.pck_crl).map_err(|e| DcapError::Collateral { field: "pck_crl", problem: e })?;
+    let issuer = verify_issuer_chain(&pck_issuers, anchor, Some(&[&root]), now, None, "PCK CRL", known)?;
+    known.extend_from_slice(&issuer.signed_pairs);
+    pck.verify_signed_by(&issuer.leaf)
+        .map_err(|e| DcapError::CollateralChain { what: "PCK CRL", error: ChainError::from_x509(e) })?;
+    crl_window("PCK CRL", &pck, now)?;
+    Ok(VerifiedCrls { root, pck, issuer_window: (issuer.latest_not_before, issuer.earliest_expiry) })
+}
+
 fn chain_of(pem: &str, field: &'static str) -> Result<Vec<Certificate>, DcapError> {
     parse_pem_chain(pem.as_bytes(), field).map_err(|e| DcapError::Collateral { field, problem: e })
 }
@@ -310,13 +335,13 @@ fn chain_of(pem: &str, field: &'static str) -> Result<Vec<Certificate>, DcapErro
 fn verify_issuer_chain(
     certs: &[Certificate],
     anchor: &TrustAnchor,
-    crls: &[&Crl],
+    crls: Option<&[&Crl]>,
     now: u64,
     leaf_cn: Option<&str>,
     what: &'static str,
     verified_pairs: &[SignedPair],
 ) -> Result<VerifiedChain, DcapError> {
-    let opts = ChainOptions { root: &anchor.cert, crls: Some(crls), now, leaf_cn, verified_pairs };
+    let opts = ChainOptions { root: &anchor.cert, crls, now, leaf_cn, verified_pairs };
     verify_chain(certs, &opts).map_err(|error| DcapError::CollateralChain { what, error })
 }
 
