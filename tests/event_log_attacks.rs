@@ -77,6 +77,30 @@ fn relabelled_entries_under_a_zero_mrconfigid_fail() {
 }
 
 #[test]
+fn the_relabelled_log_changes_only_what_nothing_signs() {
+    // Same quote, same served app-compose; the logs differ only in the relabelled entries'
+    // `event_type` (digests, names and payloads as measured).
+    let read = |name: &str| -> Value {
+        serde_json::from_slice(&input(&format!("synthetic/attacks/{name}/attestation.json")).bytes).unwrap()
+    };
+    let (attack, honest) = (read("relabelled-zero-config"), read("honest-log"));
+    assert_eq!(attack["quote"], honest["quote"]);
+    assert_eq!(attack["app_compose"], honest["app_compose"]);
+    let (a, h) = (attack["event_log"].as_array().unwrap(), honest["event_log"].as_array().unwrap());
+    assert_eq!(a.len(), h.len());
+    let mut relabelled = Vec::new();
+    for (x, y) in a.iter().zip(h) {
+        for field in ["imr", "digest", "event", "event_payload"] {
+            assert_eq!(x[field], y[field]);
+        }
+        if x["event_type"] != y["event_type"] {
+            relabelled.push(y["event"].as_str().unwrap());
+        }
+    }
+    assert_eq!(relabelled, ["app-id", "compose-hash", "key-provider", "system-ready"]);
+}
+
+#[test]
 fn relabelled_entries_under_a_v1_mrconfigid_fail() {
     let r = assert_scenario("relabelled-v1-config");
     assert!(check1_has(&r, "rtmr-replay-match", "pass"));
@@ -104,6 +128,59 @@ fn a_v2_mrconfigid_for_another_key_provider_fails() {
         r["checks"][0]["findings"].as_array().unwrap().iter().find(|f| f["code"] == "mr-config-id-mismatch").unwrap();
     assert!(f["expected"].as_str().unwrap().starts_with("02"));
     assert_ne!(f["expected"], f["actual"]);
+}
+
+#[test]
+fn an_app_compose_that_asks_for_another_key_provider_fails() {
+    let r = assert_scenario("mr-config-v2-compose-disagree");
+    assert!(check1_has(&r, "mr-config-id-match", "pass"), "the V2 value itself is right");
+}
+
+#[test]
+fn a_v3_mrconfigid_over_its_document_passes() {
+    assert_scenario("mr-config-v3");
+}
+
+#[test]
+fn a_v3_document_that_names_another_app_id_fails() {
+    let r = assert_scenario("mr-config-v3-document-mismatch");
+    let f =
+        r["checks"][0]["findings"].as_array().unwrap().iter().find(|f| f["code"] == "mr-config-id-mismatch").unwrap();
+    assert!(f["message"].as_str().unwrap().contains("`app_id`"), "{f}");
+}
+
+/// The V3 scenario's attestation with its VM config replaced, through the library.
+fn v3_with_vm_config(vm_config: Option<String>) -> dstack_audit::report::Report {
+    let mut v: Value = serde_json::from_slice(&input("synthetic/attacks/mr-config-v3/attestation.json").bytes).unwrap();
+    match vm_config {
+        Some(c) => v["vm_config"] = Value::String(c),
+        None => {
+            v.as_object_mut().unwrap().remove("vm_config");
+        }
+    }
+    verify(&attestation_bytes(serde_json::to_vec(&v).unwrap()))
+}
+
+fn attestation_bytes(bytes: Vec<u8>) -> dstack_audit::evidence::Sources {
+    dstack_audit::evidence::Sources {
+        attestation: Some(common::bytes_input("v3.json", bytes)),
+        ..dstack_audit::evidence::Sources::default()
+    }
+}
+
+#[test]
+fn a_v3_document_that_is_not_the_hashed_one_fails_and_a_missing_one_is_not_verified() {
+    let v: Value = serde_json::from_slice(&input("synthetic/attacks/mr-config-v3/attestation.json").bytes).unwrap();
+    let original = v["vm_config"].as_str().unwrap().to_string();
+    assert!(has(&v3_with_vm_config(Some(original.clone())), "mr-config-id-match", Outcome::Pass));
+    // One byte of the document changed (a space before the closing brace): its hash differs.
+    let doc: Value = serde_json::from_str(&original).unwrap();
+    let changed = doc["mr_config"].as_str().unwrap().replace("\"version\":3}", "\"version\":3 }");
+    let r = v3_with_vm_config(Some(serde_json::json!({"mr_config": changed}).to_string()));
+    assert!(has(&r, "mr-config-id-mismatch", Outcome::Fail));
+    let r = v3_with_vm_config(None);
+    assert!(has(&r, "mr-config-id-not-recomputable", Outcome::Note));
+    assert!(!has(&r, "mr-config-id-match", Outcome::Pass));
 }
 
 // ---- rule by rule -------------------------------------------------------------------------

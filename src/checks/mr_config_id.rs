@@ -203,7 +203,9 @@ fn v3(o: &Observed, f: &mut Vec<Finding>) {
 
 type FieldMismatch = (String, String, String);
 
-/// Compares a V3 document's fields (dstack `MrConfigV3`) with the measured values.
+/// Compares a V3 document's fields (dstack `MrConfigV3`) with the measured values, as dstack's
+/// guest does before it boots (`verify_mr_config_v3_document`): `compose_hash` and
+/// `key_provider` always, the optional fields when present.
 fn v3_fields(doc: &str, m: &DstackMeasurements) -> Result<(), FieldMismatch> {
     let bad = |field: &str, want: String, got: String| (field.to_string(), want, got);
     let v: Value = serde_json::from_str(doc).map_err(|e| bad("(document)", "a JSON object".into(), e.to_string()))?;
@@ -225,10 +227,14 @@ fn v3_fields(doc: &str, m: &DstackMeasurements) -> Result<(), FieldMismatch> {
             d.map(hex::encode).unwrap_or_else(|| "(absent)".into()),
         )),
     };
+    match v.get("version") {
+        None => {}
+        Some(n) if n.as_u64() == Some(3) => {}
+        Some(other) => return Err(bad("version", "3".into(), other.to_string())),
+    }
     same("compose_hash", hex_field("compose_hash")?, m.compose_hash.as_ref(), true)?;
     same("app_id", hex_field("app_id")?, m.app_id.as_ref(), false)?;
-    let measured_instance = m.instance_id.as_ref().filter(|i| !i.is_empty());
-    same("instance_id", hex_field("instance_id")?, measured_instance, false)?;
+    same("instance_id", hex_field("instance_id")?, m.instance_id.as_ref(), false)?;
     same("gpu_policy_hash", hex_field("gpu_policy_hash")?, m.gpu_policy_hash.as_ref(), false)?;
     let kp = m.key_provider.as_ref();
     let doc_kind = v.get("key_provider").and_then(Value::as_str).and_then(KeyProviderKind::from_config_name);
@@ -240,7 +246,7 @@ fn v3_fields(doc: &str, m: &DstackMeasurements) -> Result<(), FieldMismatch> {
             v.get("key_provider").map(Value::to_string).unwrap_or_else(|| "(absent)".into()),
         ));
     }
-    let measured_id = kp.and_then(|k| crate::bytes::decode_hex(&k.id, "id").ok()).filter(|i| !i.is_empty());
+    let measured_id = kp.and_then(|k| crate::bytes::decode_hex(&k.id, "id").ok());
     same("key_provider_id", hex_field("key_provider_id")?, measured_id.as_ref(), false)?;
     if let Some(Value::Array(list)) = v.get("init_script_hashes") {
         let doc_list: Vec<String> = list.iter().map(|x| x.as_str().unwrap_or("").to_ascii_lowercase()).collect();

@@ -13,6 +13,10 @@
 //!   relabelling), still served with the trusted app-compose.
 //! - `mr-config-v2`: a KMS deployment whose MRCONFIGID is V2 over its measured values.
 //! - `mr-config-v2-mismatch`: the same events under a V2 MRCONFIGID computed for another KMS.
+//! - `mr-config-v2-compose-disagree`: V2 matches, but the attested app-compose asks for no key
+//!   provider while the measured key-provider event says KMS.
+//! - `mr-config-v3`: MRCONFIGID V3 over an `mr_config` document carried in `vm_config`.
+//! - `mr-config-v3-document-mismatch`: the document hashes to MRCONFIGID but names another app-id.
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256, Sha384};
@@ -66,14 +70,14 @@ struct World {
     host_kms: Kms,
 }
 
-fn compose(name: &str, service: &str) -> Result<String> {
+fn compose(name: &str, service: &str, kms_enabled: bool) -> Result<String> {
     let docker = format!(
         "services:\n  {service}:\n    image: ghcr.io/dstack-audit-example/{service}@sha256:{}\n    volumes:\n      - /var/run/dstack.sock:/var/run/dstack.sock\n",
         hex::encode(Sha256::digest(service.as_bytes()))
     );
     Ok(serde_json::to_string(&json!({
         "manifest_version": 2, "name": name, "runner": "docker-compose", "docker_compose_file": docker,
-        "kms_enabled": true, "gateway_enabled": false, "local_key_provider_enabled": false,
+        "kms_enabled": kms_enabled, "gateway_enabled": false, "local_key_provider_enabled": false,
         "key_provider_id": "", "public_logs": false, "public_sysinfo": false, "allowed_envs": [],
         "no_instance_id": true, "secure_time": true
     }))?)
@@ -81,10 +85,10 @@ fn compose(name: &str, service: &str) -> Result<String> {
 
 fn world() -> Result<World> {
     Ok(World {
-        trusted_compose: compose("trusted-app", "app")?,
+        trusted_compose: compose("trusted-app", "app", true)?,
         trusted_app_id: label_bytes("dstack-audit attacks: trusted app-id"),
         trusted_kms: Kms { id: label_bytes::<65>("dstack-audit attacks: trusted KMS root key").to_vec() },
-        host_compose: compose("host-app", "emitter")?,
+        host_compose: compose("host-app", "emitter", true)?,
         host_app_id: label_bytes("dstack-audit attacks: host app-id"),
         host_kms: Kms { id: label_bytes::<65>("dstack-audit attacks: host KMS root key").to_vec() },
     })
@@ -235,6 +239,22 @@ fn cases(pki: &Pki) -> Result<Vec<Case>> {
     let v2_other = mr_config_v2(&trusted_hash, &w.trusted_app_id, &w.host_kms);
     let v2_bad = attestation(pki, &trusted_run, v2_other, &w.trusted_compose)?;
 
+    // V2 whose attested app-compose asks for no key provider while the event says KMS.
+    let no_kms = compose("trusted-app", "app", false)?;
+    let no_kms_hash = sha256(&no_kms);
+    let v2_disagree = attestation(
+        pki,
+        &boot(no_kms_hash, w.trusted_app_id, &w.trusted_kms),
+        mr_config_v2(&no_kms_hash, &w.trusted_app_id, &w.trusted_kms),
+        &no_kms,
+    )?;
+
+    // V3: the document travels in the VM config; its hash is MRCONFIGID.
+    let doc = v3_document(&trusted_hash, &w.trusted_app_id, &w.trusted_kms);
+    let v3_ok = with_vm_config(attestation(pki, &trusted_run, mr_config_v3(&doc), &w.trusted_compose)?, &doc)?;
+    let lying = v3_document(&trusted_hash, &w.host_app_id, &w.trusted_kms);
+    let v3_bad = with_vm_config(attestation(pki, &trusted_run, mr_config_v3(&lying), &w.trusted_compose)?, &lying)?;
+
     let case = |name, what, attestation, exit, attestation_status, code, outcome| Case {
         name,
         what,
@@ -291,7 +311,69 @@ fn cases(pki: &Pki) -> Result<Vec<Case>> {
             "mr-config-id-mismatch",
             "fail",
         ),
+        Case {
+            reference: reference(no_kms_hash, w.trusted_app_id, &w.trusted_kms),
+            ..case(
+                "mr-config-v2-compose-disagree",
+                "MRCONFIGID V2 matches, but the attested app-compose asks for no key provider while the key-provider event says KMS",
+                v2_disagree,
+                1,
+                "fail",
+                "key-provider-compose-disagree",
+                "fail",
+            )
+        },
+        case(
+            "mr-config-v3",
+            "MRCONFIGID V3 is the hash of the vm_config's mr_config document, whose values are the measured ones",
+            v3_ok,
+            3,
+            "pass",
+            "mr-config-id-match",
+            "pass",
+        ),
+        case(
+            "mr-config-v3-document-mismatch",
+            "MRCONFIGID V3 is the hash of its document, but the document names the host's app-id",
+            v3_bad,
+            1,
+            "fail",
+            "mr-config-id-mismatch",
+            "fail",
+        ),
     ])
+}
+
+/// A V3 document in dstack's JCS form (keys sorted, hex without prefix).
+fn v3_document(compose_hash: &[u8; 32], app_id: &[u8; 20], kms: &Kms) -> String {
+    format!(
+        r#"{{"app_id":"{}","compose_hash":"{}","key_provider":"kms","key_provider_id":"{}","version":3}}"#,
+        hex::encode(app_id),
+        hex::encode(compose_hash),
+        hex::encode(&kms.id)
+    )
+}
+
+fn mr_config_v3(document: &str) -> [u8; 48] {
+    let mut h = Sha256::new();
+    h.update(b"dstack-mr-config-v3:");
+    h.update([0u8]);
+    h.update(document.as_bytes());
+    let d: [u8; 32] = h.finalize().into();
+    let mut mr = [0u8; 48];
+    for (slot, b) in mr.iter_mut().zip(std::iter::once(3u8).chain(d.iter().copied())) {
+        *slot = b;
+    }
+    mr
+}
+
+/// Adds the VM config (a JSON string, as dstack serves it) carrying the V3 document.
+fn with_vm_config(mut attestation: Value, document: &str) -> Result<Value> {
+    let vm_config = serde_json::to_string(&json!({"mr_config": document}))?;
+    if let Some(obj) = attestation.as_object_mut() {
+        obj.insert("vm_config".into(), Value::String(vm_config));
+    }
+    Ok(attestation)
 }
 
 fn pretty(v: &Value) -> Result<Vec<u8>> {
@@ -319,13 +401,12 @@ pub fn add_attacks(files: &mut Files, pki: &Pki) -> Result<()> {
 }
 
 /// The scenarios' table for the README.
-pub fn write_table(out: &mut String) -> Result<()> {
+pub fn write_table(out: &mut String, pki: &Pki) -> Result<()> {
     use std::fmt::Write as _;
     out.push_str(README);
     writeln!(out, "| scenario | what | exit | check 1 decided by |")?;
     writeln!(out, "|---|---|---|---|")?;
-    let pki = Pki::build(crate::pki::Root::Test)?;
-    for c in cases(&pki)? {
+    for c in cases(pki)? {
         writeln!(out, "| `{}` | {} | {} | {} `{}` |", c.name, c.what, c.exit, c.outcome, c.code)?;
     }
     Ok(())
