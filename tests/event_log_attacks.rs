@@ -354,3 +354,18 @@ fn real_logs_with_application_events_after_ready_stay_notes() {
         assert!(r.facts.compose_hash.is_some(), "{f}");
     }
 }
+
+#[test]
+fn reference_init_refuses_a_log_with_a_dstack_event_after_system_ready() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(ATTACKS).join("honest-log");
+    let out = Command::new(env!("CARGO_BIN_EXE_dstack-audit"))
+        .args(["reference", "init", "attestation.json", "--collateral", "../collateral.json"])
+        .args(["--tdx-root-ca", "../test-root-ca.pem", "--at", "2026-01-15T00:00:00Z"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("after system-ready"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing is written");
+}

@@ -161,6 +161,20 @@ pub enum Anomaly {
     BadPayload { name: String, index: usize, expected: String, found: String },
 }
 
+impl std::fmt::Display for Anomaly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Anomaly::Duplicate { name, first, again } => {
+                write!(f, "`{name}` is measured twice before system-ready (entries {first} and {again})")
+            }
+            Anomaly::AfterReady { name, index } => write!(f, "`{name}` (entry {index}) is measured after system-ready"),
+            Anomaly::BadPayload { name, index, expected, found } => {
+                write!(f, "`{name}` (entry {index}) has a malformed payload: expected {expected}, found {found}")
+            }
+        }
+    }
+}
+
 /// The decoded, measured dstack values. Only fields whose event was measured before
 /// `system-ready` (or in a log without `system-ready`, dstack 0.3) are set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
