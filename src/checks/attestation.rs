@@ -66,7 +66,7 @@ fn event_log(o: &Observed, f: &mut Vec<Finding>) {
             .actual(v.to_string()),
             EventProblem::NotRuntimeEvent { event_type } => Finding::fail(
                 "rtmr3-event-not-runtime",
-                format!("{at}: an RTMR3 entry of event type 0x{event_type:08x} is not a dstack runtime event, so its digest cannot be recomputed and nothing binds its label or payload (dstack writes only runtime events to RTMR3)"),
+                format!("{at} is not a dstack runtime event, so its digest cannot be recomputed and nothing binds its label or payload"),
             )
             .expected(format!("event type 0x{DSTACK_RUNTIME_EVENT_TYPE:08x}"))
             .actual(format!("0x{event_type:08x}")),

@@ -257,3 +257,47 @@ fn v3_fields(doc: &str, m: &DstackMeasurements) -> Result<(), FieldMismatch> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tdx::runtime_events::KeyProvider;
+
+    fn measured() -> DstackMeasurements {
+        DstackMeasurements {
+            compose_hash: Some(vec![0x22; 32]),
+            app_id: Some(vec![0x11; 20]),
+            instance_id: Some(Vec::new()),
+            key_provider: Some(KeyProvider { name: "kms".into(), id: "3333".into() }),
+            init_script_hashes: vec![vec![0x44; 32]],
+            ..DstackMeasurements::default()
+        }
+    }
+
+    fn doc(extra: &str) -> String {
+        format!(r#"{{"compose_hash":"{}","key_provider":"kms"{extra}}}"#, "22".repeat(32))
+    }
+
+    #[test]
+    fn v3_fields_follow_dstacks_guest() {
+        assert_eq!(v3_fields(&doc(""), &measured()), Ok(()));
+        assert_eq!(
+            v3_fields(&doc(r#","version":3,"app_id":"1111111111111111111111111111111111111111""#), &measured()),
+            Ok(())
+        );
+        assert_eq!(v3_fields(&doc(r#","key_provider_id":"3333","instance_id":"""#), &measured()), Ok(()));
+        let field = |extra: &str| v3_fields(&doc(extra), &measured()).err().map(|(f, _, _)| f);
+        assert_eq!(field(r#","version":4"#).as_deref(), Some("version"));
+        assert_eq!(field(r#","app_id":"00""#).as_deref(), Some("app_id"));
+        assert_eq!(field(r#","key_provider_id":"33""#).as_deref(), Some("key_provider_id"));
+        assert_eq!(field(r#","instance_id":"01""#).as_deref(), Some("instance_id"));
+        assert_eq!(field(r#","gpu_policy_hash":"01""#).as_deref(), Some("gpu_policy_hash"));
+        let other_script = format!(r#","init_script_hashes":["{}"]"#, "55".repeat(32));
+        assert_eq!(field(&other_script).as_deref(), Some("init_script_hashes"));
+        let same_script = format!(r#","init_script_hashes":["{}"]"#, "44".repeat(32));
+        assert_eq!(field(&same_script), None);
+        let none = r#"{"compose_hash":"2222222222222222222222222222222222222222222222222222222222222222","key_provider":"none"}"#;
+        assert_eq!(v3_fields(none, &measured()).err().map(|(f, _, _)| f).as_deref(), Some("key_provider"));
+        assert_eq!(v3_fields("[", &measured()).err().map(|(f, _, _)| f).as_deref(), Some("(document)"));
+    }
+}
