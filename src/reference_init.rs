@@ -39,6 +39,9 @@ pub fn init(sources: &Sources, settings: &Settings, launcher_image: Option<&str>
         .runtime
         .as_ref()
         .map_err(|_| refuse("the runtime events are not measured (no event log, or RTMR3 does not replay)".into()))?;
+    if let Some(a) = runtime.anomalies().first() {
+        return Err(refuse(format!("the runtime events are irregular ({a}), so check 1 fails")));
+    }
     let m = runtime.measurements();
     let quote_at = observed.quote_origin.to_string();
     let mut w = Writer { doc: Map::new(), sources: Map::new(), warnings: Vec::new() };

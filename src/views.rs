@@ -252,6 +252,9 @@ impl ReplayView {
                     }
                     Some(EventProblem::PreimageMismatch { .. }) => "V2 preimage is not canonical".into(),
                     Some(EventProblem::UnknownVersion(v)) => format!("unknown version {v}"),
+                    Some(EventProblem::NotRuntimeEvent { .. }) => {
+                        "not a dstack runtime event: nothing binds its label in RTMR3".into()
+                    }
                 },
                 digest: e.digest.map(hex::encode),
                 payload: payload_text(&entry.event_payload),
@@ -275,6 +278,15 @@ impl ReplayView {
             Err(Unmeasured::Replay(NotMeasured::Rtmr3Mismatch)) => "not measured: RTMR3 does not replay".into(),
             Err(Unmeasured::Replay(NotMeasured::InconsistentEvent { index })) => {
                 format!("not measured: entry {index} contradicts itself")
+            }
+            Err(Unmeasured::Replay(NotMeasured::NotRuntimeEvent { index, label, .. })) => {
+                format!("not measured: entry {index} (`{label}`) in RTMR3 is not a dstack runtime event")
+            }
+            Err(Unmeasured::Replay(NotMeasured::AmbiguousName { index, name })) => {
+                format!("not measured: entry {index} has a V1 name with ':' (`{name}`)")
+            }
+            Err(Unmeasured::Replay(NotMeasured::NotDstack03 { index, name })) => {
+                format!("not measured: no system-ready, and entry {index} (`{name}`) is not a dstack 0.3 event")
             }
         };
         Some(ReplayView { source: origin.to_string(), rtmrs, events, runtime_events })

@@ -201,12 +201,12 @@ fn a_value_event_measured_twice_before_system_ready_fails() {
 }
 
 #[test]
-fn a_value_event_after_system_ready_is_reported_and_ignored() {
+fn a_value_event_after_system_ready_fails_and_is_ignored() {
     let (mut v, mut log) = getquote();
     log.push(runtime("compose-hash", &[0xee; 32]));
     forge_rtmr3(&mut v, &log);
     let r = run_getquote(v, &log);
-    assert!(has(&r, "runtime-event-after-ready", Outcome::Note));
+    assert!(has(&r, "runtime-event-after-ready", Outcome::Fail));
     assert!(r.facts.compose_hash.as_deref().unwrap().starts_with("3763bc34"), "the value before system-ready is kept");
     assert!(has(&r, "application-events", Outcome::Note), "LIUM_MINER_HOTKEY is listed");
 }

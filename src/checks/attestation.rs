@@ -3,11 +3,11 @@
 //! Appraises the DCAP outcome, the TD policy, the replay and the measured runtime events against
 //! the reference. Without collateral the TCB status is not checked, so the check cannot pass.
 
-use crate::compose::mr_config::{parse_mr_config_id, MrConfigId};
 use crate::reference::{AllowList, Reference};
 use crate::report::{CheckId, CheckResult, Finding};
+use crate::tdx::event_log::DSTACK_RUNTIME_EVENT_TYPE;
 use crate::tdx::rtmr::{EventProblem, RtmrComparison};
-use crate::tdx::runtime_events::{Anomaly, DstackMeasurements, NotMeasured};
+use crate::tdx::runtime_events::{Anomaly, DstackMeasurements, Layout, NotMeasured, DSTACK_03_EVENTS};
 
 use super::{DcapObservation, Observed, Unmeasured};
 
@@ -18,7 +18,7 @@ pub fn check(o: &Observed, dcap: &DcapObservation, reference: &Reference, claim_
     event_log(o, &mut f);
     runtime_events(o, &mut f);
     compose_hash(o, &mut f);
-    mr_config_id(o, &mut f);
+    super::mr_config_id::check(o, &mut f);
     ratls_binding(o, &mut f);
     f.extend(claim_findings);
     reference_values(o, reference, &mut f);
@@ -58,11 +58,18 @@ fn event_log(o: &Observed, f: &mut Vec<Finding>) {
             )
             .expected(String::from_utf8_lossy(canonical).into_owned())
             .actual(String::from_utf8_lossy(supplied).into_owned()),
-            EventProblem::UnknownVersion(v) => {
-                Finding::fail("runtime-event-version-unknown", format!("{at}: unknown runtime event version {v}"))
-                    .expected("version 1 or 2")
-                    .actual(v.to_string())
-            }
+            EventProblem::UnknownVersion(v) => Finding::fail(
+                "runtime-event-version-unknown",
+                format!("{at}: unknown runtime event version {v}, so its digest cannot be recomputed"),
+            )
+            .expected("version 1 or 2")
+            .actual(v.to_string()),
+            EventProblem::NotRuntimeEvent { event_type } => Finding::fail(
+                "rtmr3-event-not-runtime",
+                format!("{at} is not a dstack runtime event, so its digest cannot be recomputed and nothing binds its label or payload"),
+            )
+            .expected(format!("event type 0x{DSTACK_RUNTIME_EVENT_TYPE:08x}"))
+            .actual(format!("0x{event_type:08x}")),
         });
     }
     for c in &r.rtmrs {
@@ -105,11 +112,7 @@ fn runtime_events(o: &Observed, f: &mut Vec<Finding>) {
         Ok(rt) => rt,
         Err(Unmeasured::NoEventLog) => return,
         Err(Unmeasured::Replay(why)) => {
-            let message = match why {
-                NotMeasured::Rtmr3Mismatch => "RTMR3 does not replay, so no runtime event value (compose-hash, app-id, os-image-hash, key-provider) is measured",
-                NotMeasured::InconsistentEvent { .. } => "an RTMR3 event contradicts itself, so no runtime event value is taken as measured",
-            };
-            f.push(Finding::fail("runtime-events-not-measured", message));
+            not_measured(o, why, f);
             return;
         }
     };
@@ -119,9 +122,9 @@ fn runtime_events(o: &Observed, f: &mut Vec<Finding>) {
                 "runtime-event-duplicate",
                 format!("runtime event `{name}` is measured twice before system-ready (entries {first} and {again}); its value is ambiguous"),
             ),
-            Anomaly::AfterReady { name, index } => Finding::warn(
+            Anomaly::AfterReady { name, index } => Finding::fail(
                 "runtime-event-after-ready",
-                format!("runtime event `{name}` (entry {index}) was measured after system-ready; its value is not used"),
+                format!("dstack runtime event `{name}` (entry {index}) was measured after system-ready: dstack measures its own values before system-ready, so this one was emitted by something running in the CVM (any container with the guest agent's socket can); its value is not used"),
             ),
             Anomaly::BadPayload { name, index, expected, found } => {
                 Finding::fail("runtime-event-malformed", format!("runtime event `{name}` (entry {index}) has a malformed payload"))
@@ -138,12 +141,44 @@ fn runtime_events(o: &Observed, f: &mut Vec<Finding>) {
             format!("events measured by the application after system-ready: {}", app_events.join(", ")),
         ));
     }
-    if !rt.measurements().system_ready {
+    if rt.layout() == Layout::Dstack03 {
         f.push(Finding::note(
             "system-ready-missing",
-            "no system-ready event (dstack 0.3 logs have none): every runtime event counts",
+            "no system-ready event: the log is recognisably dstack 0.3 (only events a 0.3 guest measures, each once), so every runtime event is dstack's own",
         ));
     }
+}
+
+/// Why the log cannot supply values, naming the entry where one is at fault.
+fn not_measured(o: &Observed, why: &NotMeasured, f: &mut Vec<Finding>) {
+    let origin = o.event_log.as_ref().map(|(_, origin)| origin.to_string()).unwrap_or_else(|| "the event log".into());
+    let message = match why {
+        NotMeasured::Rtmr3Mismatch => "RTMR3 does not replay, so no runtime event value (compose-hash, app-id, os-image-hash, key-provider) is measured".to_string(),
+        NotMeasured::InconsistentEvent { index } => format!("{origin} entry {index} in RTMR3 contradicts itself or cannot be recomputed, so no runtime event value is taken as measured"),
+        NotMeasured::NotRuntimeEvent { index, label, .. } => format!("{origin} entry {index} (`{label}`) in RTMR3 is not a dstack runtime event, so the log cannot supply any runtime event value"),
+        NotMeasured::AmbiguousName { index, name } => {
+            f.push(
+                Finding::fail(
+                    "runtime-event-name-ambiguous",
+                    format!("{origin} entry {index}: the V1 runtime event name `{name}` contains ':', so its digest (over name ‖ \":\" ‖ payload) also fits another name and payload; dstack's own events never use ':'"),
+                )
+                .actual(name.clone()),
+            );
+            format!("{origin} entry {index} has an ambiguous name, so no runtime event value is taken as measured")
+        }
+        NotMeasured::NotDstack03 { index, name } => {
+            f.push(
+                Finding::fail(
+                    "runtime-log-not-dstack-0.3",
+                    format!("{origin} has no system-ready event, and entry {index} (`{name}`) is not one a dstack 0.3 guest measures once, so the log is neither layout dstack writes"),
+                )
+                .expected(format!("system-ready, or only {} (each once)", DSTACK_03_EVENTS.join(", ")))
+                .actual(name.clone()),
+            );
+            format!("{origin} has no system-ready and is not a dstack 0.3 log, so no runtime event value is taken as measured")
+        }
+    };
+    f.push(Finding::fail("runtime-events-not-measured", message));
 }
 
 fn measured(o: &Observed) -> Option<&DstackMeasurements> {
@@ -201,43 +236,6 @@ fn app_id_origin(m: &DstackMeasurements, compose_hash: &[u8], f: &mut Vec<Findin
             "app-id-assigned",
             "the app-id is not derived from the compose-hash: it was assigned at deployment (a KMS or on-chain app id)",
         ));
-    }
-}
-
-fn mr_config_id(o: &Observed, f: &mut Vec<Finding>) {
-    let mr = &o.quote.body.mr_config_id;
-    match parse_mr_config_id(mr) {
-        MrConfigId::Zero => {
-            f.push(Finding::note("mr-config-id-unused", "MRCONFIGID is zero (not used by this deployment)"))
-        }
-        MrConfigId::V1 { compose_hash, padded } => {
-            let expected = measured(o).and_then(|m| m.compose_hash.clone());
-            match expected {
-                Some(h) if h.as_slice() == compose_hash.as_slice() && padded => f.push(Finding::pass(
-                    "mr-config-id-match",
-                    "MRCONFIGID (V1 form) carries the measured compose-hash",
-                )),
-                Some(h) => f.push(
-                    Finding::fail(
-                        "mr-config-id-mismatch",
-                        "MRCONFIGID (V1 form 0x01 ‖ compose-hash ‖ zeros) does not carry the measured compose-hash",
-                    )
-                    .expected(format!("01{}{}", hex::encode(h), "00".repeat(15)))
-                    .actual(hex::encode(mr)),
-                ),
-                None => f.push(Finding::note(
-                    "mr-config-id-v1",
-                    "MRCONFIGID is in V1 form, but no measured compose-hash is available to compare",
-                )),
-            }
-        }
-        MrConfigId::Opaque { form } => f.push(Finding::note(
-            "mr-config-id-opaque",
-            format!("MRCONFIGID is in dstack form V{form}, which cannot be recomputed offline from this evidence"),
-        )),
-        MrConfigId::Unknown => f.push(
-            Finding::warn("mr-config-id-unknown", "MRCONFIGID is in no form dstack defines").actual(hex::encode(mr)),
-        ),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod attestation;
 pub mod claims;
 pub mod dcap;
 pub mod launcher;
+pub mod mr_config_id;
 pub mod td_policy;
 pub mod workload;
 

@@ -5,6 +5,12 @@
 //! digest: it is recomputed from the event name and payload (`runtime_events.rs`), so a stripped
 //! log (`digest: ""`) replays and a lying digest is caught. Boot events (RTMR0–2) can only use
 //! their supplied digests; they are trusted only through the replay equality.
+//!
+//! Nothing signs an entry's `imr`, `event_type` or name: only the digests that go into a
+//! register are bound, through that register's replay equality. An RTMR3 entry that is not a
+//! dstack runtime event has no digest this tool can recompute, so its label and payload are
+//! unbound; it is replayed with its supplied digest (so RTMR3 still shows whether the sequence is
+//! the quoted one) and marked `NotRuntimeEvent`, which keeps the log from supplying values.
 
 use sha2::{Digest, Sha384};
 
@@ -34,6 +40,9 @@ pub enum EventProblem {
     PreimageMismatch { supplied: Vec<u8>, canonical: Vec<u8> },
     /// A runtime event with a version this tool does not know.
     UnknownVersion(u32),
+    /// An RTMR3 entry whose type is not the dstack runtime event type: its digest cannot be
+    /// recomputed, so nothing binds its name or payload (dstack writes no other type to RTMR3).
+    NotRuntimeEvent { event_type: u32 },
 }
 
 /// One event as replayed.
@@ -136,7 +145,13 @@ pub fn replay(log: &EventLog, report: &TdReport) -> Replay {
 
 fn event_digest(entry: &EventLogEntry) -> (Option<Mr>, DigestSource, Option<EventProblem>) {
     if !entry.is_runtime_event() {
-        let problem = entry.digest.is_none().then_some(EventProblem::DigestMissing);
+        let problem = if entry.digest.is_none() {
+            Some(EventProblem::DigestMissing)
+        } else if entry.imr == 3 {
+            Some(EventProblem::NotRuntimeEvent { event_type: entry.event_type })
+        } else {
+            None
+        };
         return (entry.digest, DigestSource::Supplied, problem);
     }
     let (recomputed, source) = match entry.version {

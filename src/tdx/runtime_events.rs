@@ -4,10 +4,14 @@
 //! - V1: `SHA-384(u32_le(0x08000001) ‖ ":" ‖ name ‖ ":" ‖ payload)`;
 //! - V2: `SHA-384(JCS {"name": name, "payload": hex(payload), "type": 134217729})`.
 //!
-//! Decoding happens only on `MeasuredRuntimeEvents`, which can only be built from a replay
-//! whose RTMR3 equals the quote's: an event value that did not go into the quoted RTMR3 never
-//! reaches the appraisal. Names of dstack 0.3, 0.4, 0.5 and later are recognised; values are
-//! read only from events before `system-ready` (dstack's own `find_event` does the same).
+//! Decoding happens only on `MeasuredRuntimeEvents`, which can only be built when every RTMR3
+//! entry is authenticated: RTMR3's own replay equals the quote's (this binds the sequence of
+//! digests, so no entry can be moved into or out of RTMR3 by its `imr` label, whatever the other
+//! registers do), and each digest is recomputed from the entry's name and payload (so the name
+//! and payload are the ones measured). Values are read only from events before `system-ready`
+//! (dstack's own `find_event` does the same); a dstack value event after it, the same value event
+//! twice, a V1 name that can be re-split at a ':' (decision 26), or a log without `system-ready`
+//! that is not recognisably dstack 0.3 (decision 27) keep the log from supplying values.
 
 use sha2::{Digest, Sha384};
 
@@ -150,10 +154,25 @@ pub struct KeyProvider {
 pub enum Anomaly {
     /// A value-bearing event measured twice before `system-ready`.
     Duplicate { name: String, first: usize, again: usize },
-    /// A known event measured after `system-ready`; its value is not used.
+    /// A dstack event measured after `system-ready` (an application can emit any name through
+    /// the guest agent); its value is not used, and the log fails (decision 25).
     AfterReady { name: String, index: usize },
     /// A payload of the wrong length for its event.
     BadPayload { name: String, index: usize, expected: String, found: String },
+}
+
+impl std::fmt::Display for Anomaly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Anomaly::Duplicate { name, first, again } => {
+                write!(f, "`{name}` is measured twice before system-ready (entries {first} and {again})")
+            }
+            Anomaly::AfterReady { name, index } => write!(f, "`{name}` (entry {index}) is measured after system-ready"),
+            Anomaly::BadPayload { name, index, expected, found } => {
+                write!(f, "`{name}` (entry {index}) has a malformed payload: expected {expected}, found {found}")
+            }
+        }
+    }
 }
 
 /// The decoded, measured dstack values. Only fields whose event was measured before
@@ -176,12 +195,27 @@ pub struct DstackMeasurements {
     pub system_ready: bool,
 }
 
+/// The runtime events a dstack 0.3 guest measures (`tdxctl/src/fde_setup.rs`, v0.3.1 … v0.3.6),
+/// in its order; `upgraded-app-id` is the compose-hash event's name in v0.3.1.
+pub const DSTACK_03_EVENTS: [&str; 6] =
+    ["rootfs-hash", "app-id", "upgraded-app-id", "compose-hash", "ca-cert-hash", "instance-id"];
+
+/// How the log marks the end of dstack's own events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// dstack ≥ 0.4: `system-ready` ends the boot; later events are the application's.
+    SystemReady,
+    /// dstack 0.3: no `system-ready`; the log holds only the events a 0.3 guest measures.
+    Dstack03,
+}
+
 /// Runtime events proven to be the ones the quoted RTMR3 covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeasuredRuntimeEvents {
     events: Vec<MeasuredEvent>,
     measurements: DstackMeasurements,
     anomalies: Vec<Anomaly>,
+    layout: Layout,
 }
 
 /// Why the runtime events could not be taken as measured.
@@ -189,25 +223,44 @@ pub struct MeasuredRuntimeEvents {
 pub enum NotMeasured {
     /// The replayed RTMR3 differs from the quote's (or could not be computed).
     Rtmr3Mismatch,
-    /// An RTMR3 event is inconsistent (digest or preimage contradicts name and payload).
+    /// An RTMR3 event is inconsistent (digest or preimage contradicts name and payload, or its
+    /// version is unknown so its digest cannot be recomputed).
     InconsistentEvent { index: usize },
+    /// An RTMR3 entry is not a dstack runtime event: its label and payload are bound by nothing.
+    NotRuntimeEvent { index: usize, event_type: u32, label: String },
+    /// A V1 event before `system-ready` whose name contains ':': its digest preimage
+    /// `name ‖ ":" ‖ payload` can be split another way, so its name is not bound.
+    AmbiguousName { index: usize, name: String },
+    /// No `system-ready`, and this event is not one a dstack 0.3 guest measures (or repeats one).
+    NotDstack03 { index: usize, name: String },
 }
 
 impl MeasuredRuntimeEvents {
-    /// Takes the runtime events of `log` as measured, if and only if the replay of RTMR3 equals
-    /// the quoted RTMR3 and no RTMR3 event contradicts itself.
+    /// Takes the runtime events of `log` as measured, if and only if every RTMR3 entry is a
+    /// dstack runtime event whose digest was recomputed without contradiction, the replay of
+    /// RTMR3 equals the quoted RTMR3, and the log's layout is one dstack writes.
     pub fn from_replay(log: &EventLog, replay: &Replay) -> Result<Self, NotMeasured> {
-        if !replay.rtmr(3).is_some_and(|r| r.matches()) {
-            return Err(NotMeasured::Rtmr3Mismatch);
+        for (index, entry) in log.entries.iter().enumerate() {
+            if entry.imr == 3 && !entry.is_runtime_event() {
+                let label = entry.event.clone();
+                return Err(NotMeasured::NotRuntimeEvent { index, event_type: entry.event_type, label });
+            }
         }
         if let Some((e, _)) = replay.problems().find(|(e, _)| e.imr == 3) {
             return Err(NotMeasured::InconsistentEvent { index: e.index });
         }
+        if !replay.rtmr(3).is_some_and(|r| r.matches()) {
+            return Err(NotMeasured::Rtmr3Mismatch);
+        }
         let mut events = Vec::new();
         let mut after_ready = false;
         for (index, entry) in log.entries.iter().enumerate() {
-            if entry.imr != 3 || !entry.is_runtime_event() {
+            if entry.imr != 3 {
                 continue;
+            }
+            let v1 = matches!(entry.version, None | Some(1));
+            if v1 && !after_ready && entry.event.contains(':') {
+                return Err(NotMeasured::AmbiguousName { index, name: entry.event.clone() });
             }
             let known = Known::from_name(&entry.event);
             events.push(MeasuredEvent {
@@ -221,8 +274,13 @@ impl MeasuredRuntimeEvents {
                 after_ready = true;
             }
         }
+        let layout = if after_ready { Layout::SystemReady } else { dstack_03(&events)? };
         let (measurements, anomalies) = decode(&events);
-        Ok(MeasuredRuntimeEvents { events, measurements, anomalies })
+        Ok(MeasuredRuntimeEvents { events, measurements, anomalies, layout })
+    }
+
+    pub fn layout(&self) -> Layout {
+        self.layout
     }
 
     pub fn events(&self) -> &[MeasuredEvent] {
@@ -236,6 +294,19 @@ impl MeasuredRuntimeEvents {
     pub fn anomalies(&self) -> &[Anomaly] {
         &self.anomalies
     }
+}
+
+/// Accepts a log without `system-ready` only when it is recognisably dstack 0.3: each event is
+/// one a 0.3 guest measures, at most once. Never a fallback for other logs.
+fn dstack_03(events: &[MeasuredEvent]) -> Result<Layout, NotMeasured> {
+    let mut seen: Vec<&str> = Vec::new();
+    for e in events {
+        if !DSTACK_03_EVENTS.contains(&e.name.as_str()) || seen.contains(&e.name.as_str()) {
+            return Err(NotMeasured::NotDstack03 { index: e.index, name: e.name.clone() });
+        }
+        seen.push(&e.name);
+    }
+    Ok(Layout::Dstack03)
 }
 
 fn decode(events: &[MeasuredEvent]) -> (DstackMeasurements, Vec<Anomaly>) {

@@ -45,6 +45,7 @@ pub fn generate() -> Result<Files> {
     }
     files.insert("dcap/wrong-root/other-root-ca.pem".into(), other.root.pem()?.into_bytes());
     crate::deployment::add_deployments(&mut files, &test)?;
+    crate::attacks::add_attacks(&mut files, &test)?;
     Ok(files)
 }
 

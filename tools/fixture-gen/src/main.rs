@@ -5,6 +5,7 @@
 //! every file that differs, is missing or is extra, 0 when OUT_DIR is exactly what this
 //! generator produces. Exit 2 on usage or I/O errors. Everything is signed by a TEST root.
 
+mod attacks;
 mod collateral;
 mod dates;
 mod deployment;
