@@ -1,5 +1,6 @@
 //! The config contract against the real launcher: `parse_config` and `validate_config` from
-//! both launcher versions (`fixtures/git-launcher/`, unmodified copies of `bin/git-launcher`)
+//! both launcher versions (`../shared/reference-impl/git-launcher/{c8b49a9,14686aa}/bin/git-launcher`,
+//! read in place, unmodified)
 //! run in one bash process over a generated corpus, and dstack-audit must accept exactly what
 //! the launcher accepts, holding the same values, or refuse for a reason numbered in
 //! `docs/decisions.md`. A refusal that claims the launcher refuses too must be true of every
@@ -30,6 +31,15 @@ const DECISIONS: std::ops::RangeInclusive<u16> = 42..=46;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The real launcher of version `v`, read where the reference implementations live (beside the
+/// repository, `../shared/reference-impl/`; CI has them there). Missing is a failure, not a skip.
+fn launcher_script(v: &str) -> String {
+    let path = root().join("../shared/reference-impl/git-launcher").join(v).join("bin/git-launcher");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("the real launcher {} is needed by this test and could not be read: {e}", path.display())
+    })
 }
 
 /// A top-level function's text: a one-line `name() { …; }`, or from `name() {` to the first
@@ -122,8 +132,7 @@ fn run_launchers(
     let mut harness = String::from("set -u\nPROG=git-launcher\n");
     harness.push_str(RUNNER);
     for v in VERSIONS {
-        let script =
-            std::fs::read_to_string(root().join("fixtures/git-launcher").join(v).join("git-launcher")).unwrap();
+        let script = launcher_script(v);
         for f in FUNCTIONS {
             harness.push_str(&function(&script, f));
             harness.push('\n');
