@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 
 use common::http::read_request;
 use serde_json::{json, Value};
+use sha2::Digest;
 
 const BASE: &str = "fixtures/synthetic/git-launcher";
 
@@ -42,7 +43,10 @@ fn responses() -> (Value, Value) {
     let event_log = serde_json::to_string(&a["event_log"]).unwrap();
     let get_quote = json!({"quote": quote_hex, "event_log": event_log, "report_data": report_data, "vm_config": "{}"});
     let tcb_info = json!({"event_log": a["event_log"], "app_compose": a["app_compose"]}).to_string();
-    let info = json!({"app_id": "a01c7b9aa0ac19d5fd19c3c470507a81a6901275", "instance_id": "", "tcb_info": tcb_info,
+    // The generator's app-id is the compose-hash's first 20 bytes.
+    let compose_hash = sha2::Sha256::digest(a["app_compose"].as_str().unwrap().as_bytes());
+    let app_id = hex::encode(&compose_hash[..20]);
+    let info = json!({"app_id": app_id, "instance_id": "", "tcb_info": tcb_info,
                       "app_name": "git-launcher-demo"});
     (get_quote, info)
 }

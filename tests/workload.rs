@@ -36,7 +36,7 @@ fn yaml(lines: &[&str], service_extra: &str, top_extra: &str) -> String {
 }
 
 fn default_lines() -> Vec<String> {
-    vec![format!("REPO_URL={REPO}"), format!("COMMIT_SHA={COMMIT}")]
+    vec![format!("REPO_URL={REPO}"), format!("COMMIT_SHA={COMMIT}"), "WORK_DIR=/work".into()]
 }
 
 fn attested(yaml: &str, allowed_envs: &[&str]) -> AttestedCompose {
@@ -243,16 +243,30 @@ fn attested_scripts_beside_the_launcher_are_flagged_for_reading() {
 
 #[test]
 fn invalid_configs_fail_with_the_parsers_code() {
-    let cases: [(&[&str], &str); 5] = [
-        (&["REPO_URL=https://github.com/example/app", "COMMIT_SHA=1d6918c"], "workload-commit-not-full"),
-        (&["REPO_URL=https://github.com/example/app", "COMMIT_SHA=main"], "workload-commit-not-full"),
-        (&["REPO_URL=https://github.com/example/app", "COMMIT_SHA=v1.2.3"], "workload-commit-not-full"),
-        (&["REPO_URL=https://github.com/example/app"], "launcher-config-incomplete"),
+    let cases: [(&[&str], &str); 7] = [
+        (&["REPO_URL=https://github.com/example/app", "COMMIT_SHA=1d6918c", "WORK_DIR=/w"], "workload-commit-not-full"),
+        (&["REPO_URL=https://github.com/example/app", "COMMIT_SHA=main", "WORK_DIR=/w"], "workload-commit-not-full"),
+        (&["REPO_URL=https://github.com/example/app", "COMMIT_SHA=v1.2.3", "WORK_DIR=/w"], "workload-commit-not-full"),
+        (&["REPO_URL=https://github.com/example/app", "WORK_DIR=/w"], "launcher-config-incomplete"),
+        (
+            &["REPO_URL=https://github.com/example/app", "COMMIT_SHA=1d6918c65fc08f781f61f47255e91702f05278b3"],
+            "launcher-config-incomplete",
+        ),
+        (
+            &[
+                "REPO_URL=https://github.com/example/app",
+                "COMMIT_SHA=1d6918c65fc08f781f61f47255e91702f05278b3",
+                "WORK_DIR=/w",
+                "CHILD_ENV_FILE=/run/child.env",
+            ],
+            "launcher-config-child-env-file",
+        ),
         (
             &[
                 "REPO_URL=https://github.com/example/app",
                 "BRANCH=main",
                 "COMMIT_SHA=1d6918c65fc08f781f61f47255e91702f05278b3",
+                "WORK_DIR=/w",
             ],
             "launcher-config-invalid",
         ),
@@ -285,6 +299,7 @@ fn override_hazards_fail_with_their_path() {
                 &[
                     "REPO_URL=https://github.com/example/app",
                     "COMMIT_SHA=${COMMIT:-1d6918c65fc08f781f61f47255e91702f05278b3}",
+                    "WORK_DIR=/w",
                 ],
                 "",
                 "",
@@ -293,9 +308,22 @@ fn override_hazards_fail_with_their_path() {
             "line 2",
         ),
         (
-            yaml(&["REPO_URL=$REPO", "COMMIT_SHA=1d6918c65fc08f781f61f47255e91702f05278b3"], "", ""),
+            yaml(&["REPO_URL=$REPO", "COMMIT_SHA=1d6918c65fc08f781f61f47255e91702f05278b3", "WORK_DIR=/w"], "", ""),
             vec![],
             "`REPO_URL`",
+        ),
+        (
+            yaml(
+                &[
+                    "REPO_URL=https://github.com/example/app",
+                    "COMMIT_SHA=1d6918c65fc08f781f61f47255e91702f05278b3",
+                    "WORK_DIR=${WORK:-/work}",
+                ],
+                "",
+                "",
+            ),
+            vec![],
+            "`WORK_DIR`",
         ),
     ];
     for (y, envs, path) in cases {
@@ -310,9 +338,9 @@ fn override_hazards_fail_with_their_path() {
 
 #[test]
 fn harmless_deploy_time_values_do_not_fail() {
-    // Plumbing interpolated, a literal repeat of the config, `$$` as a literal dollar, a
-    // non-trust-bearing allowed env.
-    let l = lines(&["WORK_DIR=${WORK:-/work}", "RUN_CMD=echo $$HOME", "INSTALL_CMD=true"]);
+    // A literal repeat of the config, `$$` as a literal dollar, a non-trust-bearing allowed
+    // env. (An interpolated WORK_DIR is no longer harmless: see override_hazards_fail_with_their_path.)
+    let l = lines(&["RUN_CMD=echo $$HOME", "INSTALL_CMD=true"]);
     let env = format!("    environment:\n      - COMMIT_SHA={COMMIT}\n      - LOG_LEVEL=${{LOG_LEVEL}}\n");
     let (r, obs) = check(
         &attested(&yaml(&refs(&l), &env, ""), &["LOG_LEVEL"]),
@@ -323,7 +351,6 @@ fn harmless_deploy_time_values_do_not_fail() {
         WorkloadInputs::default(),
     );
     assert_eq!(r.status, Status::Pass, "{r:#?}");
-    assert!(codes(&r, Outcome::Note).contains(&"workload-plumbing-interpolated"));
     assert!(codes(&r, Outcome::Note).contains(&"workload-env-repeats-config"));
     assert!(codes(&r, Outcome::Note).contains(&"workload-advanced-mode"));
     assert_eq!(obs.config.unwrap().run_cmd.as_deref(), Some("echo $HOME"));

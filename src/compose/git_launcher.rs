@@ -1,24 +1,33 @@
 //! The dstack-examples "git-launcher" config file (by default `/etc/git-launcher/config.conf`).
 //!
-//! This module owns reading that file the way the launcher reads it, and deciding whether it is
-//! well formed; what the values mean for trust is judged by the checks, not here.
+//! This module owns reading that file by the real launcher's rules (`parse_config` and
+//! `validate_config` in `bin/git-launcher`, versions v0.1.0 `c8b49a9` and `14686aa`, run in
+//! the image's C locale), and refusing, with a numbered reason in `docs/decisions.md`
+//! (42–46), the configs the launcher would run but whose pin a reader cannot trust. What the
+//! values mean for a deployment is judged by the checks, not here.
 //!
-//! Rules: the text is split on `\n`. Any line holding an ASCII control character other than tab
-//! (a `\r` from CRLF endings included) is refused, since the launcher would keep it in a value.
-//! Lines that are blank (spaces and tabs only) or whose first non-blank character is `#` are
-//! skipped. Every other line is `KEY=VALUE`, where KEY is all text before the first `=` and must
-//! be a bare upper-case name (`[A-Z_][A-Z0-9_]*`, no spaces, no `export`), and VALUE is all text
-//! after it. A value loses one pair of matching surrounding quotes (`"…"` or `'…'`) and nothing
-//! else: no escapes, no `$VAR` expansion, no inline comments. Only the eight known keys are
-//! allowed, each at most once. REPO_URL (`https://…` or `git@…`) and COMMIT_SHA (a full 40- or
-//! 64-hex commit id) are required; REPO_SUBDIR and ENTRYPOINT_SCRIPT must be relative paths that
-//! stay inside the repository; INSTALL_CMD needs RUN_CMD; sizes are bounded by
-//! [`MAX_LAUNCHER_CONFIG_BYTES`] and [`MAX_LAUNCHER_VALUE_BYTES`].
+//! The launcher's rules: the text is split on `\n`; leading whitespace is dropped; a line that
+//! is then empty or starts with `#` is skipped; every other line must be `KEY=VALUE` with KEY
+//! matching `[A-Z_][A-Z0-9_]*` directly before the first `=`; VALUE loses one pair of matching
+//! surrounding quotes (`"…"` or `'…'`) and nothing else. Unknown keys are refused. REPO_URL,
+//! COMMIT_SHA and WORK_DIR must be non-empty; COMMIT_SHA is 40 or 64 lower-case hex digits;
+//! REPO_SUBDIR and ENTRYPOINT_SCRIPT, when non-empty, neither start with `/` nor contain `..`;
+//! INSTALL_CMD (even empty) needs RUN_CMD, and RUN_CMD, once set, must not be empty.
+//!
+//! Refused here although the launcher runs them: control characters other than tab, repeated
+//! keys and oversized input (43); `CHILD_ENV_FILE` (42); a REPO_URL other than `https://…` or
+//! `git@HOST:PATH` (44); a WORK_DIR that is relative, has a `..` component or is `/` (45); an
+//! ENTRYPOINT_SCRIPT that bash would take as an option or that cannot name a file (46).
+//! `tests/git_launcher_differential.rs` runs both launcher versions on a generated corpus and
+//! holds this module to exactly that.
 
 use std::fmt;
 
 use crate::error::{count, describe};
 use crate::limits::{MAX_LAUNCHER_CONFIG_BYTES, MAX_LAUNCHER_VALUE_BYTES};
+
+#[cfg(test)]
+mod tests;
 
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/git-launcher/config.conf";
 pub const DEFAULT_ENTRYPOINT: &str = "entrypoint.sh";
@@ -34,6 +43,7 @@ pub enum Key {
     EntrypointScript,
     RunCmd,
     InstallCmd,
+    /// Known only to v0.1.0, which exports a host file into the workload's bash; never accepted.
     ChildEnvFile,
 }
 
@@ -66,9 +76,11 @@ impl Key {
         Key::ALL.into_iter().find(|k| k.name() == s)
     }
 
-    /// Whether the key decides which code runs (WORK_DIR and CHILD_ENV_FILE are local plumbing).
+    /// Whether the key can change the code that runs. Every key can: WORK_DIR chooses the
+    /// checkout git works in (an old `.git/hooks` or `.git/config` there runs code), and
+    /// CHILD_ENV_FILE exports a host file into the workload's bash (`BASH_ENV`, …).
     pub fn is_trust_bearing(self) -> bool {
-        !matches!(self, Key::WorkDir | Key::ChildEnvFile)
+        true
     }
 }
 
@@ -81,24 +93,47 @@ pub enum Mode {
     Advanced { run_cmd: String, install_cmd: Option<String> },
 }
 
+/// The launcher's own variables after `parse_config` (`CFG_*`), byte for byte: empty when a key
+/// is unset. Kept to show, and to test, that this module reads what the launcher reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LauncherValues {
+    pub repo_url: String,
+    pub commit_sha: String,
+    pub work_dir: String,
+    pub repo_subdir: String,
+    pub entrypoint_script: String,
+    pub run_cmd: String,
+    pub install_cmd: String,
+    /// `CFG_RUN_CMD_SET`: the key appears, even with an empty value.
+    pub run_cmd_set: bool,
+    /// `CFG_INSTALL_CMD_SET`.
+    pub install_cmd_set: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LauncherConfig {
     pub repo_url: String,
-    /// Lower-case hex.
+    /// 40 or 64 lower-case hex digits.
     pub commit_sha: String,
+    /// Always `Some` (the launcher requires WORK_DIR): an absolute path with `.` and empty
+    /// components dropped, which names the same directory.
     pub work_dir: Option<String>,
-    /// Without a trailing `/`; `None` when unset or empty.
+    /// With `.` and empty components (a trailing `/` included) dropped; `None` for the
+    /// repository root (unset, empty or only `.`).
     pub repo_subdir: Option<String>,
-    /// [`DEFAULT_ENTRYPOINT`] when not given.
+    /// [`DEFAULT_ENTRYPOINT`] when unset or empty; `.` and empty components dropped.
     pub entrypoint_script: String,
-    /// `None` when unset or empty.
+    /// `None` in default mode; never empty.
     pub run_cmd: Option<String>,
-    /// `None` when unset or empty.
+    /// `None` when unset or empty (the launcher skips an empty INSTALL_CMD).
     pub install_cmd: Option<String>,
-    /// Runtime configuration of older launchers; not trust-bearing.
+    /// Always `None`: a config with CHILD_ENV_FILE is refused (`launcher-config-child-env-file`).
     pub child_env_file: Option<String>,
     /// 1-based line number of each key that was set, in file order.
     pub lines: Vec<(Key, usize)>,
+    /// What the launcher holds, unnormalised.
+    #[serde(skip)]
+    pub as_read: LauncherValues,
 }
 
 impl LauncherConfig {
@@ -125,12 +160,24 @@ impl LauncherConfig {
 /// Which finding an invalid config maps to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// Syntax, unknown or duplicate key, limits, REPO_URL, paths, INSTALL_CMD.
+    /// Syntax, unknown or repeated key, limits, REPO_URL, WORK_DIR, paths, commands.
     Invalid,
     /// COMMIT_SHA is not a full commit id (short SHA, branch, tag, empty).
     CommitNotFull,
-    /// REPO_URL or COMMIT_SHA missing.
+    /// REPO_URL, COMMIT_SHA or WORK_DIR missing.
     Incomplete,
+    /// CHILD_ENV_FILE is set (decision 42).
+    ChildEnvFile,
+}
+
+/// On whose rule a config is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// Every modelled launcher version refuses this config too.
+    Launcher,
+    /// Some launcher version would run it; dstack-audit refuses it for the reason recorded
+    /// under this number in `docs/decisions.md`.
+    Decision(u16),
 }
 
 /// Why a config is invalid.
@@ -141,11 +188,17 @@ pub struct ConfigError {
     pub expected: String,
     pub found: String,
     pub kind: ErrorKind,
+    pub basis: Basis,
 }
 
 impl ConfigError {
     fn new(kind: ErrorKind, line: Option<usize>, key: Option<Key>, expected: &str, found: String) -> Self {
-        ConfigError { line, key, expected: expected.to_string(), found, kind }
+        ConfigError { line, key, expected: expected.to_string(), found, kind, basis: Basis::Launcher }
+    }
+
+    fn by(mut self, decision: u16) -> Self {
+        self.basis = Basis::Decision(decision);
+        self
     }
 
     /// Stable kebab-case finding code.
@@ -154,6 +207,7 @@ impl ConfigError {
             ErrorKind::Invalid => "launcher-config-invalid",
             ErrorKind::CommitNotFull => "workload-commit-not-full",
             ErrorKind::Incomplete => "launcher-config-incomplete",
+            ErrorKind::ChildEnvFile => "launcher-config-child-env-file",
         }
     }
 }
@@ -166,26 +220,56 @@ impl fmt::Display for ConfigError {
             (None, Some(k)) => write!(f, "{}", k.name())?,
             (None, None) => write!(f, "git-launcher config")?,
         }
-        write!(f, ": expected {}, found {}", self.expected, self.found)
+        write!(f, ": expected {}, found {}", self.expected, self.found)?;
+        match self.basis {
+            Basis::Launcher => write!(f, " (the launcher refuses it too)"),
+            Basis::Decision(n) => write!(f, " (refused by dstack-audit: docs/decisions.md, decision {n})"),
+        }
     }
 }
 
 impl std::error::Error for ConfigError {}
 
-const COMMIT_EXPECTED: &str = "a full 40- or 64-hex commit id";
-const PATH_EXPECTED: &str = "a relative path inside the repository (no leading `/`, no empty, `.` or `..` component)";
+/// One `KEY=VALUE` line, quotes stripped.
+struct Assignment<'a> {
+    key: Key,
+    value: &'a str,
+    line: usize,
+}
+
+/// Leading blanks as the launcher drops them (`[[:space:]]` in the C locale; the other
+/// space characters are control characters, refused before this runs).
+fn trim_blanks(line: &str) -> &str {
+    line.trim_start_matches([' ', '\t'])
+}
 
 /// Non-blank, non-comment lines with their 1-based numbers.
 fn content_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    (1usize..).zip(text.split('\n')).filter(|(_, line)| {
-        let t = line.trim_start_matches([' ', '\t']);
-        !t.is_empty() && !t.starts_with('#')
+    (1usize..).zip(text.split('\n')).filter_map(|(n, line)| {
+        let t = trim_blanks(line);
+        (!t.is_empty() && !t.starts_with('#')).then_some((n, t))
     })
 }
 
-fn valid_key_syntax(k: &str) -> bool {
-    let mut chars = k.chars();
-    matches!(chars.next(), Some('A'..='Z' | '_')) && chars.all(|c| matches!(c, 'A'..='Z' | '0'..='9' | '_'))
+/// Splits `KEY=VALUE` as `^([A-Z_][A-Z0-9_]*)=(.*)$` does.
+fn split_assignment(line: &str) -> Option<(&str, &str)> {
+    let end = line.find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))?;
+    let (key, rest) = line.split_at(end);
+    let first_ok = key.starts_with(|c: char| c.is_ascii_uppercase() || c == '_');
+    let value = rest.strip_prefix('=')?;
+    first_ok.then_some((key, value))
+}
+
+/// Why a line is not an assignment, for the message.
+fn syntax_problem(line: &str) -> String {
+    let why = match line.split_once('=') {
+        None => "no `=`",
+        Some((k, _)) if k.starts_with("export ") => "an `export` prefix",
+        Some((k, _)) if k.trim_end() != k => "whitespace around the key",
+        Some(_) => "not an upper-case name",
+    };
+    let shown = line.split_once('=').map_or(line, |(k, _)| k);
+    format!("{} ({why})", describe(shown))
 }
 
 /// Strips one layer of matching surrounding quotes.
@@ -198,58 +282,15 @@ fn unquote(v: &str) -> &str {
     v
 }
 
-/// Checks a repository-relative path; `Err` describes what was found.
-fn check_rel_path(v: &str, allow_trailing_slash: bool) -> Result<String, String> {
-    if v.starts_with('/') {
-        return Err(format!("{} (an absolute path)", describe(v)));
-    }
-    if v.chars().any(|c| c.is_ascii_control()) {
-        return Err(format!("{} (a control character)", describe(v)));
-    }
-    let p = if allow_trailing_slash { v.strip_suffix('/').unwrap_or(v) } else { v };
-    for comp in p.split('/') {
-        let why = match comp {
-            "" => "an empty path component",
-            "." => "a `.` component (write the path without `./`)",
-            ".." => "a `..` component",
-            _ => continue,
-        };
-        return Err(format!("{} ({why})", describe(v)));
-    }
-    Ok(p.to_string())
+/// `.` and empty components dropped, which names the same path on any filesystem; `None`
+/// when nothing is left.
+fn clean_relative(v: &str) -> Option<String> {
+    let parts: Vec<&str> = v.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
-fn check_commit(v: &str) -> Result<String, String> {
-    let hex = !v.is_empty() && v.bytes().all(|b| b.is_ascii_hexdigit());
-    match v.len() {
-        0 => Err("an empty value".to_string()),
-        40 | 64 if hex => Ok(v.to_ascii_lowercase()),
-        n @ 4..=39 if hex => Err(format!("{} (a short SHA of {n} hex digits)", describe(v))),
-        _ => Err(format!("{} (a branch or tag name)", describe(v))),
-    }
-}
-
-fn check_repo_url(v: &str) -> Result<(), String> {
-    let rest = v.strip_prefix("https://").or_else(|| v.strip_prefix("git@"));
-    match rest {
-        None if v.is_empty() => Err("an empty value".to_string()),
-        None => Err(format!("{} (another scheme)", describe(v))),
-        Some("") => Err(format!("{} (nothing after the scheme)", describe(v))),
-        Some(_) if v.chars().any(char::is_whitespace) => Err(format!("{} (whitespace)", describe(v))),
-        Some(_) => Ok(()),
-    }
-}
-
-fn non_empty(v: String) -> Option<String> {
-    (!v.is_empty()).then_some(v)
-}
-
-pub fn parse_config(text: &str) -> Result<LauncherConfig, ConfigError> {
+fn lex(text: &str) -> Result<Vec<Assignment<'_>>, ConfigError> {
     use ErrorKind::*;
-    if text.len() > MAX_LAUNCHER_CONFIG_BYTES {
-        let expected = format!("at most {} (MAX_LAUNCHER_CONFIG_BYTES)", count(MAX_LAUNCHER_CONFIG_BYTES, "byte"));
-        return Err(ConfigError::new(Invalid, None, None, &expected, count(text.len(), "byte")));
-    }
     let bad_line = |n, expected: &str, found| ConfigError::new(Invalid, Some(n), None, expected, found);
     for (n, line) in (1usize..).zip(text.split('\n')) {
         if let Some(c) = line.chars().find(|c| c.is_ascii_control() && *c != '\t') {
@@ -257,198 +298,228 @@ pub fn parse_config(text: &str) -> Result<LauncherConfig, ConfigError> {
                 '\r' => "a carriage return (CRLF line endings)".to_string(),
                 c => format!("control character U+{:04X}", u32::from(c)),
             };
-            return Err(bad_line(n, "no control characters other than tab", found));
+            return Err(bad_line(n, "no control characters other than tab", found).by(43));
         }
     }
-    let mut cfg = LauncherConfig {
-        repo_url: String::new(),
-        commit_sha: String::new(),
-        work_dir: None,
-        repo_subdir: None,
-        entrypoint_script: DEFAULT_ENTRYPOINT.to_string(),
-        run_cmd: None,
-        install_cmd: None,
-        child_env_file: None,
-        lines: Vec::new(),
-    };
+    let mut out: Vec<Assignment> = Vec::new();
     for (n, line) in content_lines(text) {
-        let Some((k, raw)) = line.split_once('=') else {
-            let found = format!("{} (no `=`)", describe(line));
-            return Err(bad_line(n, "a `KEY=VALUE` assignment", found));
+        let Some((k, raw)) = split_assignment(line) else {
+            return Err(bad_line(n, "a `KEY=VALUE` line with KEY `[A-Z_][A-Z0-9_]*`", syntax_problem(line)));
         };
-        if !valid_key_syntax(k) {
-            let why = if k.trim_start().starts_with("export ") {
-                "an `export` prefix"
-            } else if k.trim() != k {
-                "whitespace around the key"
-            } else {
-                "not an upper-case name"
-            };
-            let found = format!("{} ({why})", describe(k));
-            return Err(bad_line(n, "a key `[A-Z_][A-Z0-9_]*` directly before `=`", found));
-        }
-        let Some(key) = Key::from_name(k) else {
-            let names: Vec<&str> = Key::ALL.iter().map(|k| k.name()).collect();
+        let Some(key) = Key::from_name(k).filter(|k| *k != Key::ChildEnvFile) else {
+            if k == Key::ChildEnvFile.name() {
+                let expected = "no CHILD_ENV_FILE (v0.1.0 exports that host file into the workload's bash; later launchers refuse the key)";
+                let e = ConfigError::new(ChildEnvFile, Some(n), Some(Key::ChildEnvFile), expected, describe(raw));
+                return Err(e.by(42));
+            }
+            let names: Vec<&str> = Key::ALL.iter().filter(|k| **k != Key::ChildEnvFile).map(|k| k.name()).collect();
             let expected = format!("one of {}", names.join(", "));
             return Err(bad_line(n, &expected, format!("{} (unknown key)", describe(k))));
         };
-        let err = |kind, expected: &str, found: String| ConfigError::new(kind, Some(n), Some(key), expected, found);
-        if let Some(first) = cfg.line_of(key) {
-            return Err(err(Invalid, "each key set once", format!("a second assignment (first on line {first})")));
+        let err = |expected: &str, found: String| ConfigError::new(Invalid, Some(n), Some(key), expected, found);
+        if let Some(first) = out.iter().find(|a| a.key == key) {
+            let found = format!("a second assignment (first on line {}; the launcher keeps the last)", first.line);
+            return Err(err("each key set once", found).by(43));
         }
         if raw.len() > MAX_LAUNCHER_VALUE_BYTES {
             let expected = format!("at most {} (MAX_LAUNCHER_VALUE_BYTES)", count(MAX_LAUNCHER_VALUE_BYTES, "byte"));
-            return Err(err(Invalid, &expected, count(raw.len(), "byte")));
+            return Err(err(&expected, count(raw.len(), "byte")).by(43));
         }
-        cfg.lines.push((key, n));
-        let v = unquote(raw);
-        match key {
-            Key::RepoUrl => {
-                check_repo_url(v).map_err(|f| err(Invalid, "an `https://` or `git@` URL without whitespace", f))?;
-                cfg.repo_url = v.to_string();
-            }
-            Key::CommitSha => cfg.commit_sha = check_commit(v).map_err(|f| err(CommitNotFull, COMMIT_EXPECTED, f))?,
-            Key::WorkDir if v.is_empty() => return Err(err(Invalid, "a non-empty directory", "an empty value".into())),
-            Key::WorkDir => cfg.work_dir = Some(v.to_string()),
-            Key::RepoSubdir if v.is_empty() => {}
-            Key::RepoSubdir => {
-                cfg.repo_subdir = Some(check_rel_path(v, true).map_err(|f| err(Invalid, PATH_EXPECTED, f))?)
-            }
-            Key::EntrypointScript => {
-                cfg.entrypoint_script = check_rel_path(v, false).map_err(|f| err(Invalid, PATH_EXPECTED, f))?;
-            }
-            Key::RunCmd => cfg.run_cmd = non_empty(v.to_string()),
-            Key::InstallCmd => cfg.install_cmd = non_empty(v.to_string()),
-            Key::ChildEnvFile => cfg.child_env_file = non_empty(v.to_string()),
-        }
+        out.push(Assignment { key, value: unquote(raw), line: n });
     }
-    for key in [Key::RepoUrl, Key::CommitSha] {
-        if cfg.line_of(key).is_none() {
-            return Err(ConfigError::new(Incomplete, None, Some(key), "the key to be set", "no assignment".into()));
-        }
-    }
-    if cfg.install_cmd.is_some() && cfg.run_cmd.is_none() {
-        let (line, expected) =
-            (cfg.line_of(Key::InstallCmd), "RUN_CMD as well (INSTALL_CMD runs only in advanced mode)");
-        return Err(ConfigError::new(Invalid, line, Some(Key::InstallCmd), expected, "no RUN_CMD".into()));
-    }
-    Ok(cfg)
+    Ok(out)
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
-mod tests {
-    use super::*;
+fn values_of(assignments: &[Assignment]) -> LauncherValues {
+    let mut v = LauncherValues::default();
+    for a in assignments {
+        let s = a.value.to_string();
+        match a.key {
+            Key::RepoUrl => v.repo_url = s,
+            Key::CommitSha => v.commit_sha = s,
+            Key::WorkDir => v.work_dir = s,
+            Key::RepoSubdir => v.repo_subdir = s,
+            Key::EntrypointScript => v.entrypoint_script = s,
+            Key::RunCmd => (v.run_cmd, v.run_cmd_set) = (s, true),
+            Key::InstallCmd => (v.install_cmd, v.install_cmd_set) = (s, true),
+            Key::ChildEnvFile => {}
+        }
+    }
+    v
+}
 
-    const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
-    const INVALID: &str = "launcher-config-invalid";
-    const NOT_FULL: &str = "workload-commit-not-full";
-    const INCOMPLETE: &str = "launcher-config-incomplete";
+pub fn parse_config(text: &str) -> Result<LauncherConfig, ConfigError> {
+    if text.len() > MAX_LAUNCHER_CONFIG_BYTES {
+        let expected = format!("at most {} (MAX_LAUNCHER_CONFIG_BYTES)", count(MAX_LAUNCHER_CONFIG_BYTES, "byte"));
+        let e = ConfigError::new(ErrorKind::Invalid, None, None, &expected, count(text.len(), "byte"));
+        return Err(e.by(43));
+    }
+    let assignments = lex(text)?;
+    let lines: Vec<(Key, usize)> = assignments.iter().map(|a| (a.key, a.line)).collect();
+    let v = values_of(&assignments);
+    let at = |key: Key| lines.iter().find(|(k, _)| *k == key).map(|(_, n)| *n);
+    rules::launcher(&v, &at)?;
+    rules::stricter(&v, &at)?;
+    let work_dir = format!("/{}", clean_relative(&v.work_dir).unwrap_or_default());
+    Ok(LauncherConfig {
+        repo_url: v.repo_url.clone(),
+        commit_sha: v.commit_sha.clone(),
+        work_dir: Some(work_dir),
+        repo_subdir: clean_relative(&v.repo_subdir),
+        entrypoint_script: clean_relative(&v.entrypoint_script).unwrap_or_else(|| DEFAULT_ENTRYPOINT.to_string()),
+        run_cmd: v.run_cmd_set.then(|| v.run_cmd.clone()),
+        install_cmd: (!v.install_cmd.is_empty()).then(|| v.install_cmd.clone()),
+        child_env_file: None,
+        lines,
+        as_read: v,
+    })
+}
 
-    fn base(extra: &str) -> String {
-        format!("REPO_URL=https://github.com/o/r.git\nCOMMIT_SHA={SHA}\n{extra}")
+/// The value rules: first the launcher's own `validate_config`, then dstack-audit's.
+mod rules {
+    use super::{describe, Basis, ConfigError, ErrorKind, Key, LauncherValues};
+    use ErrorKind::*;
+
+    type Result = std::result::Result<(), ConfigError>;
+
+    const COMMIT_EXPECTED: &str = "a full 40- or 64-hex commit id, in lower case";
+    const PATH_EXPECTED: &str = "a relative path inside the repository (no leading `/`, no `..` anywhere)";
+
+    fn error(
+        kind: ErrorKind,
+        key: Key,
+        at: &dyn Fn(Key) -> Option<usize>,
+        expected: &str,
+        found: String,
+    ) -> ConfigError {
+        ConfigError::new(kind, at(key), Some(key), expected, found)
     }
 
-    fn commit(v: &str) -> String {
-        format!("REPO_URL=https://x/r\nCOMMIT_SHA={v}\n")
+    /// `validate_config`, in its order; every refusal here is the launcher's.
+    pub(super) fn launcher(v: &LauncherValues, at: &dyn Fn(Key) -> Option<usize>) -> Result {
+        for (key, value) in [(Key::RepoUrl, &v.repo_url), (Key::CommitSha, &v.commit_sha), (Key::WorkDir, &v.work_dir)]
+        {
+            if !value.is_empty() {
+                continue;
+            }
+            let e = match at(key) {
+                None => {
+                    error(Incomplete, key, at, "the key to be set (the launcher requires it)", "no assignment".into())
+                }
+                Some(_) if key == Key::CommitSha => {
+                    error(CommitNotFull, key, at, COMMIT_EXPECTED, "an empty value".into())
+                }
+                Some(_) => error(Invalid, key, at, "a non-empty value", "an empty value".into()),
+            };
+            return Err(e);
+        }
+        if v.install_cmd_set && !v.run_cmd_set {
+            let expected = "RUN_CMD as well (INSTALL_CMD runs only in advanced mode)";
+            return Err(error(Invalid, Key::InstallCmd, at, expected, "no RUN_CMD".into()));
+        }
+        if v.run_cmd_set && v.run_cmd.is_empty() {
+            return Err(error(Invalid, Key::RunCmd, at, "a non-empty command", "an empty value".into()));
+        }
+        check_commit(&v.commit_sha).map_err(|(kind, found)| error(kind, Key::CommitSha, at, COMMIT_EXPECTED, found))?;
+        for (key, value) in [(Key::RepoSubdir, &v.repo_subdir), (Key::EntrypointScript, &v.entrypoint_script)] {
+            let why = if value.starts_with('/') {
+                "an absolute path"
+            } else if value.contains("..") {
+                "`..`"
+            } else {
+                continue;
+            };
+            return Err(error(Invalid, key, at, PATH_EXPECTED, format!("{} ({why})", describe(value))));
+        }
+        Ok(())
     }
 
-    /// Parses, expects an error with `code` whose message contains `needle`.
-    fn fails(text: &str, code: &str, needle: &str) -> ConfigError {
-        let e = parse_config(text).unwrap_err();
-        assert_eq!(e.code(), code, "{e}");
-        assert!(e.to_string().contains(needle), "{e}");
-        e
+    fn check_commit(v: &str) -> std::result::Result<(), (ErrorKind, String)> {
+        let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+        let hex = v.bytes().all(|b| b.is_ascii_hexdigit());
+        match v.len() {
+            40 | 64 if v.bytes().all(lower_hex) => Ok(()),
+            40 | 64 if hex => {
+                Err((Invalid, format!("{} (upper-case hex: the launcher takes lower case only)", describe(v))))
+            }
+            n @ 4..=39 if hex => Err((CommitNotFull, format!("{} (a short SHA of {n} hex digits)", describe(v)))),
+            n if hex => Err((CommitNotFull, format!("{} ({n} hex digits)", describe(v)))),
+            _ => Err((CommitNotFull, format!("{} (a branch or tag name)", describe(v)))),
+        }
     }
 
-    #[test]
-    fn default_mode() {
-        let c = parse_config(&base("WORK_DIR=/app\nREPO_SUBDIR=svc/\n")).unwrap();
-        assert_eq!(c.mode(), Mode::Default { script: "svc/entrypoint.sh".into() });
-        assert_eq!(c.line_of(Key::EntrypointScript), None);
-        assert_eq!(c.work_dir.as_deref(), Some("/app"));
-        assert_eq!(c.lines, vec![(Key::RepoUrl, 1), (Key::CommitSha, 2), (Key::WorkDir, 3), (Key::RepoSubdir, 4)]);
-        let c = parse_config(&base("ENTRYPOINT_SCRIPT=bin/run.sh\n")).unwrap();
-        assert_eq!(c.script_path(), "bin/run.sh");
-        assert!(c.line_of(Key::EntrypointScript).is_some() && Key::EntrypointScript.is_trust_bearing());
-    }
-
-    #[test]
-    fn advanced_mode() {
-        let c = parse_config(&base("RUN_CMD=make run\nINSTALL_CMD=\"apt-get install -y make\"\n")).unwrap();
-        let install_cmd = Some("apt-get install -y make".to_string());
-        assert_eq!(c.mode(), Mode::Advanced { run_cmd: "make run".into(), install_cmd });
-    }
-
-    #[test]
-    fn quotes_stripped_one_layer_only() {
-        let c = parse_config(&base("RUN_CMD=\"'x'\"\nWORK_DIR='a#b'\n")).unwrap();
-        assert_eq!(c.run_cmd.as_deref(), Some("'x'"));
-        assert_eq!(c.work_dir.as_deref(), Some("a#b"));
-        assert_eq!((unquote("\"x'"), unquote("\"")), ("\"x'", "\""));
-    }
-
-    #[test]
-    fn comments_skipped() {
-        let text = format!("# header\n   # indented = comment\nREPO_URL=git@github.com:o/r.git\nCOMMIT_SHA={SHA}");
-        assert_eq!(parse_config(&text).unwrap().line_of(Key::RepoUrl), Some(3));
-        assert_eq!(parse_config(&text).unwrap().line_of(Key::CommitSha), Some(4));
-    }
-
-    #[test]
-    fn blank_lines_skipped() {
-        let c = parse_config(&format!("\n  \t\nREPO_URL=https://x/r\n\nCOMMIT_SHA={SHA}\n\n")).unwrap();
-        assert_eq!((c.line_of(Key::RepoUrl), c.line_of(Key::CommitSha)), (Some(3), Some(5)));
-    }
-
-    #[test]
-    fn child_env_file_accepted() {
-        let c = parse_config(&base("CHILD_ENV_FILE=/run/child.env\n")).unwrap();
-        assert_eq!(c.child_env_file.as_deref(), Some("/run/child.env"));
-        assert!(!Key::ChildEnvFile.is_trust_bearing());
-    }
-
-    #[test]
-    fn commit_64_hex() {
-        assert_eq!(parse_config(&commit(&"b".repeat(64))).unwrap().commit_sha, "b".repeat(64));
-    }
-
-    #[test]
-    fn commit_upper_case_normalised() {
-        assert_eq!(parse_config(&commit(&format!("'{}'", SHA.to_uppercase()))).unwrap().commit_sha, SHA);
-    }
-
-    /// One test per rule: the input that breaks it, the code, and a piece of the message.
-    macro_rules! rejects {
-        ($($name:ident: $text:expr => $code:expr, $needle:expr;)*) => {
-            $(#[test] fn $name() { fails(&$text, $code, $needle); })*
+    /// What the launcher runs but dstack-audit refuses, each with its decision number.
+    pub(super) fn stricter(v: &LauncherValues, at: &dyn Fn(Key) -> Option<usize>) -> Result {
+        let refuse = |key: Key, decision: u16, expected: &str, found: String| {
+            let mut e = error(Invalid, key, at, expected, found);
+            e.basis = Basis::Decision(decision);
+            Err(e)
         };
+        if let Err(why) = check_repo_url(&v.repo_url) {
+            let expected = "`https://HOST/…` or `git@HOST:PATH`, without whitespace";
+            return refuse(Key::RepoUrl, 44, expected, format!("{} ({why})", describe(&v.repo_url)));
+        }
+        if let Err(why) = check_work_dir(&v.work_dir) {
+            let expected = "an absolute directory other than `/`, without a `..` component";
+            return refuse(Key::WorkDir, 45, expected, format!("{} ({why})", describe(&v.work_dir)));
+        }
+        if let Err(why) = check_entry(&v.entrypoint_script) {
+            let expected = "a file name that bash cannot take as an option";
+            return refuse(Key::EntrypointScript, 46, expected, format!("{} ({why})", describe(&v.entrypoint_script)));
+        }
+        Ok(())
     }
 
-    rejects! {
-        unknown_key: base("FOO=1\n") => INVALID, "line 3: expected one of REPO_URL";
-        duplicate_key: base("WORK_DIR=a\nWORK_DIR=b\n") => INVALID, "line 4 (WORK_DIR): expected each key set once";
-        no_equals: base("WORK_DIR\n") => INVALID, "`WORK_DIR` (no `=`)";
-        space_before_equals: base("COMMIT_SHA =x\n") => INVALID, "`COMMIT_SHA ` (whitespace around the key)";
-        space_before_key: base(" WORK_DIR=x\n") => INVALID, "whitespace around the key";
-        export_prefix: base("export WORK_DIR=x\n") => INVALID, "an `export` prefix";
-        crlf: "REPO_URL=https://x/r\r\nCOMMIT_SHA=1\n" => INVALID, "line 1: expected no control characters";
-        control_char: base("# \u{1}\n") => INVALID, "line 3: expected no control characters other than tab, found control character U+0001";
-        missing_repo_url: format!("COMMIT_SHA={SHA}\n") => INCOMPLETE, "REPO_URL: expected the key to be set";
-        missing_commit: "REPO_URL=https://x/r\n" => INCOMPLETE, "COMMIT_SHA: expected the key to be set";
-        repo_url_http: format!("REPO_URL=http://x/r\nCOMMIT_SHA={SHA}\n") => INVALID, "line 1 (REPO_URL): expected an `https://` or `git@` URL";
-        repo_url_bare_scheme: format!("REPO_URL=https://\nCOMMIT_SHA={SHA}\n") => INVALID, "nothing after the scheme";
-        repo_url_whitespace: format!("REPO_URL=https://a b\nCOMMIT_SHA={SHA}\n") => INVALID, "(whitespace)";
-        short_sha: commit("abc1234") => NOT_FULL, "expected a full 40- or 64-hex commit id, found `abc1234` (a short SHA of 7 hex digits)";
-        branch_name: commit("main") => NOT_FULL, "line 2 (COMMIT_SHA): expected a full 40- or 64-hex commit id, found `main` (a branch or tag name)";
-        tag_name: commit("v1.2.3") => NOT_FULL, "`v1.2.3` (a branch or tag name)";
-        empty_commit: commit("''") => NOT_FULL, "found an empty value";
-        absolute_subdir: base("REPO_SUBDIR=/etc\n") => INVALID, "line 3 (REPO_SUBDIR): expected a relative path inside the repository";
-        dotdot_entrypoint: base("ENTRYPOINT_SCRIPT=a/../../x.sh\n") => INVALID, "line 3 (ENTRYPOINT_SCRIPT): expected a relative path";
-        dot_prefix_subdir: base("REPO_SUBDIR=./svc\n") => INVALID, "(write the path without `./`)";
-        empty_component: base("REPO_SUBDIR=a//b\n") => INVALID, "an empty path component";
-        install_without_run: base("INSTALL_CMD=make deps\n") => INVALID, "line 3 (INSTALL_CMD): expected RUN_CMD as well";
-        value_past_limit: base(&format!("RUN_CMD={}\n", "x".repeat(MAX_LAUNCHER_VALUE_BYTES + 1))) => INVALID, &format!("(MAX_LAUNCHER_VALUE_BYTES), found {} bytes", MAX_LAUNCHER_VALUE_BYTES + 1);
-        text_past_limit: base(&"#".repeat(MAX_LAUNCHER_CONFIG_BYTES)) => INVALID, "git-launcher config: expected at most";
+    fn check_repo_url(v: &str) -> std::result::Result<(), &'static str> {
+        if v.chars().any(char::is_whitespace) {
+            return Err("whitespace");
+        }
+        if let Some(rest) = v.strip_prefix("https://") {
+            return match rest.split('/').next() {
+                Some("") | None => Err("no host after `https://`"),
+                Some(_) => Ok(()),
+            };
+        }
+        if let Some(rest) = v.strip_prefix("git@") {
+            return match rest.split_once(':') {
+                Some((host, path))
+                    if !host.is_empty() && !host.contains('/') && !host.starts_with('-') && !path.is_empty() =>
+                {
+                    Ok(())
+                }
+                _ => Err("not `git@HOST:PATH`"),
+            };
+        }
+        if v.starts_with('-') {
+            return Err("a leading `-`: `git clone` would read it as an option");
+        }
+        if v.contains("::") {
+            return Err("a remote-helper transport such as `ext::`");
+        }
+        Err("another scheme or a local path")
+    }
+
+    fn check_work_dir(v: &str) -> std::result::Result<(), &'static str> {
+        if !v.starts_with('/') {
+            return Err("a relative path: the launcher's second `cd` would resolve it inside the checkout");
+        }
+        if v.split('/').any(|c| c == "..") {
+            return Err("a `..` component");
+        }
+        if v.split('/').all(|c| c.is_empty() || c == ".") {
+            return Err("the root directory, never empty, so the launcher cannot clone into it");
+        }
+        Ok(())
+    }
+
+    fn check_entry(v: &str) -> std::result::Result<(), &'static str> {
+        if v.starts_with(['-', '+']) {
+            return Err("a leading `-` or `+`: `bash` would read it as an option");
+        }
+        match v.rsplit('/').next() {
+            _ if v.is_empty() => Ok(()),
+            Some("" | ".") => Err("a directory, not a file"),
+            _ => Ok(()),
+        }
     }
 }

@@ -196,6 +196,7 @@ impl GitLauncher {
                 "# git-launcher config: the workload pin".into(),
                 format!("REPO_URL={WORKLOAD_REPO}"),
                 format!("COMMIT_SHA={WORKLOAD_COMMIT}"),
+                "WORK_DIR=/var/lib/git-launcher/workload".into(),
                 "ENTRYPOINT_SCRIPT=entrypoint.sh".into(),
             ],
             host_config: false,
