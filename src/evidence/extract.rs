@@ -127,32 +127,88 @@ impl Found {
     }
 }
 
-/// Reads an attestation file of any known shape.
-pub fn from_attestation(file: &InputFile, select: Option<&str>, instance: Option<usize>) -> Result<Found, Error> {
+/// Reads an attestation file of any known shape. With `--select`, the filter's output is read
+/// as the file would be (`from_selected`): `--select '.'` changes nothing.
+pub fn from_attestation(
+    file: &InputFile,
+    select: Option<&super::Select>,
+    instance: Option<usize>,
+) -> Result<Found, Error> {
     let name = file.name.as_str();
-    let first = file.bytes.iter().copied().find(|b| !b.is_ascii_whitespace());
-    if let Some(filter) = select {
-        let v = super::select::apply_select(filter, &file.bytes).map_err(|e| e.in_input(name))?;
-        let obj = v.as_object().ok_or_else(|| {
-            ParseError::field(
-                "--select",
-                "the filter to produce an object {quote, event_log, app_compose, collateral}",
-                kind(&v),
-            )
-            .in_input(name)
-        })?;
-        let mut found = Found::new(Shape::Selected);
-        take_fields(&mut found, obj, "", name)?;
-        return Ok(found);
-    }
-    match first {
-        Some(0x00) => return from_versioned_binary(&file.bytes, name, ""),
-        _ if crate::tdx::quote::is_hex_text(&file.bytes) || looks_binary(&file.bytes) => {
-            return raw_quote(&file.bytes, name)
+    match select {
+        Some(s) => {
+            if !looks_like_json(&file.bytes) {
+                return Err(ParseError::field(
+                    "--select",
+                    "a JSON attestation to apply the filter to (use a binary or hex file without --select)",
+                    "an input that is not JSON",
+                )
+                .in_input(name));
+            }
+            let v = (s.runner)(&s.filter, &file.bytes).map_err(|e| e.in_input(name))?;
+            from_selected(v, name, instance)
         }
-        _ => {}
+        None => from_bytes(&file.bytes, name, instance),
     }
-    let v = parse_json(&file.bytes).map_err(|e| e.in_input(name))?;
+}
+
+/// A JSON document rather than a quote: it starts with `{`, or holds a `{` after a text prefix.
+fn looks_like_json(bytes: &[u8]) -> bool {
+    match bytes.iter().copied().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{' | b'[' | b'"') => true,
+        Some(0x00) | None => false,
+        Some(_) => !looks_binary(bytes) && bytes.contains(&b'{'),
+    }
+}
+
+/// A file's bytes: binary VersionedAttestation, a quote file (binary, hex, base64, JSON byte
+/// array or string), or a JSON attestation object.
+fn from_bytes(bytes: &[u8], name: &str, instance: Option<usize>) -> Result<Found, Error> {
+    let json = || from_json(parse_json(bytes).map_err(|e| e.in_input(name))?, name, instance);
+    match bytes.iter().copied().find(|b| !b.is_ascii_whitespace()) {
+        None | Some(b'{') => json(),
+        Some(0x00) => from_versioned_binary(bytes, name, ""),
+        Some(b'[' | b'"') => raw_quote(bytes, name),
+        _ if looks_binary(bytes) => raw_quote(bytes, name),
+        _ if bytes.contains(&b'{') => json(),
+        // Text: a quote in hex or base64; text that is neither is reported as not JSON.
+        _ => match super::quote_file::decode_quote_file(bytes) {
+            Ok(quote) => Ok(raw_quote_found(quote, name)),
+            Err(e) if looks_hex(bytes) => Err(e.in_input(name)),
+            Err(_) => json(),
+        },
+    }
+}
+
+/// Hex text, or text that says it is (`0x…`): its errors are hex errors.
+fn looks_hex(bytes: &[u8]) -> bool {
+    let t = String::from_utf8_lossy(bytes);
+    let t = t.trim_start();
+    t.starts_with("0x") || t.starts_with("0X") || crate::tdx::quote::is_hex_text(bytes)
+}
+
+/// The output of `--select`: an object is recognised like a file's object (an unknown one is
+/// read as the canonical object); a string is read like a file's text (hex, base64, JSON).
+fn from_selected(v: Value, name: &str, instance: Option<usize>) -> Result<Found, Error> {
+    match &v {
+        Value::String(s) => from_bytes(s.as_bytes(), name, instance),
+        Value::Object(obj) if detect(obj).is_none() => {
+            let mut found = Found::new(Shape::Selected);
+            take_fields(&mut found, obj, "", name)?;
+            Ok(found)
+        }
+        Value::Object(_) => from_json(v, name, instance),
+        Value::Array(_) => raw_quote(v.to_string().as_bytes(), name),
+        other => Err(ParseError::field(
+            "--select",
+            "the filter to produce an object {quote, event_log, app_compose, collateral}, or a quote",
+            kind(other),
+        )
+        .in_input(name)),
+    }
+}
+
+fn from_json(v: Value, name: &str, instance: Option<usize>) -> Result<Found, Error> {
     let obj = v.as_object().ok_or_else(|| {
         ParseError::new(Location::Whole, "a JSON object (an attestation)", format!("valid JSON that is {}", kind(&v)))
             .in_input(name)
@@ -207,10 +263,14 @@ fn looks_binary(bytes: &[u8]) -> bool {
 }
 
 fn raw_quote(bytes: &[u8], name: &str) -> Result<Found, Error> {
-    let quote = crate::tdx::quote::decode_quote_bytes(bytes, "").map_err(|e| e.in_input(name))?;
+    let quote = super::quote_file::decode_quote_file(bytes).map_err(|e| e.in_input(name))?;
+    Ok(raw_quote_found(quote, name))
+}
+
+fn raw_quote_found(quote: Vec<u8>, name: &str) -> Found {
     let mut found = Found::new(Shape::RawQuote);
     found.quote = Some((quote, Origin { input: name.into(), field: String::new() }));
-    Ok(found)
+    found
 }
 
 fn from_versioned_binary(bytes: &[u8], name: &str, field: &str) -> Result<Found, Error> {

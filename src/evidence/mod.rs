@@ -6,6 +6,7 @@
 //! bytes, the event log is parsed but not replayed, claims are just strings with their field.
 
 pub mod extract;
+pub mod quote_file;
 pub mod ratls;
 pub mod scale;
 pub mod select;
@@ -36,9 +37,33 @@ pub struct Sources {
     pub event_log: Option<InputFile>,
     pub app_compose: Option<InputFile>,
     /// `--select 'JQ'`: maps the attestation to `{quote, event_log, app_compose, collateral}`.
-    pub select: Option<String>,
+    pub select: Option<Select>,
     /// `--instance N` for listings with several instances.
     pub instance: Option<usize>,
+}
+
+/// Runs a jq filter on a JSON document and returns its first output.
+pub type SelectRunner = fn(&str, &[u8]) -> Result<Value, ParseError>;
+
+/// A `--select` filter and how it is run. The filter's output goes through the same shape
+/// recognition as a file (docs/evidence-shapes.md).
+#[derive(Debug, Clone)]
+pub struct Select {
+    pub filter: String,
+    pub runner: SelectRunner,
+}
+
+impl Select {
+    /// Runs the filter in this process, with no bound on its time, memory or recursion (jaq
+    /// has none): for filters the caller trusts, such as tests. The command line uses
+    /// `Select::with_runner` and a child process under resource limits instead.
+    pub fn unbounded_in_process(filter: impl Into<String>) -> Self {
+        Select { filter: filter.into(), runner: select::apply_select }
+    }
+
+    pub fn with_runner(filter: impl Into<String>, runner: SelectRunner) -> Self {
+        Select { filter: filter.into(), runner }
+    }
 }
 
 /// A value the evidence states but that no measurement covers (yet).
@@ -102,11 +127,11 @@ pub struct Evidence {
 /// Builds the canonical evidence from the given sources.
 pub fn load(sources: &Sources) -> Result<Evidence, Error> {
     let mut found = match &sources.attestation {
-        Some(file) => extract::from_attestation(file, sources.select.as_deref(), sources.instance)?,
+        Some(file) => extract::from_attestation(file, sources.select.as_ref(), sources.instance)?,
         None => extract::Found::new(Shape::SeparateFiles),
     };
     if let Some(q) = &sources.quote {
-        let bytes = crate::tdx::quote::decode_quote_bytes(&q.bytes, "").map_err(|e| e.in_input(&q.name))?;
+        let bytes = quote_file::decode_quote_file(&q.bytes).map_err(|e| e.in_input(&q.name))?;
         if found.quote.is_some() {
             found.notes.push(format!("the quote in {} replaces the one in the attestation file", q.name));
         }
