@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use super::duplicates::{self, Duplicate};
 use super::shape::{detect, Shape};
 use super::{parse_json, Claim, Evidence, InputFile, Origin, RaTlsOrigin};
 use crate::bytes::{decode_hex, to_hex};
@@ -42,6 +43,8 @@ pub struct Found {
     pub ratls: Option<RaTlsOrigin>,
     pub notes: Vec<String>,
     pub lite_boot_log: bool,
+    /// Values the input carries twice, compared (`duplicates.rs`).
+    pub duplicates: Vec<Duplicate>,
     cert_candidate: Option<(super::ratls::RaTlsLeaf, Origin)>,
 }
 
@@ -57,6 +60,7 @@ impl Found {
             ratls: None,
             notes: Vec::new(),
             lite_boot_log: false,
+            duplicates: Vec::new(),
             cert_candidate: None,
         }
     }
@@ -88,6 +92,7 @@ impl Found {
             ratls: self.ratls,
             notes: self.notes,
             lite_boot_log: self.lite_boot_log,
+            duplicates: self.duplicates,
         })
     }
 
@@ -98,16 +103,12 @@ impl Found {
             self.notes.push(format!("{origin} also carries a quote; the quote given elsewhere is used"));
             return Ok(());
         }
-        if self.event_log.is_none() {
-            if let Some(text) = &leaf.event_log {
-                let v = parse_json(text).map_err(|e| e.in_input(&origin.input))?;
-                let log = parse_event_log(&v)
-                    .map_err(|e| e.under(&format!("{} (event log extension)", origin.field)).in_input(&origin.input))?;
-                self.event_log = Some((
-                    log,
-                    Origin { input: origin.input.clone(), field: format!("{} event log extension", origin.field) },
-                ));
-            }
+        if let Some(text) = &leaf.event_log {
+            let v = parse_json(text).map_err(|e| e.in_input(&origin.input))?;
+            let log = parse_event_log(&v)
+                .map_err(|e| e.under(&format!("{} (event log extension)", origin.field)).in_input(&origin.input))?;
+            let at = Origin { input: origin.input.clone(), field: format!("{} event log extension", origin.field) };
+            self.offer_event_log(log, at);
         }
         self.quote = Some((
             cert_quote,
@@ -124,6 +125,48 @@ impl Found {
             usage: leaf.usage,
         });
         Ok(())
+    }
+}
+
+impl Found {
+    /// Takes `quote` when none was found yet; else records how it compares with the one found.
+    fn offer_quote(&mut self, quote: Vec<u8>, at: Origin) {
+        match &self.quote {
+            None => self.quote = Some((quote, at)),
+            Some((used, used_at)) => self.duplicates.push(Duplicate {
+                what: "quote",
+                used: used_at.clone(),
+                other: at,
+                difference: duplicates::quote_difference(used, &quote),
+                rule: duplicates::BYTE_FOR_BYTE,
+            }),
+        }
+    }
+
+    fn offer_event_log(&mut self, log: EventLog, at: Origin) {
+        match &self.event_log {
+            None => self.event_log = Some((log, at)),
+            Some((used, used_at)) => self.duplicates.push(Duplicate {
+                what: "event log",
+                used: used_at.clone(),
+                other: at,
+                difference: duplicates::log_difference(used, &log),
+                rule: duplicates::MODULO_STRIPPING,
+            }),
+        }
+    }
+
+    fn offer_app_compose(&mut self, text: String, at: Origin) {
+        match &self.app_compose {
+            None => self.app_compose = Some((AppCompose::new(text), at)),
+            Some((used, used_at)) => self.duplicates.push(Duplicate {
+                what: "app-compose",
+                used: used_at.clone(),
+                other: at,
+                difference: duplicates::text_difference(used.text(), &text),
+                rule: duplicates::BYTE_FOR_BYTE,
+            }),
+        }
     }
 }
 
@@ -239,8 +282,10 @@ fn from_json(v: Value, name: &str, instance: Option<usize>) -> Result<Found, Err
         Shape::VersionedAttestation => {
             let text = obj.get("attestation").and_then(Value::as_str).unwrap_or_default();
             let bytes = decode_hex(text, "attestation").map_err(|e| e.in_input(name))?;
+            // The attestation's own quote and log come first (dstack-verifier reads only them);
+            // a top-level `quote` or `event_log` beside it is a second copy, compared.
             let mut inner = from_versioned_binary(&bytes, name, "attestation")?;
-            take_claims(&mut inner, obj, "", name);
+            take_fields(&mut inner, obj, "", name)?;
             return Ok(inner);
         }
         Shape::QuoteAndInfo if obj.get("quote").is_some_and(Value::is_object) => {
@@ -284,6 +329,17 @@ fn from_versioned_binary(bytes: &[u8], name: &str, field: &str) -> Result<Found,
     found.quote = Some((va.quote, origin("quote")));
     let mut entries = va.event_log;
     let log_has_rtmr3 = entries.iter().any(|e| e.imr == 3);
+    if log_has_rtmr3 && !va.runtime_events.is_empty() {
+        // Both carry the RTMR3 events: the log is replayed, `runtime_events` must say the same.
+        let log = EventLog { entries: entries.clone() };
+        found.duplicates.push(Duplicate {
+            what: "RTMR3 events",
+            used: origin("event_log"),
+            other: origin("runtime_events"),
+            difference: duplicates::runtime_events_difference(&log, &va.runtime_events),
+            rule: "the same names and payloads in the same order",
+        });
+    }
     if !log_has_rtmr3 && !va.runtime_events.is_empty() {
         // The V0 form keeps runtime events apart; they are RTMR3 events with recomputed digests.
         entries.extend(va.runtime_events.into_iter().map(|r| EventLogEntry {
@@ -381,39 +437,34 @@ fn phala_cvm(found: &mut Found, obj: &Map<String, Value>, name: &str) -> Result<
 fn take_fields(found: &mut Found, obj: &Map<String, Value>, path: &str, name: &str) -> Result<(), Error> {
     let at = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
     let origin = |k: &str| Origin { input: name.into(), field: at(k) };
-    if found.quote.is_none() {
-        if let Some(q) = obj.get("quote").filter(|q| !q.is_object()) {
-            let bytes = quote_value(q, &at("quote")).map_err(|e| e.in_input(name))?;
-            found.quote = Some((bytes, origin("quote")));
-        }
+    // A second copy that is empty or null carries nothing to compare.
+    let second = found.quote.is_some();
+    if let Some(q) = obj.get("quote").filter(|q| !(q.is_object() || (second && is_empty(q)))) {
+        let bytes = quote_value(q, &at("quote")).map_err(|e| e.in_input(name))?;
+        found.offer_quote(bytes, origin("quote"));
     }
     for key in ["event_log", "eventlog"] {
-        if found.event_log.is_some() {
-            break;
-        }
-        if let Some(v) = obj.get(key).filter(|v| !v.is_null() && v.as_str() != Some("")) {
+        if let Some(v) = obj.get(key).filter(|v| !is_empty(v)) {
             let log = parse_event_log(v).map_err(|e| e.under(&at(key)).in_input(name))?;
-            found.event_log = Some((log, origin(key)));
+            found.offer_event_log(log, origin(key));
         }
     }
-    if found.app_compose.is_none() {
-        if let Some(v) = obj.get("app_compose").filter(|v| !v.is_null()) {
-            let text = match v {
-                Value::String(s) if s.len() <= MAX_APP_COMPOSE_BYTES => s.clone(),
-                Value::String(s) => {
-                    return Err(ParseError::field(at("app_compose"), format!("at most {MAX_APP_COMPOSE_BYTES} bytes (MAX_APP_COMPOSE_BYTES)"), format!("{} bytes", s.len())).in_input(name))
-                }
-                other => {
-                    return Err(ParseError::field(
-                        at("app_compose"),
-                        "the exact app-compose JSON text as a string (the compose-hash is over its bytes; an object cannot be hashed faithfully)",
-                        kind(other),
-                    )
-                    .in_input(name))
-                }
-            };
-            found.app_compose = Some((AppCompose::new(text), origin("app_compose")));
-        }
+    if let Some(v) = obj.get("app_compose").filter(|v| !v.is_null()) {
+        let text = match v {
+            Value::String(s) if s.len() <= MAX_APP_COMPOSE_BYTES => s.clone(),
+            Value::String(s) => {
+                return Err(ParseError::field(at("app_compose"), format!("at most {MAX_APP_COMPOSE_BYTES} bytes (MAX_APP_COMPOSE_BYTES)"), format!("{} bytes", s.len())).in_input(name))
+            }
+            other => {
+                return Err(ParseError::field(
+                    at("app_compose"),
+                    "the exact app-compose JSON text as a string (the compose-hash is over its bytes; an object cannot be hashed faithfully)",
+                    kind(other),
+                )
+                .in_input(name))
+            }
+        };
+        found.offer_app_compose(text, origin("app_compose"));
     }
     for key in ["collateral", "quote_collateral"] {
         if found.collateral.is_some() {
@@ -464,6 +515,10 @@ fn take_fields(found: &mut Found, obj: &Map<String, Value>, path: &str, name: &s
         }
     }
     Ok(())
+}
+
+fn is_empty(v: &Value) -> bool {
+    v.is_null() || v.as_str() == Some("")
 }
 
 fn take_claims(found: &mut Found, obj: &Map<String, Value>, path: &str, name: &str) {
