@@ -99,8 +99,12 @@ impl Found {
     /// An RA-TLS leaf supplies the quote (and event log) only when nothing else did.
     fn use_certificate(&mut self, leaf: super::ratls::RaTlsLeaf, origin: Origin) -> Result<(), Error> {
         let Some(cert_quote) = leaf.quote.clone() else { return Ok(()) };
-        if self.quote.is_some() {
-            self.notes.push(format!("{origin} also carries a quote; the quote given elsewhere is used"));
+        if let Some((_, used)) = &self.quote {
+            // Not a second copy: the certificate's quote is its own attestation (its
+            // report_data binds the TLS key), so it differs from any other (decision 32).
+            self.notes.push(format!(
+                "{origin} carries its own quote (an attestation of its TLS key); it is neither used nor verified: the quote in {used} is"
+            ));
             return Ok(());
         }
         if let Some(text) = &leaf.event_log {

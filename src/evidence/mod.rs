@@ -1,8 +1,9 @@
 //! Attestation inputs of many shapes → one canonical `Evidence`.
 //!
 //! Owns: recognising the file shapes of SPEC §2 (`shape.rs`), pulling the quote, event log,
-//! app-compose text and collateral out of them (`extract.rs`), and keeping every unmeasured
-//! value as a `Claim`. Decodes nothing cryptographic and trusts nothing: the quote is raw
+//! app-compose text and collateral out of them (`extract.rs`), reading quote files in every form
+//! (`quote_file.rs`), comparing what an input carries twice (`duplicates.rs`), and keeping every
+//! unmeasured value as a `Claim`. Decodes nothing cryptographic and trusts nothing: the quote is raw
 //! bytes, the event log is parsed but not replayed, claims are just strings with their field.
 
 pub mod duplicates;
