@@ -113,7 +113,12 @@ fn outer_quote_and_log_beside_an_attestation_are_compared() {
     assert_eq!(r.facts.mr_td, verify(&attestation(rel)).facts.mr_td);
 
     let r = run(&json!({"attestation": doc["attestation"], "event_log": tcb["event_log"].to_string()}));
-    assert!(messages(&r, MISMATCH).iter().any(|m| m.contains("event log") && m.contains("entries")));
+    // The tdx-lite attestation says its boot log is lite: the first difference is an RTMR0 event.
+    let m = messages(&r, MISMATCH);
+    assert!(
+        m.iter().any(|m| m.contains("event log") && m.contains("doc.json:event_log") && m.contains("RTMR0")),
+        "{m:?}"
+    );
 }
 
 #[test]
@@ -200,4 +205,41 @@ fn side_files_that_contradict_the_attestation_are_refused_naming_both() {
     s.event_log = Some(bytes_input("log.json", serde_json::to_vec(&tcb).unwrap()));
     let e = load(&s);
     assert!(e.contains("log.json") && e.contains("tcb_info.event_log") && e.contains("entry 1"), "{e}");
+}
+
+/// dstack-verifier's request form with both the attestation and the GetQuote fields, built from
+/// the two real tdx-lite captures of one quote: the SCALE log is the lite form (3 ACPI events and
+/// RTMR3), the GetQuote log the stripped form of the whole log. They agree.
+#[test]
+fn a_lite_attestation_log_agrees_with_the_stripped_getquote_log_of_the_same_quote() {
+    let dir = "dstack/dstack-verifier-tdx-lite";
+    let mut doc = json_fixture(&format!("{dir}/tdx-lite-attestation.json"));
+    let getquote = json_fixture(&format!("{dir}/tdx-lite-getquote.json"));
+    for k in ["quote", "event_log", "vm_config"] {
+        doc[k] = getquote[k].clone();
+    }
+    let r = run(&doc);
+    let m = messages(&r, AGREES);
+    assert!(m.iter().any(|m| m.starts_with("the quote in doc.json:attestation.quote and in doc.json:quote")), "{m:?}");
+    assert!(
+        m.iter().any(|m| m.starts_with("the event log in doc.json:attestation.event_log") && m.contains("lite")),
+        "{m:?}"
+    );
+    assert!(messages(&r, MISMATCH).is_empty(), "{:?}", messages(&r, MISMATCH));
+
+    // A boot event the lite copy keeps, changed in the GetQuote copy: no longer found in order.
+    let mut log: Value = serde_json::from_str(getquote["event_log"].as_str().unwrap()).unwrap();
+    let i = log.as_array().unwrap().iter().position(|e| e["event"] == "acpi-tables").unwrap();
+    log[i]["digest"] = json!("ab".repeat(48));
+    doc["event_log"] = json!(log.to_string());
+    let m = messages(&run(&doc), MISMATCH);
+    assert!(m.iter().any(|m| m.contains("RTMR0") && m.contains("acpi-tables")), "{m:?}");
+
+    // An RTMR3 event left out of one copy is never accepted, lite or not.
+    let mut log: Value = serde_json::from_str(getquote["event_log"].as_str().unwrap()).unwrap();
+    let i = log.as_array().unwrap().iter().position(|e| e["event"] == "system-ready").unwrap();
+    log.as_array_mut().unwrap().remove(i);
+    doc["event_log"] = json!(log.to_string());
+    let m = messages(&run(&doc), MISMATCH);
+    assert!(m.iter().any(|m| m.contains("RTMR3 entries")), "{m:?}");
 }

@@ -30,6 +30,52 @@ pub struct Duplicate {
 
 pub const BYTE_FOR_BYTE: &str = "byte for byte";
 pub const MODULO_STRIPPING: &str = "entry by entry; a digest or payload left empty by stripping matches any";
+pub const LITE_SUBSET: &str = "RTMR3 entry by entry, and each RTMR0-2 sequence of one copy found in order in the other (the evidence says its boot log is the lite form); a digest or payload left empty by stripping matches any";
+
+/// The comparison rule for two event logs: strict, or, when the evidence says its boot log is
+/// dstack's "lite" form (RTMR0–2 events left out on purpose), boot events may be missing from
+/// one copy but never different or reordered; RTMR3 must always be the same.
+pub fn log_rule(lite_boot_log: bool) -> &'static str {
+    if lite_boot_log {
+        LITE_SUBSET
+    } else {
+        MODULO_STRIPPING
+    }
+}
+
+/// `log_difference`, or `lite_log_difference` when `lite_boot_log`.
+pub fn compare_logs(a: &EventLog, b: &EventLog, lite_boot_log: bool) -> Option<String> {
+    if lite_boot_log {
+        lite_log_difference(a, b)
+    } else {
+        log_difference(a, b)
+    }
+}
+
+/// Lite boot logs: RTMR3 entries the same in order; for RTMR0–2, the shorter sequence of each
+/// register must occur in order within the longer one.
+pub fn lite_log_difference(a: &EventLog, b: &EventLog) -> Option<String> {
+    (0..=3u32).find_map(|imr| {
+        let xs: Vec<&EventLogEntry> = a.entries.iter().filter(|e| e.imr == imr).collect();
+        let ys: Vec<&EventLogEntry> = b.entries.iter().filter(|e| e.imr == imr).collect();
+        if imr == 3 {
+            if xs.len() != ys.len() {
+                return Some(format!("{} RTMR3 entries vs {}", xs.len(), ys.len()));
+            }
+            return xs.iter().zip(&ys).enumerate().find_map(|(i, (x, y))| {
+                entry_difference(x, y).map(|d| format!("RTMR3 entry {i} (`{}`): {d}", x.event))
+            });
+        }
+        let (short, long) = if xs.len() <= ys.len() { (&xs, &ys) } else { (&ys, &xs) };
+        let mut rest = long.iter();
+        short.iter().enumerate().find_map(|(i, s)| match rest.find(|l| entry_difference(s, l).is_none()) {
+            Some(_) => None,
+            None => {
+                Some(format!("RTMR{imr} entry {i} of the shorter copy (`{}`) is not in the other, in order", s.event))
+            }
+        })
+    })
+}
 
 /// Two quotes: the same bytes, or the first differing offset.
 pub fn quote_difference(a: &[u8], b: &[u8]) -> Option<String> {
@@ -156,6 +202,32 @@ mod tests {
         let mut shorter = full.clone();
         shorter.entries.pop();
         assert_eq!(log_difference(&full, &shorter).unwrap(), "2 entries vs 1");
+    }
+
+    #[test]
+    fn a_lite_log_may_leave_boot_events_out_but_not_change_them() {
+        let full = EventLog {
+            entries: vec![
+                entry(0, "a", Some(1), b""),
+                entry(0, "b", Some(2), b""),
+                entry(1, "c", Some(3), b""),
+                entry(3, "app-id", None, b"id"),
+            ],
+        };
+        let lite = EventLog { entries: vec![entry(0, "b", Some(2), b"x"), entry(3, "app-id", Some(7), b"id")] };
+        assert!(log_difference(&full, &lite).is_some());
+        assert_eq!(lite_log_difference(&full, &lite), None);
+        assert_eq!(lite_log_difference(&lite, &full), None);
+        let mut changed = lite.clone();
+        changed.entries[0].digest = Some([9; crate::tdx::event_log::DIGEST_LEN]);
+        assert!(lite_log_difference(&full, &changed).unwrap().contains("RTMR0 entry 0"));
+        let mut extra = lite.clone();
+        extra.entries.push(entry(3, "x", None, b""));
+        assert_eq!(lite_log_difference(&full, &extra).unwrap(), "1 RTMR3 entries vs 2");
+        let reordered = EventLog {
+            entries: vec![entry(0, "b", Some(2), b""), entry(0, "a", Some(1), b""), entry(3, "app-id", None, b"id")],
+        };
+        assert!(lite_log_difference(&full, &reordered).is_some());
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub struct Found {
     pub lite_boot_log: bool,
     /// Values the input carries twice, compared (`duplicates.rs`).
     pub duplicates: Vec<Duplicate>,
+    other_logs: Vec<(EventLog, Origin)>,
     cert_candidate: Option<(super::ratls::RaTlsLeaf, Origin)>,
 }
 
@@ -61,6 +62,7 @@ impl Found {
             notes: Vec::new(),
             lite_boot_log: false,
             duplicates: Vec::new(),
+            other_logs: Vec::new(),
             cert_candidate: None,
         }
     }
@@ -70,6 +72,7 @@ impl Found {
         if let Some((leaf, origin)) = self.cert_candidate.take() {
             self.use_certificate(leaf, origin)?;
         }
+        self.compare_other_logs();
         let Some((quote, quote_origin)) = self.quote else {
             return Err(Error::Input {
                 input: input.to_string(),
@@ -133,6 +136,19 @@ impl Found {
 }
 
 impl Found {
+    fn compare_other_logs(&mut self) {
+        let Some((used, used_at)) = &self.event_log else { return };
+        for (log, at) in std::mem::take(&mut self.other_logs) {
+            self.duplicates.push(Duplicate {
+                what: "event log",
+                used: used_at.clone(),
+                other: at,
+                difference: duplicates::compare_logs(used, &log, self.lite_boot_log),
+                rule: duplicates::log_rule(self.lite_boot_log),
+            });
+        }
+    }
+
     /// Takes `quote` when none was found yet; else records how it compares with the one found.
     fn offer_quote(&mut self, quote: Vec<u8>, at: Origin) {
         match &self.quote {
@@ -147,16 +163,11 @@ impl Found {
         }
     }
 
+    /// Compared in `finish`, once the whole input says whether its boot log is the lite form.
     fn offer_event_log(&mut self, log: EventLog, at: Origin) {
         match &self.event_log {
             None => self.event_log = Some((log, at)),
-            Some((used, used_at)) => self.duplicates.push(Duplicate {
-                what: "event log",
-                used: used_at.clone(),
-                other: at,
-                difference: duplicates::log_difference(used, &log),
-                rule: duplicates::MODULO_STRIPPING,
-            }),
+            Some(_) => self.other_logs.push((log, at)),
         }
     }
 

@@ -145,8 +145,9 @@ pub fn load(sources: &Sources) -> Result<Evidence, Error> {
     }
     if let Some(f) = &sources.event_log {
         let log = parse_side_event_log(f)?;
-        let inner = found.event_log.as_ref().map(|(l, o)| (duplicates::log_difference(&log, l), o));
-        let side = side_file(f, "event log", inner, duplicates::MODULO_STRIPPING, &mut found.duplicates)?;
+        let lite = found.lite_boot_log;
+        let inner = found.event_log.as_ref().map(|(l, o)| (duplicates::compare_logs(&log, l, lite), o));
+        let side = side_file(f, "event log", inner, duplicates::log_rule(lite), &mut found.duplicates)?;
         found.event_log = Some((log, side));
     }
     if let Some(f) = &sources.app_compose {
