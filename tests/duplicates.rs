@@ -81,7 +81,7 @@ fn versioned_attestation_runtime_events_agree_with_its_log_and_a_changed_one_fai
     let rel = "dstack/dstack-verifier-tdx-lite/tdx-lite-attestation.json";
     let r = verify(&attestation(rel));
     let m = messages(&r, AGREES);
-    assert!(m.iter().any(|m| m.contains("attestation.event_log") && m.contains("attestation.runtime_events")), "{m:?}");
+    assert!(m.iter().any(|m| m.contains("at `attestation.event_log` and at `attestation.runtime_events`")), "{m:?}");
 
     // Change one letter of the second `app-id` (the one in runtime_events; the log comes first).
     let doc = json_fixture(rel);
@@ -102,7 +102,7 @@ fn outer_quote_and_log_beside_an_attestation_are_compared() {
     let inner = dstack_audit::evidence::scale::parse_versioned_attestation(&bin).unwrap();
     let same = json!({"attestation": doc["attestation"], "quote": hex::encode(&inner.quote)});
     let r = run(&same);
-    assert!(messages(&r, AGREES).iter().any(|m| m.contains("attestation.quote") && m.contains("doc.json:quote")));
+    assert!(messages(&r, AGREES).iter().any(|m| m.contains("at `attestation.quote` and at `quote` of doc.json")));
     assert!(messages(&r, MISMATCH).is_empty());
 
     let (other_quote, tcb) = tee_solver();
@@ -116,7 +116,7 @@ fn outer_quote_and_log_beside_an_attestation_are_compared() {
     // The tdx-lite attestation says its boot log is lite: the first difference is an RTMR0 event.
     let m = messages(&r, MISMATCH);
     assert!(
-        m.iter().any(|m| m.contains("event log") && m.contains("doc.json:event_log") && m.contains("RTMR0")),
+        m.iter().any(|m| m.contains("event log at `attestation.event_log` and at `event_log`") && m.contains("RTMR0")),
         "{m:?}"
     );
 }
@@ -129,7 +129,7 @@ fn a_stripped_getquote_log_agrees_with_the_full_tcb_info_log() {
         |log: &Value| json!({"quote": quote, "event_log": log.to_string(), "report_data": "", "vm_config": "{}"});
     let r = run(&json!({"quote": getquote(&stripped(&tcb["event_log"])), "info": info}));
     let m = messages(&r, AGREES);
-    assert!(m.iter().any(|m| m.contains("quote.event_log") && m.contains("info.tcb_info.event_log")), "{m:?}");
+    assert!(m.iter().any(|m| m.contains("at `quote.event_log` and at `info.tcb_info.event_log`")), "{m:?}");
     assert!(codes(&r, Outcome::Fail).is_empty(), "{:?}", codes(&r, Outcome::Fail));
 
     // One runtime payload changed in the GetQuote copy: the copies disagree.
@@ -220,9 +220,10 @@ fn a_lite_attestation_log_agrees_with_the_stripped_getquote_log_of_the_same_quot
     }
     let r = run(&doc);
     let m = messages(&r, AGREES);
-    assert!(m.iter().any(|m| m.starts_with("the quote in doc.json:attestation.quote and in doc.json:quote")), "{m:?}");
+    assert!(m.iter().any(|m| m.starts_with("the quote at `attestation.quote` and at `quote` of doc.json agree (byte for byte)")), "{m:?}");
     assert!(
-        m.iter().any(|m| m.starts_with("the event log in doc.json:attestation.event_log") && m.contains("lite")),
+        m.iter().any(|m| m.starts_with("the event log at `attestation.event_log` and at `event_log` of doc.json")
+            && m.contains("lite")),
         "{m:?}"
     );
     assert!(messages(&r, MISMATCH).is_empty(), "{:?}", messages(&r, MISMATCH));

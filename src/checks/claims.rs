@@ -69,20 +69,30 @@ pub fn appraise(o: &Observed) -> (Vec<ClaimRecord>, Vec<Finding>) {
 /// Two copies of one piece of evidence: agreement is a note, a difference fails the check,
 /// because the input contradicts itself whichever copy is right (docs/decisions.md 32).
 fn duplicate_finding(d: &crate::evidence::duplicates::Duplicate) -> Finding {
+    let places = places(&d.used, &d.other);
     match &d.difference {
         None => Finding::note(
             "evidence-duplicate-agrees",
-            format!("the {} in {} and in {} agree ({}); the first is used", d.what, d.used, d.other, d.rule),
+            format!("the {} {places} agree ({}); the first is used", d.what, d.rule),
         ),
         Some(diff) => Finding::fail(
             "evidence-duplicate-mismatch",
             format!(
-                "the input carries two different copies of the {}: {} and {} ({diff}); the first is the one checked",
-                d.what, d.used, d.other
+                "the input carries two different copies of the {} {places} ({diff}); the first is the one checked",
+                d.what
             ),
         )
-        .expected(format!("{} equal to {} ({})", d.what, d.used, d.rule))
+        .expected(format!("the same {} in both places ({})", d.what, d.rule))
         .actual(diff.clone()),
+    }
+}
+
+/// "at `a` and at `b` of FILE", or "in FILE:a and in OTHER" when the inputs differ.
+fn places(used: &crate::evidence::Origin, other: &crate::evidence::Origin) -> String {
+    if used.input == other.input && !used.field.is_empty() && !other.field.is_empty() {
+        format!("at `{}` and at `{}` of {}", used.field, other.field, used.input)
+    } else {
+        format!("in {used} and in {other}")
     }
 }
 

@@ -24,13 +24,15 @@ pub struct Duplicate {
     pub other: Origin,
     /// `None` when they agree; else the first difference, in words.
     pub difference: Option<String>,
-    /// How "agree" was judged, for the report (`byte for byte`, `entry by entry, modulo stripping`).
+    /// How "agree" was judged, for the report (`byte for byte`, `entry by entry, modulo
+    /// stripping`: a digest or payload left empty by stripping matches any).
     pub rule: &'static str,
 }
 
 pub const BYTE_FOR_BYTE: &str = "byte for byte";
-pub const MODULO_STRIPPING: &str = "entry by entry; a digest or payload left empty by stripping matches any";
-pub const LITE_SUBSET: &str = "RTMR3 entry by entry, and each RTMR0-2 sequence of one copy found in order in the other (the evidence says its boot log is the lite form); a digest or payload left empty by stripping matches any";
+pub const MODULO_STRIPPING: &str = "entry by entry, modulo stripping";
+pub const LITE_SUBSET: &str =
+    "lite boot log: RTMR3 entry by entry, RTMR0-2 events of one copy in order in the other, modulo stripping";
 
 /// The comparison rule for two event logs: strict, or, when the evidence says its boot log is
 /// dstack's "lite" form (RTMR0–2 events left out on purpose), boot events may be missing from
