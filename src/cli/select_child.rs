@@ -82,10 +82,12 @@ pub fn run_bounded(filter: &str, input: &[u8]) -> Result<Value, ParseError> {
     Err(why_it_ended(status, &String::from_utf8_lossy(&err)))
 }
 
-fn collect<R: Read + Send + 'static>(reader: R, limit: u64) -> std::thread::JoinHandle<Vec<u8>> {
+/// Keeps the first `limit` bytes and drains the rest, so the child never blocks on a full pipe.
+fn collect<R: Read + Send + 'static>(mut reader: R, limit: u64) -> std::thread::JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut buf = Vec::new();
-        let _ = reader.take(limit).read_to_end(&mut buf);
+        let _ = (&mut reader).take(limit).read_to_end(&mut buf);
+        let _ = std::io::copy(&mut reader, &mut std::io::sink());
         buf
     })
 }
