@@ -16,6 +16,8 @@ use crate::reference::{parse_reference, Reference};
 use crate::report::{doc::Doc, human, json, markdown, table};
 use crate::views::{ComposeView, Inspection, ReplayView};
 
+mod select_child;
+
 /// Exit code for "cannot evaluate".
 pub const EXIT_CANNOT_EVALUATE: u8 = 2;
 
@@ -44,6 +46,12 @@ enum Command {
     /// Get evidence online and write it to files that `verify` checks offline.
     #[command(subcommand)]
     Fetch(FetchCommand),
+    /// Internal: runs a `--select` filter on standard input under resource limits.
+    #[command(name = "__select", hide = true)]
+    SelectChild {
+        #[arg(allow_hyphen_values = true)]
+        filter: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -171,7 +179,8 @@ struct InitArgs {
 struct EvidenceArgs {
     /// Attestation file (`-` for standard input); any shape listed in docs/evidence-shapes.md.
     attestation: Option<String>,
-    /// A TDX quote file (binary, hex, or hex with 0x), instead of or beside the attestation.
+    /// A TDX quote file (binary; hex with or without 0x; base64; a JSON byte array or string),
+    /// instead of or beside the attestation.
     #[arg(long)]
     quote: Option<String>,
     /// An event-log file (JSON array of entries, or an object with `event_log`).
@@ -311,6 +320,7 @@ fn run(cli: Cli) -> Result<(String, u8), Error> {
         Command::Fetch(FetchCommand::Attestation(a)) => fetch_attestation(&a),
         Command::Fetch(FetchCommand::Collateral(a)) => fetch_collateral(&a),
         Command::Fetch(FetchCommand::Bundle(a)) => fetch_bundle(&a),
+        Command::SelectChild { filter } => Ok((String::new(), select_child::child_main(&filter))),
         Command::ComposeHash(a) => {
             let f = read_input(&a.file)?;
             let text = crate::evidence::app_compose_text(&f.bytes).map_err(|e| e.in_input(&f.name))?;
@@ -431,7 +441,7 @@ fn sources(a: &EvidenceArgs) -> Result<Sources, Error> {
         quote: read(&a.quote)?,
         event_log: read(&a.event_log)?,
         app_compose: read(&a.app_compose)?,
-        select: a.select.clone(),
+        select: a.select.as_deref().map(|f| crate::evidence::Select::with_runner(f, select_child::run_bounded)),
         instance: a.instance,
     })
 }

@@ -90,3 +90,14 @@ pub const MAX_FETCH_HEAD_BYTES: usize = 64 * 1024;
 pub const MAX_FETCH_REDIRECTS: usize = 5;
 /// Largest OCI manifest or referrers index `fetch bundle` reads.
 pub const MAX_OCI_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
+/// Most CPU time a `--select` filter may use (the child process's RLIMIT_CPU). Real filters
+/// take milliseconds; a 16 MiB input is read in well under a second.
+pub const SELECT_CPU_SECS: u64 = 4;
+/// Longest a `--select` child process may run by the wall clock before it is killed (a filter
+/// that sleeps on nothing, or a machine too busy to give it CPU time).
+pub const SELECT_WALL_MILLIS: u64 = 10_000;
+/// Most address space of the `--select` child process (RLIMIT_AS): the program, the
+/// `SELECT_STACK_BYTES` filter stack and the heap together.
+pub const SELECT_MEMORY_BYTES: u64 = 1024 * 1024 * 1024;
+/// Largest answer read back from the `--select` child process (its JSON output).
+pub const MAX_SELECT_ANSWER_BYTES: usize = 2 * MAX_INPUT_BYTES;

@@ -180,10 +180,14 @@ fn json_number_with_odd_digits_names_no_empty_field() {
 }
 
 #[test]
-fn json_array_is_not_an_attestation() {
+fn json_array_is_read_as_a_quote_byte_array() {
+    // A JSON array is a quote in NEAR MPC's `quote.json` form: `[1, 2]` is a two-byte quote, cut
+    // inside the header; an array of anything but bytes names the first offending character.
     let s = Scratch::new("array");
     let p = s.write("array.json", "[1, 2]");
-    expect_input_error(&run(&["verify", &p]), &p, &["a JSON object (an attestation)", "an array of 2 items"]);
+    expect_input_error(&run(&["verify", &p]), &p, &["byte offset 2", "header"]);
+    let p = s.write("objects.json", "[{\"a\": 1}]");
+    expect_input_error(&run(&["verify", &p]), &p, &["byte offset 1", "a JSON array of byte values", "'{'"]);
 }
 
 #[test]
@@ -512,10 +516,12 @@ fn select_with_a_syntax_error() {
 
 #[test]
 fn select_producing_a_non_object() {
+    // A string is read like a file's text (`.quote` gives a hex quote, tests/select.rs); a number
+    // is neither an attestation nor a quote.
     expect_input_error(
-        &run(&["verify", QUOTE_REPORT, "--select", ".quote"]),
+        &run(&["verify", QUOTE_REPORT, "--select", "1"]),
         QUOTE_REPORT,
-        &["field `--select`", "an object {quote, event_log, app_compose, collateral}", "string"],
+        &["field `--select`", "an object {quote, event_log, app_compose, collateral}", "number"],
     );
 }
 

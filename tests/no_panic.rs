@@ -693,7 +693,7 @@ proptest! {
     ]), muts in proptest::option::of(mutations())) {
         let bytes = &FX.attestations[0].1;
         let bytes = muts.map_or_else(|| bytes.clone(), |m| apply(bytes, &m));
-        let sources = Sources { select: Some(filter.to_string()), ..attestation_only("quote-report.json", bytes) };
+        let sources = Sources { select: Some(dstack_audit::evidence::Select::unbounded_in_process(filter)), ..attestation_only("quote-report.json", bytes) };
         pipeline(&sources);
     }
 }

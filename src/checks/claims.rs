@@ -3,7 +3,9 @@
 //!
 //! A claim that agrees with a measurement is "consistent"; one that disagrees makes the
 //! evidence self-contradictory and fails the attestation check; one with nothing to compare is
-//! shown as "claimed, not measured". No claim ever passes anything.
+//! shown as "claimed, not measured". No claim ever passes anything. The same goes for the
+//! quote, event log or app-compose given twice in one input (`evidence/duplicates.rs`): copies
+//! that agree are a note, copies that differ fail the check.
 
 use sha2::{Digest, Sha256};
 
@@ -54,6 +56,7 @@ pub fn appraise(o: &Observed) -> (Vec<ClaimRecord>, Vec<Finding>) {
         }
         records.push(ClaimRecord { claim: claim.clone(), status });
     }
+    findings.extend(o.duplicates.iter().map(duplicate_finding));
     if !unmeasured.is_empty() {
         findings.push(Finding::note(
             "claimed-not-measured",
@@ -61,6 +64,36 @@ pub fn appraise(o: &Observed) -> (Vec<ClaimRecord>, Vec<Finding>) {
         ));
     }
     (records, findings)
+}
+
+/// Two copies of one piece of evidence: agreement is a note, a difference fails the check,
+/// because the input contradicts itself whichever copy is right (docs/decisions.md 32).
+fn duplicate_finding(d: &crate::evidence::duplicates::Duplicate) -> Finding {
+    let places = places(&d.used, &d.other);
+    match &d.difference {
+        None => Finding::note(
+            "evidence-duplicate-agrees",
+            format!("the {} {places} agree ({}); the first is used", d.what, d.rule),
+        ),
+        Some(diff) => Finding::fail(
+            "evidence-duplicate-mismatch",
+            format!(
+                "the input carries two different copies of the {} {places} ({diff}); the first is the one checked",
+                d.what
+            ),
+        )
+        .expected(format!("the same {} in both places ({})", d.what, d.rule))
+        .actual(diff.clone()),
+    }
+}
+
+/// "at `a` and at `b` of FILE", or "in FILE:a and in OTHER" when the inputs differ.
+fn places(used: &crate::evidence::Origin, other: &crate::evidence::Origin) -> String {
+    if used.input == other.input && !used.field.is_empty() && !other.field.is_empty() {
+        format!("at `{}` and at `{}` of {}", used.field, other.field, used.input)
+    } else {
+        format!("in {used} and in {other}")
+    }
 }
 
 /// The measured value a claim can be compared with, as lowercase hex or text.

@@ -46,6 +46,8 @@ pub struct Observed {
     /// Collateral found inside the attestation (NEAR's `public_data` embeds it).
     pub collateral: Option<(serde_json::Value, Origin)>,
     pub notes: Vec<String>,
+    /// Values the input carries twice, compared (appraised in `claims.rs`).
+    pub duplicates: Vec<crate::evidence::duplicates::Duplicate>,
 }
 
 /// Why runtime events are not available as measured values.
@@ -80,6 +82,7 @@ pub fn observe(evidence: Evidence) -> Result<Observed, Error> {
         lite_boot_log: evidence.lite_boot_log,
         collateral: evidence.collateral,
         notes: evidence.notes,
+        duplicates: evidence.duplicates,
     })
 }
 

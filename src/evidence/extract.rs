@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use super::duplicates::{self, Duplicate};
 use super::shape::{detect, Shape};
 use super::{parse_json, Claim, Evidence, InputFile, Origin, RaTlsOrigin};
 use crate::bytes::{decode_hex, to_hex};
@@ -42,6 +43,9 @@ pub struct Found {
     pub ratls: Option<RaTlsOrigin>,
     pub notes: Vec<String>,
     pub lite_boot_log: bool,
+    /// Values the input carries twice, compared (`duplicates.rs`).
+    pub duplicates: Vec<Duplicate>,
+    other_logs: Vec<(EventLog, Origin)>,
     cert_candidate: Option<(super::ratls::RaTlsLeaf, Origin)>,
 }
 
@@ -57,6 +61,8 @@ impl Found {
             ratls: None,
             notes: Vec::new(),
             lite_boot_log: false,
+            duplicates: Vec::new(),
+            other_logs: Vec::new(),
             cert_candidate: None,
         }
     }
@@ -66,6 +72,7 @@ impl Found {
         if let Some((leaf, origin)) = self.cert_candidate.take() {
             self.use_certificate(leaf, origin)?;
         }
+        self.compare_other_logs();
         let Some((quote, quote_origin)) = self.quote else {
             return Err(Error::Input {
                 input: input.to_string(),
@@ -88,26 +95,27 @@ impl Found {
             ratls: self.ratls,
             notes: self.notes,
             lite_boot_log: self.lite_boot_log,
+            duplicates: self.duplicates,
         })
     }
 
     /// An RA-TLS leaf supplies the quote (and event log) only when nothing else did.
     fn use_certificate(&mut self, leaf: super::ratls::RaTlsLeaf, origin: Origin) -> Result<(), Error> {
         let Some(cert_quote) = leaf.quote.clone() else { return Ok(()) };
-        if self.quote.is_some() {
-            self.notes.push(format!("{origin} also carries a quote; the quote given elsewhere is used"));
+        if let Some((_, used)) = &self.quote {
+            // Not a second copy: the certificate's quote is its own attestation (its
+            // report_data binds the TLS key), so it differs from any other (decision 32).
+            self.notes.push(format!(
+                "{origin} carries its own quote (an attestation of its TLS key); it is neither used nor verified: the quote in {used} is"
+            ));
             return Ok(());
         }
-        if self.event_log.is_none() {
-            if let Some(text) = &leaf.event_log {
-                let v = parse_json(text).map_err(|e| e.in_input(&origin.input))?;
-                let log = parse_event_log(&v)
-                    .map_err(|e| e.under(&format!("{} (event log extension)", origin.field)).in_input(&origin.input))?;
-                self.event_log = Some((
-                    log,
-                    Origin { input: origin.input.clone(), field: format!("{} event log extension", origin.field) },
-                ));
-            }
+        if let Some(text) = &leaf.event_log {
+            let v = parse_json(text).map_err(|e| e.in_input(&origin.input))?;
+            let log = parse_event_log(&v)
+                .map_err(|e| e.under(&format!("{} (event log extension)", origin.field)).in_input(&origin.input))?;
+            let at = Origin { input: origin.input.clone(), field: format!("{} event log extension", origin.field) };
+            self.offer_event_log(log, at);
         }
         self.quote = Some((
             cert_quote,
@@ -127,32 +135,138 @@ impl Found {
     }
 }
 
-/// Reads an attestation file of any known shape.
-pub fn from_attestation(file: &InputFile, select: Option<&str>, instance: Option<usize>) -> Result<Found, Error> {
-    let name = file.name.as_str();
-    let first = file.bytes.iter().copied().find(|b| !b.is_ascii_whitespace());
-    if let Some(filter) = select {
-        let v = super::select::apply_select(filter, &file.bytes).map_err(|e| e.in_input(name))?;
-        let obj = v.as_object().ok_or_else(|| {
-            ParseError::field(
-                "--select",
-                "the filter to produce an object {quote, event_log, app_compose, collateral}",
-                kind(&v),
-            )
-            .in_input(name)
-        })?;
-        let mut found = Found::new(Shape::Selected);
-        take_fields(&mut found, obj, "", name)?;
-        return Ok(found);
-    }
-    match first {
-        Some(0x00) => return from_versioned_binary(&file.bytes, name, ""),
-        _ if crate::tdx::quote::is_hex_text(&file.bytes) || looks_binary(&file.bytes) => {
-            return raw_quote(&file.bytes, name)
+impl Found {
+    fn compare_other_logs(&mut self) {
+        let Some((used, used_at)) = &self.event_log else { return };
+        for (log, at) in std::mem::take(&mut self.other_logs) {
+            self.duplicates.push(Duplicate {
+                what: "event log",
+                used: used_at.clone(),
+                other: at,
+                difference: duplicates::compare_logs(used, &log, self.lite_boot_log),
+                rule: duplicates::log_rule(self.lite_boot_log),
+            });
         }
-        _ => {}
     }
-    let v = parse_json(&file.bytes).map_err(|e| e.in_input(name))?;
+
+    /// Takes `quote` when none was found yet; else records how it compares with the one found.
+    fn offer_quote(&mut self, quote: Vec<u8>, at: Origin) {
+        match &self.quote {
+            None => self.quote = Some((quote, at)),
+            Some((used, used_at)) => self.duplicates.push(Duplicate {
+                what: "quote",
+                used: used_at.clone(),
+                other: at,
+                difference: duplicates::quote_difference(used, &quote),
+                rule: duplicates::BYTE_FOR_BYTE,
+            }),
+        }
+    }
+
+    /// Compared in `finish`, once the whole input says whether its boot log is the lite form.
+    fn offer_event_log(&mut self, log: EventLog, at: Origin) {
+        match &self.event_log {
+            None => self.event_log = Some((log, at)),
+            Some(_) => self.other_logs.push((log, at)),
+        }
+    }
+
+    fn offer_app_compose(&mut self, text: String, at: Origin) {
+        match &self.app_compose {
+            None => self.app_compose = Some((AppCompose::new(text), at)),
+            Some((used, used_at)) => self.duplicates.push(Duplicate {
+                what: "app-compose",
+                used: used_at.clone(),
+                other: at,
+                difference: duplicates::text_difference(used.text(), &text),
+                rule: duplicates::BYTE_FOR_BYTE,
+            }),
+        }
+    }
+}
+
+/// Reads an attestation file of any known shape. With `--select`, the filter's output is read
+/// as the file would be (`from_selected`): `--select '.'` changes nothing.
+pub fn from_attestation(
+    file: &InputFile,
+    select: Option<&super::Select>,
+    instance: Option<usize>,
+) -> Result<Found, Error> {
+    let name = file.name.as_str();
+    match select {
+        Some(s) => {
+            if !looks_like_json(&file.bytes) {
+                return Err(ParseError::field(
+                    "--select",
+                    "a JSON attestation to apply the filter to (use a binary or hex file without --select)",
+                    "an input that is not JSON",
+                )
+                .in_input(name));
+            }
+            let v = (s.runner)(&s.filter, &file.bytes).map_err(|e| e.in_input(name))?;
+            from_selected(v, name, instance)
+        }
+        None => from_bytes(&file.bytes, name, instance),
+    }
+}
+
+/// A JSON document rather than a quote: it starts with `{`, or holds a `{` after a text prefix.
+fn looks_like_json(bytes: &[u8]) -> bool {
+    match bytes.iter().copied().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{' | b'[' | b'"') => true,
+        Some(0x00) | None => false,
+        Some(_) => !looks_binary(bytes) && bytes.contains(&b'{'),
+    }
+}
+
+/// A file's bytes: binary VersionedAttestation, a quote file (binary, hex, base64, JSON byte
+/// array or string), or a JSON attestation object.
+fn from_bytes(bytes: &[u8], name: &str, instance: Option<usize>) -> Result<Found, Error> {
+    let json = || from_json(parse_json(bytes).map_err(|e| e.in_input(name))?, name, instance);
+    match bytes.iter().copied().find(|b| !b.is_ascii_whitespace()) {
+        None | Some(b'{') => json(),
+        Some(0x00) => from_versioned_binary(bytes, name, ""),
+        Some(b'[' | b'"') => raw_quote(bytes, name),
+        _ if looks_binary(bytes) => raw_quote(bytes, name),
+        _ if bytes.contains(&b'{') => json(),
+        // Text: a quote in hex or base64; text that is neither is reported as not JSON.
+        _ => match super::quote_file::decode_quote_file(bytes) {
+            Ok(quote) => Ok(raw_quote_found(quote, name)),
+            Err(e) if looks_hex(bytes) => Err(e.in_input(name)),
+            Err(_) => json(),
+        },
+    }
+}
+
+/// Hex text, or text that says it is (`0x…`): its errors are hex errors.
+fn looks_hex(bytes: &[u8]) -> bool {
+    let t = String::from_utf8_lossy(bytes);
+    let t = t.trim_start();
+    t.starts_with("0x") || t.starts_with("0X") || crate::tdx::quote::is_hex_text(bytes)
+}
+
+/// The output of `--select`: an object is recognised like a file's object (an unknown one is
+/// read as the canonical object); a string is read like a file's text (hex, base64, JSON).
+fn from_selected(v: Value, name: &str, instance: Option<usize>) -> Result<Found, Error> {
+    match &v {
+        Value::String(s) => from_bytes(s.as_bytes(), name, instance),
+        Value::Object(obj) if detect(obj).is_none() => {
+            let mut found = Found::new(Shape::Selected);
+            take_fields(&mut found, obj, "", name)?;
+            Ok(found)
+        }
+        Value::Object(_) => from_json(v, name, instance),
+        Value::Array(_) => raw_quote(v.to_string().as_bytes(), name),
+        other => Err(ParseError::field(
+            "--select",
+            "the filter to produce an object {quote, event_log, app_compose, collateral}, or a quote",
+            kind(other),
+        )
+        .in_input(name)),
+    }
+}
+
+fn from_json(v: Value, name: &str, instance: Option<usize>) -> Result<Found, Error> {
     let obj = v.as_object().ok_or_else(|| {
         ParseError::new(Location::Whole, "a JSON object (an attestation)", format!("valid JSON that is {}", kind(&v)))
             .in_input(name)
@@ -183,8 +297,10 @@ pub fn from_attestation(file: &InputFile, select: Option<&str>, instance: Option
         Shape::VersionedAttestation => {
             let text = obj.get("attestation").and_then(Value::as_str).unwrap_or_default();
             let bytes = decode_hex(text, "attestation").map_err(|e| e.in_input(name))?;
+            // The attestation's own quote and log come first (dstack-verifier reads only them);
+            // a top-level `quote` or `event_log` beside it is a second copy, compared.
             let mut inner = from_versioned_binary(&bytes, name, "attestation")?;
-            take_claims(&mut inner, obj, "", name);
+            take_fields(&mut inner, obj, "", name)?;
             return Ok(inner);
         }
         Shape::QuoteAndInfo if obj.get("quote").is_some_and(Value::is_object) => {
@@ -207,10 +323,14 @@ fn looks_binary(bytes: &[u8]) -> bool {
 }
 
 fn raw_quote(bytes: &[u8], name: &str) -> Result<Found, Error> {
-    let quote = crate::tdx::quote::decode_quote_bytes(bytes, "").map_err(|e| e.in_input(name))?;
+    let quote = super::quote_file::decode_quote_file(bytes).map_err(|e| e.in_input(name))?;
+    Ok(raw_quote_found(quote, name))
+}
+
+fn raw_quote_found(quote: Vec<u8>, name: &str) -> Found {
     let mut found = Found::new(Shape::RawQuote);
     found.quote = Some((quote, Origin { input: name.into(), field: String::new() }));
-    Ok(found)
+    found
 }
 
 fn from_versioned_binary(bytes: &[u8], name: &str, field: &str) -> Result<Found, Error> {
@@ -224,6 +344,17 @@ fn from_versioned_binary(bytes: &[u8], name: &str, field: &str) -> Result<Found,
     found.quote = Some((va.quote, origin("quote")));
     let mut entries = va.event_log;
     let log_has_rtmr3 = entries.iter().any(|e| e.imr == 3);
+    if log_has_rtmr3 && !va.runtime_events.is_empty() {
+        // Both carry the RTMR3 events: the log is replayed, `runtime_events` must say the same.
+        let log = EventLog { entries: entries.clone() };
+        found.duplicates.push(Duplicate {
+            what: "RTMR3 events",
+            used: origin("event_log"),
+            other: origin("runtime_events"),
+            difference: duplicates::runtime_events_difference(&log, &va.runtime_events),
+            rule: "the same names and payloads in the same order",
+        });
+    }
     if !log_has_rtmr3 && !va.runtime_events.is_empty() {
         // The V0 form keeps runtime events apart; they are RTMR3 events with recomputed digests.
         entries.extend(va.runtime_events.into_iter().map(|r| EventLogEntry {
@@ -321,39 +452,34 @@ fn phala_cvm(found: &mut Found, obj: &Map<String, Value>, name: &str) -> Result<
 fn take_fields(found: &mut Found, obj: &Map<String, Value>, path: &str, name: &str) -> Result<(), Error> {
     let at = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
     let origin = |k: &str| Origin { input: name.into(), field: at(k) };
-    if found.quote.is_none() {
-        if let Some(q) = obj.get("quote").filter(|q| !q.is_object()) {
-            let bytes = quote_value(q, &at("quote")).map_err(|e| e.in_input(name))?;
-            found.quote = Some((bytes, origin("quote")));
-        }
+    // A second copy that is empty or null carries nothing to compare.
+    let second = found.quote.is_some();
+    if let Some(q) = obj.get("quote").filter(|q| !(q.is_object() || (second && is_empty(q)))) {
+        let bytes = quote_value(q, &at("quote")).map_err(|e| e.in_input(name))?;
+        found.offer_quote(bytes, origin("quote"));
     }
     for key in ["event_log", "eventlog"] {
-        if found.event_log.is_some() {
-            break;
-        }
-        if let Some(v) = obj.get(key).filter(|v| !v.is_null() && v.as_str() != Some("")) {
+        if let Some(v) = obj.get(key).filter(|v| !is_empty(v)) {
             let log = parse_event_log(v).map_err(|e| e.under(&at(key)).in_input(name))?;
-            found.event_log = Some((log, origin(key)));
+            found.offer_event_log(log, origin(key));
         }
     }
-    if found.app_compose.is_none() {
-        if let Some(v) = obj.get("app_compose").filter(|v| !v.is_null()) {
-            let text = match v {
-                Value::String(s) if s.len() <= MAX_APP_COMPOSE_BYTES => s.clone(),
-                Value::String(s) => {
-                    return Err(ParseError::field(at("app_compose"), format!("at most {MAX_APP_COMPOSE_BYTES} bytes (MAX_APP_COMPOSE_BYTES)"), format!("{} bytes", s.len())).in_input(name))
-                }
-                other => {
-                    return Err(ParseError::field(
-                        at("app_compose"),
-                        "the exact app-compose JSON text as a string (the compose-hash is over its bytes; an object cannot be hashed faithfully)",
-                        kind(other),
-                    )
-                    .in_input(name))
-                }
-            };
-            found.app_compose = Some((AppCompose::new(text), origin("app_compose")));
-        }
+    if let Some(v) = obj.get("app_compose").filter(|v| !v.is_null()) {
+        let text = match v {
+            Value::String(s) if s.len() <= MAX_APP_COMPOSE_BYTES => s.clone(),
+            Value::String(s) => {
+                return Err(ParseError::field(at("app_compose"), format!("at most {MAX_APP_COMPOSE_BYTES} bytes (MAX_APP_COMPOSE_BYTES)"), format!("{} bytes", s.len())).in_input(name))
+            }
+            other => {
+                return Err(ParseError::field(
+                    at("app_compose"),
+                    "the exact app-compose JSON text as a string (the compose-hash is over its bytes; an object cannot be hashed faithfully)",
+                    kind(other),
+                )
+                .in_input(name))
+            }
+        };
+        found.offer_app_compose(text, origin("app_compose"));
     }
     for key in ["collateral", "quote_collateral"] {
         if found.collateral.is_some() {
@@ -404,6 +530,10 @@ fn take_fields(found: &mut Found, obj: &Map<String, Value>, path: &str, name: &s
         }
     }
     Ok(())
+}
+
+fn is_empty(v: &Value) -> bool {
+    v.is_null() || v.as_str() == Some("")
 }
 
 fn take_claims(found: &mut Found, obj: &Map<String, Value>, path: &str, name: &str) {

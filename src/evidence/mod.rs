@@ -1,11 +1,14 @@
 //! Attestation inputs of many shapes → one canonical `Evidence`.
 //!
 //! Owns: recognising the file shapes of SPEC §2 (`shape.rs`), pulling the quote, event log,
-//! app-compose text and collateral out of them (`extract.rs`), and keeping every unmeasured
-//! value as a `Claim`. Decodes nothing cryptographic and trusts nothing: the quote is raw
+//! app-compose text and collateral out of them (`extract.rs`), reading quote files in every form
+//! (`quote_file.rs`), comparing what an input carries twice (`duplicates.rs`), and keeping every
+//! unmeasured value as a `Claim`. Decodes nothing cryptographic and trusts nothing: the quote is raw
 //! bytes, the event log is parsed but not replayed, claims are just strings with their field.
 
+pub mod duplicates;
 pub mod extract;
+pub mod quote_file;
 pub mod ratls;
 pub mod scale;
 pub mod select;
@@ -36,9 +39,33 @@ pub struct Sources {
     pub event_log: Option<InputFile>,
     pub app_compose: Option<InputFile>,
     /// `--select 'JQ'`: maps the attestation to `{quote, event_log, app_compose, collateral}`.
-    pub select: Option<String>,
+    pub select: Option<Select>,
     /// `--instance N` for listings with several instances.
     pub instance: Option<usize>,
+}
+
+/// Runs a jq filter on a JSON document and returns its first output.
+pub type SelectRunner = fn(&str, &[u8]) -> Result<Value, ParseError>;
+
+/// A `--select` filter and how it is run. The filter's output goes through the same shape
+/// recognition as a file (docs/evidence-shapes.md).
+#[derive(Debug, Clone)]
+pub struct Select {
+    pub filter: String,
+    pub runner: SelectRunner,
+}
+
+impl Select {
+    /// Runs the filter in this process, with no bound on its time, memory or recursion (jaq
+    /// has none): for filters the caller trusts, such as tests. The command line uses
+    /// `Select::with_runner` and a child process under resource limits instead.
+    pub fn unbounded_in_process(filter: impl Into<String>) -> Self {
+        Select { filter: filter.into(), runner: select::apply_select }
+    }
+
+    pub fn with_runner(filter: impl Into<String>, runner: SelectRunner) -> Self {
+        Select { filter: filter.into(), runner }
+    }
 }
 
 /// A value the evidence states but that no measurement covers (yet).
@@ -97,30 +124,66 @@ pub struct Evidence {
     /// leaves RTMR0–2 events out on purpose. Used only to word a non-replayable register as a
     /// note rather than a contradiction; those registers are compared with the reference directly.
     pub lite_boot_log: bool,
+    /// Values the input carries twice, and whether the copies agree.
+    pub duplicates: Vec<duplicates::Duplicate>,
 }
 
-/// Builds the canonical evidence from the given sources.
+/// Builds the canonical evidence from the given sources. A side file (`--quote`, `--event-log`,
+/// `--app-compose`) is used in place of what the attestation holds only when the two agree;
+/// when they differ nothing says which one the auditor meant, so it is an error naming both
+/// (docs/decisions.md 32).
 pub fn load(sources: &Sources) -> Result<Evidence, Error> {
     let mut found = match &sources.attestation {
-        Some(file) => extract::from_attestation(file, sources.select.as_deref(), sources.instance)?,
+        Some(file) => extract::from_attestation(file, sources.select.as_ref(), sources.instance)?,
         None => extract::Found::new(Shape::SeparateFiles),
     };
     if let Some(q) = &sources.quote {
-        let bytes = crate::tdx::quote::decode_quote_bytes(&q.bytes, "").map_err(|e| e.in_input(&q.name))?;
-        if found.quote.is_some() {
-            found.notes.push(format!("the quote in {} replaces the one in the attestation file", q.name));
-        }
-        found.quote = Some((bytes, Origin { input: q.name.clone(), field: String::new() }));
+        let bytes = quote_file::decode_quote_file(&q.bytes).map_err(|e| e.in_input(&q.name))?;
+        let inner = found.quote.as_ref().map(|(b, o)| (duplicates::quote_difference(&bytes, b), o));
+        let side = side_file(q, "quote", inner, duplicates::BYTE_FOR_BYTE, &mut found.duplicates)?;
+        found.quote = Some((bytes, side));
     }
     if let Some(f) = &sources.event_log {
         let log = parse_side_event_log(f)?;
-        found.event_log = Some((log, Origin { input: f.name.clone(), field: String::new() }));
+        let lite = found.lite_boot_log;
+        let inner = found.event_log.as_ref().map(|(l, o)| (duplicates::compare_logs(&log, l, lite), o));
+        let side = side_file(f, "event log", inner, duplicates::log_rule(lite), &mut found.duplicates)?;
+        found.event_log = Some((log, side));
     }
     if let Some(f) = &sources.app_compose {
         let text = app_compose_text(&f.bytes).map_err(|e| e.in_input(&f.name))?;
-        found.app_compose = Some((AppCompose::new(text), Origin { input: f.name.clone(), field: String::new() }));
+        let inner = found.app_compose.as_ref().map(|(c, o)| (duplicates::text_difference(&text, c.text()), o));
+        let side = side_file(f, "app-compose", inner, duplicates::BYTE_FOR_BYTE, &mut found.duplicates)?;
+        found.app_compose = Some((AppCompose::new(text), side));
     }
     found.finish(sources.attestation.as_ref().map(|f| f.name.as_str()).unwrap_or("--quote"))
+}
+
+/// A side file beside the same item in the attestation: agreement is recorded, a difference
+/// is an error. Returns the side file's origin.
+fn side_file(
+    f: &InputFile,
+    what: &'static str,
+    inner: Option<(Option<String>, &Origin)>,
+    rule: &'static str,
+    records: &mut Vec<duplicates::Duplicate>,
+) -> Result<Origin, Error> {
+    let side = Origin { input: f.name.clone(), field: String::new() };
+    match inner {
+        None => {}
+        Some((Some(difference), at)) => {
+            return Err(Error::Input {
+                input: f.name.clone(),
+                at: Location::Whole,
+                expected: format!("the same {what} as {at} ({rule}), or no {what} file beside it"),
+                found: format!("a different {what}: {difference}"),
+            })
+        }
+        Some((None, at)) => {
+            records.push(duplicates::Duplicate { what, used: side.clone(), other: at.clone(), difference: None, rule })
+        }
+    }
+    Ok(side)
 }
 
 fn parse_side_event_log(f: &InputFile) -> Result<EventLog, Error> {

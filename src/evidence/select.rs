@@ -17,9 +17,11 @@
 //!
 //! The filter is the operator's own code (typed on the command line), not evidence. It runs on a
 //! thread of its own with a `SELECT_STACK_BYTES` stack, and a panic inside jaq (for example a
-//! capacity overflow from `"a" * 1e18`) becomes an error. A filter that never yields (e.g.
-//! `last(range(1e18))`) or recurses without end (`def f: [f]; f`) is not bounded: that is the
-//! operator's filter misbehaving, documented in docs/evidence-shapes.md.
+//! capacity overflow from `"a" * 1e18`) becomes an error. `apply_select` itself bounds neither
+//! time nor memory nor recursion (jaq has no budget): the command line runs it in a child process
+//! under resource limits (`cli/select_child.rs`, docs/decisions.md 34), and talks to that child
+//! with `encode_outcome` / `decode_outcome`. Which runner is used is the caller's choice
+//! (`evidence::Select`).
 
 use jaq_core::load::{lex, Arena, File, Loader};
 use jaq_core::{compile, data, load, Compiler, Ctx, Vars};
@@ -77,11 +79,14 @@ fn select_error(expected: impl Into<String>, found: impl Into<String>) -> ParseE
     ParseError::new(Location::Field(SELECT_FIELD.to_string()), expected, found)
 }
 
-/// Strict JSON, bounded depth, then converted into jaq's value type.
+/// Strict JSON read exactly as an attestation file is (`evidence::parse_json`: bounded size, a
+/// text prefix before the first `{` skipped), bounded depth, then converted into jaq's value type.
 fn parse_input(input: &[u8]) -> Result<Val, ParseError> {
-    let value: Value = serde_json::from_slice(input).map_err(|e| {
-        ParseError::new(Location::Line { line: e.line(), column: e.column() }, "a JSON document", e.to_string())
-    })?;
+    // Any JSON value is a valid filter input; only an attestation-like document has a prefix.
+    let value: Value = match serde_json::from_slice(input) {
+        Ok(v) if input.len() <= crate::limits::MAX_INPUT_BYTES => v,
+        _ => super::parse_json(input)?,
+    };
     check_depth(&value, "a JSON document", Location::Whole)?;
     Val::deserialize(&value).map_err(|e| ParseError::new(Location::Whole, "a JSON document", e.to_string()))
 }
@@ -215,6 +220,45 @@ fn output_to_json(output: &Val) -> Result<Value, ParseError> {
     Ok(value)
 }
 
+/// The child's answer on its standard output: `{"ok": VALUE}` or `{"error": {at, expected, found}}`.
+pub fn encode_outcome(outcome: &Result<Value, ParseError>) -> String {
+    let v = match outcome {
+        Ok(v) => serde_json::json!({ "ok": v }),
+        Err(e) => {
+            let at = match &e.at {
+                Location::Whole => serde_json::json!({}),
+                Location::Field(f) => serde_json::json!({ "field": f }),
+                Location::Offset(o) => serde_json::json!({ "offset": o }),
+                Location::Line { line, column } => serde_json::json!({ "line": line, "column": column }),
+            };
+            serde_json::json!({ "error": { "at": at, "expected": e.expected, "found": e.found } })
+        }
+    };
+    v.to_string()
+}
+
+/// Reads back what `encode_outcome` wrote; `None` when the text is not such an answer.
+pub fn decode_outcome(text: &[u8]) -> Option<Result<Value, ParseError>> {
+    let v: Value = serde_json::from_slice(text).ok()?;
+    if let Some(ok) = v.get("ok") {
+        return Some(Ok(ok.clone()));
+    }
+    let e = v.get("error")?;
+    let at = e.get("at")?;
+    let num = |k: &str| at.get(k).and_then(Value::as_u64).and_then(|n| usize::try_from(n).ok());
+    let location = if let Some(f) = at.get("field").and_then(Value::as_str) {
+        Location::Field(f.to_string())
+    } else if let Some(o) = num("offset") {
+        Location::Offset(o)
+    } else if let (Some(line), Some(column)) = (num("line"), num("column")) {
+        Location::Line { line, column }
+    } else {
+        Location::Whole
+    };
+    let text = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
+    Some(Err(ParseError::new(location, text("expected")?, text("found")?)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,6 +357,22 @@ mod tests {
         let deep_filter = format!("[{}.{}]", "[".repeat(MAX_JSON_DEPTH), "]".repeat(MAX_JSON_DEPTH));
         let e = field_err(&deep_filter, "1");
         assert!(e.contains("MAX_JSON_DEPTH"), "{e}");
+    }
+
+    #[test]
+    fn outcomes_survive_the_child_protocol() {
+        let cases = [
+            Ok(json!({"quote": "00", "n": [1, 2.5, null]})),
+            Err(ParseError::new(Location::Whole, "a", "b")),
+            Err(ParseError::new(Location::Field("--select".into()), "a filter", "`x`")),
+            Err(ParseError::new(Location::Offset(7), "x", "y")),
+            Err(ParseError::new(Location::Line { line: 3, column: 9 }, "JSON", "eof")),
+        ];
+        for c in cases {
+            assert_eq!(decode_outcome(encode_outcome(&c).as_bytes()), Some(c.clone()));
+        }
+        assert_eq!(decode_outcome(b"not json"), None);
+        assert_eq!(decode_outcome(b"{\"other\": 1}"), None);
     }
 
     proptest::proptest! {
