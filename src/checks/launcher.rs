@@ -48,6 +48,10 @@ pub struct AppSettings {
     pub pre_launch_script: bool,
     /// An `init_script` runs in the CVM during boot.
     pub init_script: bool,
+    /// `runner`, as written (`docker-compose`, `nerdctl-compose`, `bash`); `None` when absent.
+    pub runner: Option<String>,
+    /// The `pre_launch_script` text, when it is a string.
+    pub pre_launch_script_text: Option<String>,
 }
 
 /// What check 2 established, for the report.
@@ -98,7 +102,13 @@ fn evaluate(
         return obs;
     };
     let (compose, source) = match compose.usable() {
-        Ok((compose, source, _)) => (compose, source),
+        Ok((compose, source, app)) => {
+            // The runner decides whether the compose file, and so the launcher, runs at all.
+            if !crate::checks::workload::runner_runs_compose(app.runner.as_deref(), f) {
+                return obs;
+            }
+            (compose, source)
+        }
         Err(why) => {
             f.push(why);
             return obs;

@@ -289,7 +289,7 @@ fn variants() -> Vec<Variant> {
     let mut by_tag = base();
     by_tag.image = format!("{LAUNCHER_IMAGE}:latest");
     let mut allowed = base();
-    allowed.allowed_envs = vec!["COMMIT_SHA"];
+    allowed.allowed_envs = vec!["BASH_ENV"];
     let mut host = base();
     host.host_config = true;
     vec![
@@ -315,10 +315,10 @@ fn variants() -> Vec<Variant> {
             fail("workload", "workload-commit-not-full"),
         ),
         v(
-            "commit-in-allowed-envs",
-            "allowed_envs lists COMMIT_SHA, so the deployer may override the pin",
+            "bash-env-in-allowed-envs",
+            "allowed_envs lists BASH_ENV, which bash reads before running app-compose.sh's commands",
             Some(allowed),
-            fail("workload", "workload-override"),
+            fail("workload", "allowed-env-unsafe"),
         ),
         v(
             "commit-interpolated",
