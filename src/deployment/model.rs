@@ -230,11 +230,6 @@ fn service(name: &str, line: usize, n: &YNode) -> Service {
         s.problems.push(Problem { field: format!("services.{name}"), line, why: "not a mapping".into() });
         return s;
     };
-    if let YValue::Map { resets, .. } = &n.value {
-        for r in resets {
-            s.keys.push((format!("{r} (!reset)"), line));
-        }
-    }
     for e in entries {
         s.keys.push((e.key.clone(), e.line));
         if let Some(raw) = e.value.text() {
@@ -528,7 +523,7 @@ mod tests {
         assert_eq!(svc("    command: a 'b c'\n").command, Some(Some(vec!["a".into(), "b c".into()])));
         assert_eq!(svc("    command: [\"$X\"]\n").command, Some(None));
         assert_eq!(svc("    command: !reset [x]\n").command, None);
-        assert!(svc("    command: !reset [x]\n").keys.iter().any(|(k, _)| k.contains("!reset")));
+        assert!(svc("    command: !reset [x]\n").key_line("command").is_none());
     }
 
     #[test]

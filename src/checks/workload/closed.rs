@@ -314,8 +314,10 @@ fn kind_text(k: MountKind) -> &'static str {
 }
 
 /// Judges every key of the launcher service. `config` is the attested config, when read.
+/// `image` is the launcher image as checks 2 and 3 read it (`docker_compose`'s parse).
 pub fn launcher(
     s: &Service,
+    image: Option<&str>,
     config_path: &str,
     config: Option<&LauncherConfig>,
     reference: &Reference,
@@ -346,15 +348,31 @@ pub fn launcher(
         let why = match k {
             "extends" => "extends another service; merging is not modelled, so the effective service is not known",
             "user" => "changes the user, and so HOME and the git configuration the launcher reads; not modelled",
-            _ if k.ends_with("(!reset)") => {
-                "is removed with `!reset`; the effective value comes from nowhere the model follows"
-            }
             _ => "is not a key whose effect on the launcher is modelled",
         };
         f.push(
             Finding::fail(NOT_MODELLED, format!("services.{name}.{k} (line {line}) {why}"))
                 .expected("only keys whose effect is known (docs/verify-a-deployment.md)"),
         );
+    }
+    match s.image.as_ref().map(|i| (i.literal(), i.line)) {
+        None => f.push(Finding::fail(
+            "workload-image-missing",
+            format!("services.{name} has no effective `image` (removed by `!reset`?): the launcher does not run"),
+        )),
+        Some((None, line)) => f.push(Finding::fail(
+            OVERRIDE,
+            format!("services.{name}.image (line {line}) is interpolated: the deployer chooses the launcher image"),
+        )),
+        Some((Some(i), line)) if Some(i) != image => f.push(
+            Finding::fail(
+                NOT_MODELLED,
+                format!("services.{name}.image (line {line}) is not the image the other checks read"),
+            )
+            .expected(image.unwrap_or("?").to_string())
+            .actual(i.to_string()),
+        ),
+        Some(_) => {}
     }
     if let Some(line) = s.key_line("build") {
         f.push(Finding::fail(

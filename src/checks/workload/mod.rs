@@ -215,11 +215,12 @@ fn git_launcher(
         return;
     };
     images::others(compose, &service.name, reference, f);
+    let image = service.image.as_ref().map(|i| i.raw.as_str());
     let path = match closed::launcher_path(ms) {
         Ok(p) => p,
         Err(why) => {
             f.push(why);
-            closed::launcher(ms, DEFAULT_CONFIG_PATH, None, reference, f);
+            closed::launcher(ms, image, DEFAULT_CONFIG_PATH, None, reference, f);
             closed::others(m, ms, DEFAULT_CONFIG_PATH, None, f);
             return;
         }
@@ -241,13 +242,13 @@ fn git_launcher(
         closed::Source::Inline { name, text } => (name, text),
         closed::Source::Refused(why) => {
             f.push(why);
-            closed::launcher(ms, &path, None, reference, f);
+            closed::launcher(ms, image, &path, None, reference, f);
             closed::others(m, ms, &path, None, f);
             return;
         }
         closed::Source::InImage => {
             in_image(service, &path, reference, f);
-            closed::launcher(ms, &path, None, reference, f);
+            closed::launcher(ms, image, &path, None, reference, f);
             closed::others(m, ms, &path, None, f);
             return;
         }
@@ -257,7 +258,7 @@ fn git_launcher(
         Ok(c) => c,
         Err(e) => {
             f.push(Finding::fail(e.code(), format!("the launcher config ({field}, mounted at {path}): {e}")));
-            closed::launcher(ms, &path, None, reference, f);
+            closed::launcher(ms, image, &path, None, reference, f);
             closed::others(m, ms, &path, None, f);
             return;
         }
@@ -289,7 +290,7 @@ fn git_launcher(
             ),
         ));
     }
-    closed::launcher(ms, &path, Some(&config), reference, f);
+    closed::launcher(ms, image, &path, Some(&config), reference, f);
     closed::others(m, ms, &path, Some(&config), f);
     // The pin is a fact only when nothing else can change what runs (a mismatch with the
     // reference below does not make it less of a fact).
