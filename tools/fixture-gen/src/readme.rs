@@ -54,6 +54,7 @@ pub fn readme(test: &Pki, scenarios: &[Scenario]) -> Result<String> {
     write_scenarios(&mut out, scenarios)?;
     out.push_str(DEPLOYMENTS);
     crate::deployment::write_variants(&mut out)?;
+    crate::workload_model::write_variants(&mut out)?;
     Ok(out)
 }
 
