@@ -338,3 +338,51 @@ fn the_reference_rejects_unknown_weakenings() {
     .unwrap();
     assert!(parse_reference(&r, "ref.json").is_err());
 }
+
+#[test]
+fn check_2_finds_the_launcher_only_where_compose_runs_it() {
+    use dstack_audit::checks::launcher::check as launcher_check;
+    use dstack_audit::provenance::TrustRoots;
+    let roots = TrustRoots::embedded().unwrap();
+    let r = reference(|_| {});
+    let run = |y: &str, app: AppSettings| launcher_check(&attested(y, app), &r, &[], &roots).0;
+    // Without a bundle the provenance is not checked, but the launcher is found and pinned.
+    let found = run(&compose("", ""), app("docker-compose", &[]));
+    assert!(found.findings.iter().any(|f| f.code == "launcher-pinned"), "{found:#?}");
+    // `!reset` removes the image: no service runs the launcher.
+    let reset = compose("", "").replace(&format!("image: {IMAGE}"), &format!("image: !reset {IMAGE}"));
+    let r2 = run(&reset, app("docker-compose", &[]));
+    fails(&r2, "launcher-service-missing", &[]);
+    // runner bash: the compose file never runs.
+    fails(&run(&compose("", ""), app("bash", &[])), "runner-not-compose", &["bash"]);
+}
+
+#[test]
+fn child_env_file_is_never_a_pass() {
+    let y = compose("", "").replace("      WORK_DIR=", "      CHILD_ENV_FILE=/data/child.env\n      WORK_DIR=");
+    let r = judge(&y);
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+}
+
+#[test]
+fn commands_beside_the_launcher_are_not_passed() {
+    let y = compose(
+        "    healthcheck:\n      test: [\"CMD\", \"git\", \"config\", \"--global\", \"core.hooksPath\", \"/x\"]\n",
+        "",
+    );
+    fails(&judge(&y), "workload-key-not-modelled", &["healthcheck"]);
+}
+
+#[test]
+fn image_pinned_services_cannot_take_their_program_from_the_deployment() {
+    let listed = |y: &str| {
+        let r = serde_json::to_vec(&json!({"schema": "dstack-audit/reference/v1", "images": [SIDECAR]})).unwrap();
+        judge_with(y, app("docker-compose", &[]), &parse_reference(&r, "ref.json").unwrap())
+    };
+    let ok = format!("services:\n  cache:\n    image: {SIDECAR}\n    command: [redis-server]\n");
+    assert_eq!(listed(&ok).status, Status::Pass, "{:#?}", listed(&ok));
+    let cmd = format!("services:\n  cache:\n    image: {SIDECAR}\n    command: [sh, -c, \"${{CMD}}\"]\n");
+    fails(&listed(&cmd), "workload-override", &["${CMD}"]);
+    let env = format!("services:\n  cache:\n    image: {SIDECAR}\n    env_file: .env\n");
+    fails(&listed(&env), "workload-override", &["env_file"]);
+}

@@ -114,10 +114,26 @@ fn evaluate(
             return obs;
         }
     };
+    // Compose runs what the effective-deployment model says: a service whose image is removed
+    // (`!reset`) or spelled otherwise there does not run the image this reading found.
+    let effective = match crate::deployment::model::model(&compose.text) {
+        Ok(m) => m,
+        Err(e) => {
+            f.push(Finding::fail(
+                "compose-unreadable",
+                format!("the attested docker_compose_file cannot be read: {e}"),
+            ));
+            return obs;
+        }
+    };
+    let runs = |name: &str, raw: &str| {
+        effective.service(name).and_then(|m| m.image.as_ref()).and_then(|t| t.literal()) == Some(raw)
+    };
     let launchers: Vec<_> = compose
         .services
         .iter()
         .filter_map(|s| s.image.as_ref().filter(|i| i.matches_repository(&expect.image)).map(|i| (s, i)))
+        .filter(|(s, i)| runs(&s.name, &i.raw))
         .collect();
     let (service, image) = match launchers.as_slice() {
         [] => {

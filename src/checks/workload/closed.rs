@@ -25,7 +25,7 @@ const LAUNCHER_DIR: &str = "/etc/git-launcher";
 const DSTACK_SOCK: &str = "/var/run/dstack.sock";
 
 /// Keys known to have no effect on which code the launcher runs.
-const INERT: [&str; 48] = [
+const INERT: [&str; 47] = [
     "restart",
     "container_name",
     "hostname",
@@ -36,7 +36,6 @@ const INERT: [&str; 48] = [
     "labels",
     "annotations",
     "logging",
-    "healthcheck",
     "depends_on",
     "stop_signal",
     "stop_grace_period",
@@ -219,7 +218,7 @@ pub fn config_source(m: &ComposeModel, s: &Service, path: &str) -> Source {
                 Finding::fail(
                     "launcher-config-not-attested",
                     format!(
-                        "services.{name}.{} (line {}) mounts {} at {t}, over the launcher config {path}: the host supplies it",
+                        "services.{name}.{} (line {}) mounts {} at {t}, over the launcher config {path}: it is supplied by the host, which can swap it",
                         mount.via,
                         mount.line,
                         kind_text(mount.kind)
@@ -348,6 +347,9 @@ pub fn launcher(
         let why = match k {
             "extends" => "extends another service; merging is not modelled, so the effective service is not known",
             "user" => "changes the user, and so HOME and the git configuration the launcher reads; not modelled",
+            "healthcheck" | "post_start" | "pre_stop" => {
+                "runs commands inside the launcher container beside the launcher, outside the pin"
+            }
             _ => "is not a key whose effect on the launcher is modelled",
         };
         f.push(
@@ -508,6 +510,9 @@ fn mounts(
         if t == DSTACK_SOCK && m.kind == MountKind::Bind && source.as_deref().map(clean).as_deref() == Some(DSTACK_SOCK)
         {
             continue;
+        }
+        if covers(t, config_path) {
+            continue; // reported by `config_source`
         }
         if protected(t) || covers(t, LAUNCHER_PROGRAM) {
             f.push(
