@@ -386,3 +386,36 @@ fn image_pinned_services_cannot_take_their_program_from_the_deployment() {
     let env = format!("services:\n  cache:\n    image: {SIDECAR}\n    env_file: .env\n");
     fails(&listed(&env), "workload-override", &["env_file"]);
 }
+
+#[test]
+fn a_relative_work_dir_is_under_the_working_directory() {
+    let y = compose("      - checkout:/app\n", "volumes:\n  checkout:\n")
+        .replace("WORK_DIR=/var/lib/git-launcher/app", "WORK_DIR=app");
+    let r = judge(&y);
+    assert_eq!(r.status, Status::NotChecked, "{r:#?}");
+    assert!(r.findings.iter().any(|f| f.code == "workload-persistent-checkout"), "{r:#?}");
+    let moved = compose("    working_dir: ${DIR}\n", "");
+    fails(&judge(&moved), "workload-override", &["working_dir"]);
+}
+
+#[test]
+fn sidecars_with_devices_strong_capabilities_or_the_engine_state_fail() {
+    let listed = reference(|r| r["images"] = json!([SIDECAR]));
+    let sidecar = |body: &str| {
+        compose("", "").replace("configs:\n  pin:", &format!("  cache:\n    image: {SIDECAR}\n{body}configs:\n  pin:"))
+    };
+    for (body, words) in [
+        ("    devices: [/dev/vdb]\n", "devices"),
+        ("    cap_add: [CAP_SYS_ADMIN]\n", "cap_add"),
+        ("    volumes:\n      - /dstack:/d\n", "container engine"),
+        ("    volumes:\n      - /var/lib/containerd:/c\n", "container engine"),
+    ] {
+        fails(
+            &judge_with(&sidecar(body), app("docker-compose", &[]), &listed),
+            "workload-sidecar-controls-launcher",
+            &[words],
+        );
+    }
+    let mild = judge_with(&sidecar("    cap_add: [NET_ADMIN]\n"), app("docker-compose", &[]), &listed);
+    assert_eq!(mild.status, Status::Pass, "{mild:#?}");
+}

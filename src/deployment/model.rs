@@ -109,6 +109,8 @@ pub struct Service {
     /// reason, or a deploy-time reason.
     pub not_started: Option<String>,
     pub start_deploy_time: Option<String>,
+    /// `cap_add`, literal entries (an interpolated one counts as `ALL`).
+    pub cap_add: Vec<String>,
     /// Every key with a scalar value: its literal text, or `None` when interpolated.
     pub scalars: Vec<(String, Option<String>)>,
     pub problems: Vec<Problem>,
@@ -273,6 +275,11 @@ fn decode(s: &mut Service, key: &str, v: &YNode) -> Result<(), String> {
         "secrets" => s.secrets = file_mounts(v, |n| format!("/run/secrets/{n}"))?,
         "volumes_from" => s.volumes_from = seq_or_one(v).into_iter().map(text).collect::<Result<_, _>>()?,
         "working_dir" => s.working_dir = Some(text(v)?),
+        "cap_add" => {
+            for i in seq_or_one(v) {
+                s.cap_add.push(text(i)?.literal().unwrap_or("ALL").to_ascii_uppercase());
+            }
+        }
         "profiles" if !seq_or_one(v).is_empty() => {
             s.not_started =
                 Some(format!("it has `profiles` (line {}): it starts only when a profile is activated", v.line));

@@ -376,6 +376,15 @@ pub fn launcher(
         ),
         Some(_) => {}
     }
+    if let Some(t) = s.working_dir.as_ref().filter(|t| t.literal().is_none()) {
+        f.push(Finding::fail(
+            OVERRIDE,
+            format!(
+                "services.{name}.working_dir (line {}) is interpolated: relative paths the launcher reads move with it",
+                t.line
+            ),
+        ));
+    }
     if let Some(line) = s.key_line("build") {
         f.push(Finding::fail(
             "workload-image-built",
@@ -483,7 +492,7 @@ fn mounts(
     accept_persistent: bool,
     f: &mut Vec<Finding>,
 ) {
-    let work_dir = config.and_then(|c| c.work_dir.as_deref()).map(clean);
+    let work_dir = config.and_then(|c| c.work_dir.as_deref()).map(|w| resolve(s, w));
     let mut data = Vec::new();
     let file_mounts =
         s.configs.iter().chain(s.secrets.iter()).filter_map(|c| c.target.as_deref().map(|t| (t, c.line, &c.source)));
@@ -576,6 +585,23 @@ fn checkout(field: &str, kind: MountKind, t: &str, w: &str, at_or_above: bool, a
     }
 }
 
+/// Capabilities that let a container reach into others or the CVM (capabilities(7)).
+const STRONG_CAPS: [&str; 7] =
+    ["ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "DAC_READ_SEARCH", "SYS_BOOT"];
+
+/// A path as the launcher sees it: relative paths are under the working directory (`/` unless
+/// `working_dir:`; an interpolated one fails in [`launcher`], so the fallback here never passes).
+fn resolve(s: &Service, path: &str) -> String {
+    if path.starts_with('/') {
+        return clean(path);
+    }
+    let dir = match &s.working_dir {
+        None => "/",
+        Some(t) => t.literal().unwrap_or(""),
+    };
+    clean(&format!("{dir}/{path}"))
+}
+
 /// At, above or inside a system directory.
 fn protected(t: &str) -> bool {
     SYSTEM_DIRS.iter().any(|d| covers(d, t) || covers(t, d))
@@ -589,7 +615,7 @@ pub fn others(
     config: Option<&LauncherConfig>,
     f: &mut Vec<Finding>,
 ) {
-    let work_dir = config.and_then(|c| c.work_dir.as_deref()).map(clean);
+    let work_dir = config.and_then(|c| c.work_dir.as_deref()).map(|w| resolve(launcher, w));
     let launcher_volumes: Vec<&str> = launcher
         .mounts
         .iter()
@@ -616,8 +642,15 @@ pub fn others(
         };
         for x in &s.mounts {
             let src = x.source.as_ref().and_then(|v| v.literal()).map(clean);
-            let engine =
-                ["/var/run/docker.sock", "/run/docker.sock", "/var/lib/docker", "/run/containerd/containerd.sock"];
+            let engine = [
+                "/var/run/docker.sock",
+                "/run/docker.sock",
+                "/var/lib/docker",
+                "/var/lib/containerd",
+                "/run/containerd/containerd.sock",
+                "/dstack",
+                "/var/volatile/dstack",
+            ];
             if x.kind == MountKind::Bind && src.as_deref().is_some_and(|p| engine.iter().any(|e| covers(p, e))) {
                 power(format!("{} (line {}) mounts the container engine ({})", x.via, x.line, src.unwrap_or_default()));
             } else if x.kind == MountKind::Volume && !x.read_only {
@@ -630,6 +663,10 @@ pub fn others(
             let k = key.as_str();
             if (k == "privileged" || k == "pid") && is_power(s, k) {
                 power(format!("{k} (line {line}) gives it power over the host or the launcher's processes"));
+            } else if k == "devices" {
+                power(format!("devices (line {line}) gives it the CVM's devices (its disks hold the engine's images)"));
+            } else if k == "cap_add" && s.cap_add.iter().any(|c| STRONG_CAPS.contains(&c.trim_start_matches("CAP_"))) {
+                power(format!("cap_add (line {line}) grants {}", s.cap_add.join(", ")));
             } else if k == "volumes_from" {
                 power(format!("volumes_from (line {line}) mounts another service's volumes"));
             }
