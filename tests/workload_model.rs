@@ -419,3 +419,41 @@ fn sidecars_with_devices_strong_capabilities_or_the_engine_state_fail() {
     let mild = judge_with(&sidecar("    cap_add: [NET_ADMIN]\n"), app("docker-compose", &[]), &listed);
     assert_eq!(mild.status, Status::Pass, "{mild:#?}");
 }
+
+#[test]
+fn files_placed_in_the_checkout_fail() {
+    for (service, top) in [
+        (
+            "    secrets:\n      - source: s\n        target: /var/lib/git-launcher/app/.git/hooks/post-checkout\n",
+            "secrets:\n  s:\n    file: ./hook\n",
+        ),
+        ("", ""),
+    ] {
+        let y = if service.is_empty() {
+            compose("", "").replace(
+                "        target: /etc/git-launcher/config.conf\n",
+                "        target: /etc/git-launcher/config.conf\n      - source: pin\n        target: /var/lib/git-launcher/app/.git/config\n",
+            )
+        } else {
+            compose(service, top)
+        };
+        fails(&judge(&y), "workload-override", &["checkout"]);
+    }
+}
+
+mod never_panics {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        #[test]
+        fn interpolation(s in "[$a-z{}:?+\\-]{0,40}") {
+            let _ = dstack_audit::deployment::interpolate::interpolate(&s);
+        }
+
+        #[test]
+        fn model(s in "[a-z:&*<!{}\\[\\], \n-]{0,120}") {
+            let _ = dstack_audit::deployment::model::model(&s);
+        }
+    }
+}

@@ -503,6 +503,11 @@ fn mounts(
                 OVERRIDE,
                 format!("services.{}.configs/secrets (line {line}) puts {source} at {t}, where the launcher, bash, git or the loader read programs or configuration", s.name),
             ));
+        } else if let Some(w) = work_dir.as_deref().filter(|w| covers(t, w) || covers(w, t)) {
+            f.push(Finding::fail(
+                OVERRIDE,
+                format!("services.{}.configs/secrets (line {line}) puts {source} at {t}, in the launcher's checkout {w} (a file in .git/hooks or .git/config runs before the pinned commit)", s.name),
+            ));
         }
     }
     for m in &s.mounts {
