@@ -1,11 +1,14 @@
 //! Check 3 — workload pin (SPEC §1, check 3): the code that runs is pinned and auditable.
 //!
-//! A deployment is a git-launcher deployment when the reference has a `workload` section or
-//! the attested compose runs a git-launcher service (`locate`); its pin is the launcher config,
-//! which must be attested (inline `configs:` content), valid by the launcher's own rules
-//! (`compose::git_launcher`), safe from deploy-time overrides (`hazards`) and equal to the
-//! reference. Any other deployment is image-pinned (`images`). A pin that is established but
-//! not compared with an expectation leaves the check not checked, never passed.
+//! Judged on the effective-deployment model (`crate::deployment`), never on a partial reading:
+//! dstack's boot path first (`boot`: runner, pre-launch script, `allowed_envs`). A deployment is
+//! a git-launcher deployment when the reference has a `workload` section or the attested compose
+//! runs a git-launcher service (`locate`); its pin is the config the launcher actually reads,
+//! which must come from literal inline `configs:` content, be valid by the launcher's own rules
+//! (`compose::git_launcher`), sit in a launcher service made only of understood keys, beside
+//! services that cannot change it (`closed`), and equal the reference. Any other deployment is
+//! image-pinned (`images`). A pin that is established but not compared with an expectation
+//! leaves the check not checked, never passed.
 
 mod boot;
 mod closed;
