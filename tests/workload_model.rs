@@ -457,3 +457,17 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn a_git_launcher_with_its_config_baked_in_is_still_judged_as_one() {
+    // No workload section, the image in `images`: the launcher's keys are still judged.
+    let y = format!("services:\n  launcher:\n    image: {IMAGE}\n    environment:\n      BASH_ENV: /tmp/x\n");
+    let r = serde_json::to_vec(&json!({
+        "schema": "dstack-audit/reference/v1",
+        "launcher": {"image": "docker.io/example/git-launcher"},
+        "images": [IMAGE]
+    }))
+    .unwrap();
+    let r = judge_with(&y, app("docker-compose", &[]), &parse_reference(&r, "ref.json").unwrap());
+    fails(&r, "workload-override", &["BASH_ENV"]);
+}

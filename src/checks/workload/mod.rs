@@ -172,9 +172,14 @@ fn evaluate(
         f.push(Finding::fail(closed::NOT_MODELLED, format!("{} (line {}): {}", p.field, p.line, p.why)));
     }
     let services = locate::launcher_services(compose, &m, reference);
+    // A git-launcher is judged as one even when its config is baked into the image: its keys can
+    // still change what it runs. (A launcher image of another name, NEAR's say, is image-pinned.)
+    let named = |s: &&Service| {
+        s.image.as_ref().is_some_and(|i| i.repository.rsplit('/').next() == Some(locate::GIT_LAUNCHER_NAME))
+    };
     let git_mode = reference.workload.is_some()
         || services.iter().any(|s| locate::mounts_config(&m, s))
-        || (reference.launcher.is_none() && !services.is_empty());
+        || (!services.is_empty() && (reference.launcher.is_none() || services.iter().any(named)));
     if !git_mode {
         obs.images = images::check(compose, source, reference, f);
         if f.iter().any(|x| x.outcome == Outcome::Fail) {
