@@ -114,6 +114,9 @@ pub struct WorkloadExpect {
     /// SHA-256 (hex) of the app-compose `pre_launch_script`, which dstack sources as root
     /// before Compose starts; without it, a deployment with such a script is not passed.
     pub pre_launch_script_sha256: Option<String>,
+    /// SHA-256 (hex) of each `init_script` (a string is one script), in order; dstack-prepare.sh
+    /// sources them as root before the services start.
+    pub init_script_sha256: Option<Vec<String>>,
     /// Named weakenings of check 3 (`persistent-checkout`, `privileged`, `cap_add`, …),
     /// each shown in the report when it is used (docs/reference-format.md).
     #[serde(default)]
@@ -271,6 +274,7 @@ const KEYS: &[(&str, &[&str])] = &[
             "install_cmd",
             "config_path",
             "pre_launch_script_sha256",
+            "init_script_sha256",
             "accept",
         ],
     ),
@@ -404,6 +408,14 @@ fn check_workload(mut w: WorkloadExpect) -> Result<WorkloadExpect, ParseError> {
             return Err(ParseError::field("workload.pre_launch_script_sha256", "64 hex digits", describe(h)));
         }
         w.pre_launch_script_sha256 = Some(h.to_ascii_lowercase());
+    }
+    if let Some(list) = w.init_script_sha256.as_mut() {
+        for h in list.iter_mut() {
+            if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(ParseError::field("workload.init_script_sha256", "a list of 64-hex digests", describe(h)));
+            }
+            *h = h.to_ascii_lowercase();
+        }
     }
     if let Some(bad) = w.accept.iter().find(|a| !WORKLOAD_ACCEPT.contains(&a.as_str())) {
         return Err(ParseError::field(

@@ -240,6 +240,7 @@ fn attested_scripts_beside_the_launcher_are_flagged_for_reading() {
             pre_launch_script: true,
             pre_launch_script_text: Some("echo hi\n".into()),
             init_script: true,
+            init_script_texts: Some(vec!["echo init\n".into()]),
             runner: Some("docker-compose".into()),
             ..AppSettings::default()
         },

@@ -471,3 +471,20 @@ fn a_git_launcher_with_its_config_baked_in_is_still_judged_as_one() {
     let r = judge_with(&y, app("docker-compose", &[]), &parse_reference(&r, "ref.json").unwrap());
     fails(&r, "workload-override", &["BASH_ENV"]);
 }
+
+#[test]
+fn init_scripts_pass_only_when_each_is_pinned() {
+    let scripts = vec!["echo one\n".to_string(), "echo two\n".to_string()];
+    let with =
+        AppSettings { init_script: true, init_script_texts: Some(scripts.clone()), ..app("docker-compose", &[]) };
+    let y = compose("", "");
+    let open = judge_with(&y, with.clone(), &reference(|_| {}));
+    assert_eq!(open.status, Status::NotChecked, "{open:#?}");
+    let hashes: Vec<String> = scripts.iter().map(|t| hex::encode(Sha256::digest(t.as_bytes()))).collect();
+    let pinned = judge_with(&y, with.clone(), &reference(|r| r["workload"]["init_script_sha256"] = json!(hashes)));
+    assert_eq!(pinned.status, Status::Pass, "{pinned:#?}");
+    let one = judge_with(&y, with, &reference(|r| r["workload"]["init_script_sha256"] = json!([hashes[0]])));
+    fails(&one, "init-script-not-pinned", &["not the one"]);
+    let odd = AppSettings { init_script: true, init_script_texts: None, ..app("docker-compose", &[]) };
+    fails(&judge_with(&y, odd, &reference(|_| {})), "init-script-not-pinned", &["neither"]);
+}

@@ -12,6 +12,8 @@ use crate::reference::Reference;
 use crate::report::{CheckId, CheckResult, Finding};
 
 /// The compose file as check 2 (and 3) may use it.
+// Built once per verification: its size does not matter, and boxing would burden every caller.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum AttestedCompose {
     /// Its app-compose hashes to the measured compose-hash.
@@ -52,6 +54,8 @@ pub struct AppSettings {
     pub runner: Option<String>,
     /// The `pre_launch_script` text, when it is a string.
     pub pre_launch_script_text: Option<String>,
+    /// The `init_script` texts in order (a string is one), when they are strings.
+    pub init_script_texts: Option<Vec<String>>,
 }
 
 /// What check 2 established, for the report.

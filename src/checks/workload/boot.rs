@@ -1,7 +1,8 @@
 //! Check 3 on dstack's boot path (`crate::deployment::boot`): the compose file runs only under
-//! a compose runner; a `pre_launch_script` (sourced as root before Compose) passes only when
-//! the reference pins its SHA-256; `allowed_envs` may not name anything the boot path's
-//! programs read, and every other name is shown where it lands in the compose file.
+//! a compose runner; a `pre_launch_script` (sourced as root before Compose) and each
+//! `init_script` (sourced as root by dstack-prepare.sh) pass only when the reference pins their
+//! SHA-256; `allowed_envs` may not name anything the boot path's programs read, and every other
+//! name is shown where it lands in the compose file.
 
 use sha2::{Digest, Sha256};
 
@@ -14,13 +15,7 @@ use crate::report::Finding;
 pub fn check(app: &AppSettings, compose_text: &str, reference: &Reference, f: &mut Vec<Finding>) -> bool {
     let runs = runner_runs_compose(app.runner.as_deref(), f);
     pre_launch(app, reference, f);
-    if app.init_script {
-        f.push(Finding::not_checked(
-            "init-script-not-pinned",
-            "the app-compose has an init_script, which dstack-prepare.sh sources as root before the services start; \
-             nothing in the reference pins it, so what it does is not checked: read it",
-        ));
-    }
+    init_scripts(app, reference, f);
     allowed_envs(&app.allowed_envs, compose_text, f);
     runs
 }
@@ -88,6 +83,42 @@ fn pre_launch(app: &AppSettings, reference: &Reference, f: &mut Vec<Finding>) {
             )
             .expected(p.to_string())
             .actual(actual),
+        ),
+    }
+}
+
+fn init_scripts(app: &AppSettings, reference: &Reference, f: &mut Vec<Finding>) {
+    if !app.init_script {
+        return;
+    }
+    let Some(texts) = &app.init_script_texts else {
+        f.push(Finding::fail(
+            "init-script-not-pinned",
+            "the app-compose's init_script is neither a string nor a list of strings, so what dstack sources cannot be hashed",
+        ));
+        return;
+    };
+    let actual: Vec<String> = texts.iter().map(|t| hex::encode(Sha256::digest(t.as_bytes()))).collect();
+    match reference.workload.as_ref().and_then(|w| w.init_script_sha256.as_ref()) {
+        None => f.push(
+            Finding::not_checked(
+                "init-script-not-pinned",
+                "the app-compose has an init_script, which dstack-prepare.sh sources as root before the services \
+                 start; read it, then pin it in the reference's workload.init_script_sha256",
+            )
+            .actual(actual.join(", ")),
+        ),
+        Some(pinned) if *pinned == actual => f.push(Finding::pass(
+            "init-script-pinned",
+            "the init_script (sourced as root before the services start) is the one the reference pins",
+        )),
+        Some(pinned) => f.push(
+            Finding::fail(
+                "init-script-not-pinned",
+                "the init_script is not the one the reference pins (workload.init_script_sha256)",
+            )
+            .expected(pinned.join(", "))
+            .actual(actual.join(", ")),
         ),
     }
 }
