@@ -11,6 +11,7 @@ pub mod cli;
 pub mod clock;
 pub mod compose;
 pub mod dcap;
+pub mod deployment;
 pub mod error;
 pub mod evidence;
 pub mod fetch;

@@ -112,6 +112,37 @@ pub struct WorkloadExpect {
     pub run_cmd: Option<String>,
     pub install_cmd: Option<String>,
     pub config_path: Option<String>,
+    /// SHA-256 (hex) of the app-compose `pre_launch_script`, which dstack sources as root
+    /// before Compose starts; without it, a deployment with such a script is not passed.
+    pub pre_launch_script_sha256: Option<String>,
+    /// SHA-256 (hex) of each `init_script` (a string is one script), in order; dstack-prepare.sh
+    /// sources them as root before the services start.
+    pub init_script_sha256: Option<Vec<String>>,
+    /// Named weakenings of check 3 (`persistent-checkout`, `privileged`, `cap_add`, …),
+    /// each shown in the report when it is used (docs/reference-format.md).
+    #[serde(default)]
+    pub accept: Vec<String>,
+}
+
+/// The names `workload.accept` may hold: each accepts one thing check 3 otherwise refuses.
+pub const WORKLOAD_ACCEPT: [&str; 10] = [
+    "persistent-checkout",
+    "privileged",
+    "cap_add",
+    "devices",
+    "pid",
+    "ipc",
+    "network_mode",
+    "security_opt",
+    "userns_mode",
+    "cgroup",
+];
+
+impl WorkloadExpect {
+    /// Whether the reference accepts `what` by name.
+    pub fn accepts(&self, what: &str) -> bool {
+        self.accept.iter().any(|a| a == what)
+    }
 }
 
 /// An allow-list of binary values and the reference field that set it.
@@ -247,7 +278,18 @@ const KEYS: &[(&str, &[&str])] = &[
     ),
     (
         "workload",
-        &["repo_url", "commit_sha", "repo_subdir", "entrypoint_script", "run_cmd", "install_cmd", "config_path"],
+        &[
+            "repo_url",
+            "commit_sha",
+            "repo_subdir",
+            "entrypoint_script",
+            "run_cmd",
+            "install_cmd",
+            "config_path",
+            "pre_launch_script_sha256",
+            "init_script_sha256",
+            "accept",
+        ],
     ),
 ];
 
@@ -429,6 +471,27 @@ fn check_workload(mut w: WorkloadExpect) -> Result<WorkloadExpect, ParseError> {
                 return Err(ParseError::field(field, "a path relative to the repository, without `..`", describe(v)));
             }
         }
+    }
+    if let Some(h) = &w.pre_launch_script_sha256 {
+        if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ParseError::field("workload.pre_launch_script_sha256", "64 hex digits", describe(h)));
+        }
+        w.pre_launch_script_sha256 = Some(h.to_ascii_lowercase());
+    }
+    if let Some(list) = w.init_script_sha256.as_mut() {
+        for h in list.iter_mut() {
+            if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(ParseError::field("workload.init_script_sha256", "a list of 64-hex digests", describe(h)));
+            }
+            *h = h.to_ascii_lowercase();
+        }
+    }
+    if let Some(bad) = w.accept.iter().find(|a| !WORKLOAD_ACCEPT.contains(&a.as_str())) {
+        return Err(ParseError::field(
+            "workload.accept",
+            format!("names from: {}", WORKLOAD_ACCEPT.join(", ")),
+            describe(bad),
+        ));
     }
     if let Some(p) = &w.config_path {
         if !p.starts_with('/') {

@@ -192,7 +192,8 @@ fn launcher(
             i.cloned()
         }
         (None, None) => {
-            let launchers = workload::locate::launcher_services(file, &Reference::none(), DEFAULT_CONFIG_PATH);
+            let m = crate::deployment::model::model(&file.text).unwrap_or_default();
+            let launchers = workload::locate::launcher_services(file, &m, &Reference::none());
             match launchers.as_slice() {
                 [one] => one.image.clone(),
                 _ => None,

@@ -12,7 +12,7 @@
 mod common;
 
 use common::fixture;
-use dstack_audit::checks::launcher::{check, AttestedCompose};
+use dstack_audit::checks::launcher::{check, AppSettings, AttestedCompose};
 use dstack_audit::compose::docker_compose::parse_compose;
 use dstack_audit::provenance::{split_bundles, BundleInput, TrustRoots};
 use dstack_audit::reference::{parse_reference, Reference};
@@ -30,7 +30,7 @@ fn compose(image: &str) -> AttestedCompose {
     AttestedCompose::Attested {
         compose: parse_compose(&yaml).unwrap(),
         source: "test compose".into(),
-        app: Default::default(),
+        app: AppSettings { runner: Some("docker-compose".into()), ..AppSettings::default() },
     }
 }
 

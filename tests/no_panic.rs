@@ -732,7 +732,7 @@ proptest! {
             let c = AttestedCompose::Attested {
                 compose,
                 source: "mutated".into(),
-                app: AppSettings { allowed_envs: allowed, pre_launch_script: false, init_script: false },
+                app: AppSettings { allowed_envs: allowed, runner: Some("docker-compose".into()), ..AppSettings::default() },
             };
             let r = parse_reference(&std::fs::read(fixture!("synthetic/git-launcher/reference.json")).unwrap(), "ref.json").unwrap();
             let _ = dstack_audit::checks::workload::check(&c, &r, Default::default());

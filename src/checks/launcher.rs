@@ -12,6 +12,8 @@ use crate::reference::Reference;
 use crate::report::{CheckId, CheckResult, Finding};
 
 /// The compose file as check 2 (and 3) may use it.
+// Built once per verification: its size does not matter, and boxing would burden every caller.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum AttestedCompose {
     /// Its app-compose hashes to the measured compose-hash.
@@ -48,6 +50,12 @@ pub struct AppSettings {
     pub pre_launch_script: bool,
     /// An `init_script` runs in the CVM during boot.
     pub init_script: bool,
+    /// `runner`, as written (`docker-compose`, `nerdctl-compose`, `bash`); `None` when absent.
+    pub runner: Option<String>,
+    /// The `pre_launch_script` text, when it is a string.
+    pub pre_launch_script_text: Option<String>,
+    /// The `init_script` texts in order (a string is one), when they are strings.
+    pub init_script_texts: Option<Vec<String>>,
 }
 
 /// What check 2 established, for the report.
@@ -98,16 +106,38 @@ fn evaluate(
         return obs;
     };
     let (compose, source) = match compose.usable() {
-        Ok((compose, source, _)) => (compose, source),
+        Ok((compose, source, app)) => {
+            // The runner decides whether the compose file, and so the launcher, runs at all.
+            if !crate::checks::workload::runner_runs_compose(app.runner.as_deref(), f) {
+                return obs;
+            }
+            (compose, source)
+        }
         Err(why) => {
             f.push(why);
             return obs;
         }
     };
+    // Compose runs what the effective-deployment model says: a service whose image is removed
+    // (`!reset`) or spelled otherwise there does not run the image this reading found.
+    let effective = match crate::deployment::model::model(&compose.text) {
+        Ok(m) => m,
+        Err(e) => {
+            f.push(Finding::fail(
+                "compose-unreadable",
+                format!("the attested docker_compose_file cannot be read: {e}"),
+            ));
+            return obs;
+        }
+    };
+    let runs = |name: &str, raw: &str| {
+        effective.service(name).and_then(|m| m.image.as_ref()).and_then(|t| t.literal()) == Some(raw)
+    };
     let launchers: Vec<_> = compose
         .services
         .iter()
         .filter_map(|s| s.image.as_ref().filter(|i| i.matches_repository(&expect.image)).map(|i| (s, i)))
+        .filter(|(s, i)| runs(&s.name, &i.raw))
         .collect();
     let (service, image) = match launchers.as_slice() {
         [] => {

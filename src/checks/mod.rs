@@ -149,12 +149,25 @@ pub fn attested_compose(o: &Observed, dcap: &DcapObservation) -> launcher::Attes
         None => Unreadable(format!("{origin} has no docker_compose_file")),
         Some(Err(e)) => Unreadable(e.under("docker_compose_file").to_string()),
         Some(Ok(file)) => {
+            let json = serde_json::from_str::<serde_json::Value>(compose.text()).ok();
+            let pre_launch_script_text =
+                json.as_ref().and_then(|v| v.get("pre_launch_script")).and_then(|v| v.as_str()).map(str::to_string);
+            let init_script_texts = json.as_ref().and_then(|v| v.get("init_script")).and_then(|v| match v {
+                serde_json::Value::String(t) => Some(vec![t.clone()]),
+                serde_json::Value::Array(items) => {
+                    items.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()
+                }
+                _ => None,
+            });
             let app = compose
                 .summary()
                 .map(|s| launcher::AppSettings {
                     allowed_envs: s.allowed_envs.clone(),
                     pre_launch_script: s.has_pre_launch_script,
                     init_script: s.has_init_script,
+                    runner: s.runner.clone(),
+                    pre_launch_script_text,
+                    init_script_texts,
                 })
                 .unwrap_or_default();
             Attested { compose: file, source: format!("{origin} docker_compose_file"), app }

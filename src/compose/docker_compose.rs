@@ -15,6 +15,7 @@ mod text;
 mod yaml;
 
 pub use image::{Digest, ImageRef};
+pub(crate) use text::split_command;
 pub use text::{literal_value, variables, Interpolation};
 
 use crate::error::{Location, ParseError};
@@ -32,6 +33,9 @@ pub struct ComposeFile {
     pub name: Option<String>,
     /// Paths of other compose files pulled in by top-level `include:` (not attested).
     pub include: Vec<String>,
+    /// The YAML text itself, for the effective-deployment model (`crate::deployment`).
+    #[serde(skip)]
+    pub text: String,
 }
 
 /// One service.
@@ -132,7 +136,7 @@ pub fn parse_compose(yaml: &str) -> Result<ComposeFile, ParseError> {
     let Node::Map(top) = &root else {
         return Err(ParseError::new(Location::Whole, "a YAML mapping with `services:`", root.kind()));
     };
-    let mut file = ComposeFile::default();
+    let mut file = ComposeFile { text: yaml.to_string(), ..ComposeFile::default() };
     for (key, value) in top {
         match key.as_str() {
             "services" => file.services = parse_services(value)?,

@@ -19,7 +19,7 @@ pub fn check(compose: &ComposeFile, source: &str, reference: &Reference, f: &mut
     for file in &compose.include {
         all = false;
         f.push(Finding::fail(
-            super::hazards::CODE,
+            super::closed::OVERRIDE,
             format!("{source} includes {file}: services from a file outside the attested compose can be added"),
         ));
     }
@@ -28,8 +28,23 @@ pub fn check(compose: &ComposeFile, source: &str, reference: &Reference, f: &mut
         if let Some(file) = s.extends.as_ref().and_then(|e| e.file.as_ref()) {
             all = false;
             f.push(Finding::fail(
-                super::hazards::CODE,
+                super::closed::OVERRIDE,
                 format!("{field}.extends reads {file}, a file outside the attested compose"),
+            ));
+        }
+        // The image is the pin only if nothing chosen at deploy time replaces what it runs.
+        let deploy_time: Vec<String> = s
+            .interpolated
+            .iter()
+            .filter(|i| [".command", ".entrypoint"].iter().any(|k| i.field.starts_with(&format!("{field}{k}"))))
+            .map(|i| format!("{} takes ${{{}}}", i.field, i.variable))
+            .chain(s.env_file.iter().map(|e| format!("{field}.env_file reads {e} on the host")))
+            .collect();
+        if !deploy_time.is_empty() {
+            all = false;
+            f.push(Finding::fail(
+                super::closed::OVERRIDE,
+                format!("what {field} runs is chosen at deploy time: {}", deploy_time.join("; ")),
             ));
         }
         if s.build {
@@ -108,4 +123,58 @@ pub(super) fn same_image(allowed: &ImageRef, image: &ImageRef) -> bool {
         && allowed.repository == image.repository
         && allowed.digest.is_some()
         && allowed.digest == image.digest
+}
+
+/// In a git-launcher deployment, the services beside the launcher: each runs an image pinned
+/// by digest, in the reference's `images` when it has one; without one they are listed, not
+/// checked.
+pub fn others(compose: &ComposeFile, launcher: &str, reference: &Reference, f: &mut Vec<Finding>) {
+    let mut unlisted = Vec::new();
+    for s in compose.services.iter().filter(|s| s.name != launcher) {
+        let field = format!("services.{}", s.name);
+        if s.build {
+            f.push(Finding::fail(
+                "workload-image-built",
+                format!(
+                    "{field} is built on the host (`build:`, local files or a mutable git ref): what runs is not fixed"
+                ),
+            ));
+            continue;
+        }
+        let Some(image) = &s.image else {
+            f.push(Finding::fail("workload-image-missing", format!("{field} names no image")));
+            continue;
+        };
+        let Some(pinned) = image.pinned_reference() else {
+            f.push(
+                Finding::fail(
+                    "workload-image-not-pinned",
+                    format!("{field} runs {} by tag: a tag is not a pin", image.raw),
+                )
+                .expected(format!("{}@sha256:…", image.name()))
+                .actual(image.raw.clone()),
+            );
+            continue;
+        };
+        match &reference.images {
+            Some(allowed) if !allowed.iter().any(|a| same_image(a, image)) => f.push(
+                Finding::fail(
+                    "workload-image-not-allowed",
+                    format!("service `{}` runs an image that is not in the reference's `images`", s.name),
+                )
+                .actual(pinned),
+            ),
+            Some(_) => {}
+            None => unlisted.push(format!("{}: {pinned}", s.name)),
+        }
+    }
+    if !unlisted.is_empty() {
+        f.push(Finding::not_checked(
+            "workload-images-not-checked",
+            format!(
+                "services beside the launcher run images pinned by digest, but the reference has no `images` allow-list to compare them with: {}",
+                unlisted.join(", ")
+            ),
+        ));
+    }
 }

@@ -1,26 +1,31 @@
 //! Check 3 — workload pin (SPEC §1, check 3): the code that runs is pinned and auditable.
 //!
-//! A deployment is a git-launcher deployment when the reference has a `workload` section or
-//! the attested compose runs a git-launcher service (`locate`); its pin is the launcher config,
-//! which must be attested (inline `configs:` content), valid by the launcher's own rules
-//! (`compose::git_launcher`), safe from deploy-time overrides (`hazards`) and equal to the
-//! reference. Any other deployment is image-pinned (`images`). A pin that is established but
-//! not compared with an expectation leaves the check not checked, never passed.
+//! Judged on the effective-deployment model (`crate::deployment`), never on a partial reading:
+//! dstack's boot path first (`boot`: runner, pre-launch script, `allowed_envs`). A deployment is
+//! a git-launcher deployment when the reference has a `workload` section or the attested compose
+//! runs a git-launcher service (`locate`); its pin is the config the launcher actually reads,
+//! which must come from literal inline `configs:` content, be valid by the launcher's own rules
+//! (`compose::git_launcher`), sit in a launcher service made only of understood keys, beside
+//! services that cannot change it (`closed`), and equal the reference. Any other deployment is
+//! image-pinned (`images`). A pin that is established but not compared with an expectation
+//! leaves the check not checked, never passed.
 
-mod hazards;
+mod boot;
+mod closed;
 mod images;
 pub(crate) mod locate;
 
 use std::path::Path;
 
-use crate::checks::launcher::{AppSettings, AttestedCompose};
+use crate::checks::launcher::AttestedCompose;
 use crate::compose::docker_compose::{ComposeFile, Service};
 use crate::compose::git_launcher::{parse_config, LauncherConfig, Mode, DEFAULT_CONFIG_PATH, DEFAULT_ENTRYPOINT};
+use crate::deployment::model::{model, ComposeModel};
 use crate::reference::{Reference, WorkloadExpect};
-use crate::report::{CheckId, CheckResult, Finding};
+use crate::report::{CheckId, CheckResult, Finding, Outcome};
 use crate::workload::repo::inspect;
 
-pub use locate::ConfigSource;
+pub use boot::runner_runs_compose;
 
 /// For `inspect`: the git-launcher service found without a reference, the config path it
 /// reads, where the config comes from, and what it says (or why it cannot be read).
@@ -38,8 +43,10 @@ pub struct LauncherConfigView {
 /// Describes the git-launcher config of `compose`, if it has a git-launcher service.
 pub fn inspect_launcher(compose: &ComposeFile) -> Option<LauncherConfigView> {
     let reference = Reference::none();
-    let services = locate::launcher_services(compose, &reference, DEFAULT_CONFIG_PATH);
+    let m = model(&compose.text).ok()?;
+    let services = locate::launcher_services(compose, &m, &reference);
     let [service] = services.as_slice() else { return None };
+    let ms = m.service(&service.name)?;
     let mut view = LauncherConfigView {
         service: service.name.clone(),
         path: DEFAULT_CONFIG_PATH.to_string(),
@@ -47,28 +54,24 @@ pub fn inspect_launcher(compose: &ComposeFile) -> Option<LauncherConfigView> {
         config: None,
         problem: None,
     };
-    match locate::config_path(service, &reference) {
+    match closed::launcher_path(ms) {
         Ok(p) => view.path = p,
         Err(why) => {
-            view.problem = Some(why);
+            view.problem = Some(why.message);
             return Some(view);
         }
     }
-    match locate::config_source(compose, service, &view.path) {
-        ConfigSource::Host { via } => view.source = format!("the host (not attested): {via}"),
-        ConfigSource::InImage => view.source = "inside the image (nothing mounts the path)".into(),
-        ConfigSource::Inline { name, content } => {
+    match closed::config_source(&m, ms, &view.path) {
+        closed::Source::Refused(why) if why.code == "launcher-config-not-attested" => {
+            view.source = format!("the host (not attested): {}", why.message)
+        }
+        closed::Source::Refused(why) => view.problem = Some(why.message),
+        closed::Source::InImage => view.source = "inside the image (nothing mounts the path)".into(),
+        closed::Source::Inline { name, text } => {
             view.source = format!("configs.{name}.content (inline)");
-            let mut f = Vec::new();
-            match hazards::resolve_content(&content, &format!("configs.{name}.content"), &mut f) {
-                None => {
-                    let why: Vec<String> = f.into_iter().map(|x| x.message).collect();
-                    view.problem = Some(why.join("; "));
-                }
-                Some(text) => match parse_config(&text) {
-                    Ok(c) => view.config = Some(c),
-                    Err(e) => view.problem = Some(e.to_string()),
-                },
+            match parse_config(&text) {
+                Ok(c) => view.config = Some(c),
+                Err(e) => view.problem = Some(e.to_string()),
             }
         }
     }
@@ -152,17 +155,36 @@ fn evaluate(
             return obs;
         }
     };
-    let detect_path = reference.workload.as_ref().and_then(|w| w.config_path.as_deref()).unwrap_or(DEFAULT_CONFIG_PATH);
-    let services = locate::launcher_services(compose, reference, detect_path);
-    let mounts_config = |s: &Service| {
-        let path = locate::config_path(s, reference).unwrap_or_else(|_| detect_path.to_string());
-        [detect_path, path.as_str()].iter().any(|p| locate::config_source(compose, s, p) != ConfigSource::InImage)
+    let m = match model(&compose.text) {
+        Ok(m) => m,
+        Err(e) => {
+            f.push(Finding::fail(
+                "compose-unreadable",
+                format!("the attested docker_compose_file cannot be read: {e}"),
+            ));
+            return obs;
+        }
+    };
+    if !boot::check(app, &compose.text, reference, f) {
+        return obs;
+    }
+    for p in &m.problems {
+        f.push(Finding::fail(closed::NOT_MODELLED, format!("{} (line {}): {}", p.field, p.line, p.why)));
+    }
+    let services = locate::launcher_services(compose, &m, reference);
+    // A git-launcher is judged as one even when its config is baked into the image: its keys can
+    // still change what it runs. (A launcher image of another name, NEAR's say, is image-pinned.)
+    let named = |s: &&Service| {
+        s.image.as_ref().is_some_and(|i| i.repository.rsplit('/').next() == Some(locate::GIT_LAUNCHER_NAME))
     };
     let git_mode = reference.workload.is_some()
-        || services.iter().any(|s| mounts_config(s))
-        || (reference.launcher.is_none() && !services.is_empty());
+        || services.iter().any(|s| locate::mounts_config(&m, s))
+        || (!services.is_empty() && (reference.launcher.is_none() || services.iter().any(named)));
     if !git_mode {
         obs.images = images::check(compose, source, reference, f);
+        if f.iter().any(|x| x.outcome == Outcome::Fail) {
+            obs.images = None;
+        }
         return obs;
     }
     let service = match services.as_slice() {
@@ -183,57 +205,69 @@ fn evaluate(
             return obs;
         }
     };
-    git_launcher(compose, service, app, reference, inputs, f, &mut obs);
+    git_launcher(compose, &m, service, reference, inputs, f, &mut obs);
     obs
 }
 
 fn git_launcher(
     compose: &ComposeFile,
+    m: &ComposeModel,
     service: &Service,
-    app: &AppSettings,
     reference: &Reference,
     inputs: WorkloadInputs,
     f: &mut Vec<Finding>,
     obs: &mut WorkloadObservation,
 ) {
-    let path = match locate::config_path(service, reference) {
+    let Some(ms) = m.service(&service.name) else {
+        f.push(Finding::fail(closed::NOT_MODELLED, format!("services.{} is not in the model", service.name)));
+        return;
+    };
+    images::others(compose, &service.name, reference, f);
+    let image = service.image.as_ref().map(|i| i.raw.as_str());
+    let path = match closed::launcher_path(ms) {
         Ok(p) => p,
         Err(why) => {
-            f.push(Finding::fail("launcher-config-path-mismatch", why));
+            f.push(why);
+            closed::launcher(ms, image, DEFAULT_CONFIG_PATH, None, reference, f);
+            closed::others(m, ms, DEFAULT_CONFIG_PATH, None, f);
             return;
         }
     };
-    obs.config_path = Some(path.clone());
-    hazards::command(service, f);
-    let (name, content) = match locate::config_source(compose, service, &path) {
-        ConfigSource::Inline { name, content } => (name, content),
-        ConfigSource::Host { via } => {
+    if let Some(r) = reference.workload.as_ref().and_then(|w| w.config_path.as_deref()) {
+        if r != path {
             f.push(
                 Finding::fail(
-                    "launcher-config-not-attested",
-                    format!("the launcher config {path} is supplied by the host, which can swap it: {via}"),
+                    "launcher-config-path-mismatch",
+                    format!("services.{} makes the launcher read {path}; the reference's workload.config_path does not change what it reads", ms.name),
                 )
-                .expected(format!("a top-level config with inline `content:` mounted at {path}")),
+                .expected(r.to_string())
+                .actual(path.clone()),
             );
-            hazards::check(service, app, None, f);
+        }
+    }
+    obs.config_path = Some(path.clone());
+    let (name, text) = match closed::config_source(m, ms, &path) {
+        closed::Source::Inline { name, text } => (name, text),
+        closed::Source::Refused(why) => {
+            f.push(why);
+            closed::launcher(ms, image, &path, None, reference, f);
+            closed::others(m, ms, &path, None, f);
             return;
         }
-        ConfigSource::InImage => {
+        closed::Source::InImage => {
             in_image(service, &path, reference, f);
-            hazards::check(service, app, None, f);
+            closed::launcher(ms, image, &path, None, reference, f);
+            closed::others(m, ms, &path, None, f);
             return;
         }
     };
     let field = format!("configs.{name}.content");
-    let Some(text) = hazards::resolve_content(&content, &field, f) else {
-        hazards::check(service, app, None, f);
-        return;
-    };
     let config = match parse_config(&text) {
         Ok(c) => c,
         Err(e) => {
             f.push(Finding::fail(e.code(), format!("the launcher config ({field}, mounted at {path}): {e}")));
-            hazards::check(service, app, None, f);
+            closed::launcher(ms, image, &path, None, reference, f);
+            closed::others(m, ms, &path, None, f);
             return;
         }
     };
@@ -256,14 +290,19 @@ fn git_launcher(
         ));
     }
     if let Some(env) = &config.child_env_file {
-        f.push(Finding::note(
+        f.push(Finding::fail(
             "workload-child-env-file",
-            format!("CHILD_ENV_FILE={env}: runtime configuration of the child process, not trust-bearing"),
+            format!(
+                "CHILD_ENV_FILE={env}: launcher v0.1.0 exports every variable of that file (not attested) into the \
+                 workload's bash, BASH_ENV included, and later launchers refuse the key"
+            ),
         ));
     }
-    let before = f.len();
-    hazards::check(service, app, Some(&config), f);
-    let overridable = f.iter().skip(before).any(|x| x.code == hazards::CODE);
+    closed::launcher(ms, image, &path, Some(&config), reference, f);
+    closed::others(m, ms, &path, Some(&config), f);
+    // The pin is a fact only when nothing else can change what runs (a mismatch with the
+    // reference below does not make it less of a fact).
+    let sound = !f.iter().any(|x| x.outcome == Outcome::Fail);
     match &reference.workload {
         None => f.push(Finding::not_checked(
             "workload-expectation-missing",
@@ -274,7 +313,7 @@ fn git_launcher(
     if let Some(dir) = inputs.repo {
         local_clone(dir, &config, f);
     }
-    if !overridable {
+    if sound {
         obs.config = Some(config);
     }
 }

@@ -238,9 +238,9 @@ fn dollar_escapes_in_commands_are_not_interpolation() {
 
 #[test]
 fn invalid_templates_are_errors_naming_the_field() {
-    fails_at("services:\n  a:\n    environment:\n      X: cost 5$\n", "services.a.environment.X");
+    fails_at("services:\n  a:\n    environment:\n      X: cost ${5}\n", "services.a.environment.X");
     fails_at("services:\n  a:\n    command: [echo, '${A']\n", "services.a.command[1]");
-    fails_at("configs:\n  c:\n    content: 'x=$1'\n", "configs.c.content");
+    fails_at("configs:\n  c:\n    content: 'x=${1}'\n", "configs.c.content");
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! its version, or where it would silently drop text, the input is refused rather than
 //! guessed at.
 
+use crate::deployment::interpolate::{interpolate, Interpolated};
 use crate::error::{describe, Location, ParseError};
 
 /// One variable Compose substitutes at deploy time.
@@ -18,90 +19,38 @@ pub struct Interpolation {
     pub variable: String,
 }
 
-/// The operators that may follow a braced variable's name.
-const OPERATORS: [&str; 6] = [":-", "-", ":?", "?", ":+", "+"];
-
-fn is_name_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_'
-}
-
-fn is_name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
-}
-
-/// Appends every variable `text` uses to `out`, in order: `$VAR`, `${VAR}`, `${VAR<op>word}`
-/// with op one of `:-` `-` `:?` `?` `:+` `+`, and variables nested in `word`. `$$` is Compose's
-/// escape for a literal `$`. Any other `$`, or an unclosed `${`, is an invalid template (Compose
-/// refuses to load the file). Runs in one pass, without recursion.
+/// Appends every variable `text` uses to `out`, in order of first use. The syntax is
+/// compose-go's, as `crate::deployment::interpolate` implements it: `$$` is a literal `$`, a `$`
+/// followed by neither a name nor `{` is literal, an invalid `${…}` is an error (Compose
+/// refuses to load the file).
 pub(crate) fn scan_interpolations(text: &str, field: &str, out: &mut Vec<Interpolation>) -> Result<(), ParseError> {
-    let invalid = || {
-        ParseError::field(
+    match interpolate(text) {
+        Err(_) => Err(ParseError::field(
             field,
             "a valid Compose template (`$$` for a literal `$`, `$VAR`, `${VAR}`, `${VAR:-default}`, …)",
             describe(text),
-        )
-    };
-    // Braces opened by `${VAR<op>` and not closed yet: their `}` ends the operand.
-    let mut open: usize = 0;
-    let mut rest = text;
-    loop {
-        let next = rest.find(['$', '}']);
-        let Some(at) = next else { break };
-        let tail = rest.get(at..).ok_or_else(invalid)?;
-        let mut chars = tail.chars();
-        let first = chars.next();
-        if first == Some('}') {
-            open = open.saturating_sub(1);
-            rest = chars.as_str();
-            continue;
-        }
-        let after = chars.as_str();
-        if let Some(r) = after.strip_prefix('$') {
-            rest = r;
-        } else if let Some(braced) = after.strip_prefix('{') {
-            let name_end = braced.find(|c: char| !is_name_char(c)).unwrap_or(braced.len());
-            let (name, op_rest) = braced.split_at_checked(name_end).ok_or_else(invalid)?;
-            if !name.starts_with(is_name_start) {
-                return Err(invalid());
-            }
-            out.push(Interpolation { field: field.to_string(), variable: name.to_string() });
-            if let Some(r) = op_rest.strip_prefix('}') {
-                rest = r;
-            } else if let Some(op) = OPERATORS.iter().find(|op| op_rest.starts_with(**op)) {
-                open = open.checked_add(1).ok_or_else(invalid)?;
-                rest = op_rest.get(op.len()..).ok_or_else(invalid)?;
-            } else {
-                return Err(invalid());
-            }
-        } else if after.starts_with(is_name_start) {
-            let name_end = after.find(|c: char| !is_name_char(c)).unwrap_or(after.len());
-            let (name, r) = after.split_at_checked(name_end).ok_or_else(invalid)?;
-            out.push(Interpolation { field: field.to_string(), variable: name.to_string() });
-            rest = r;
-        } else {
-            return Err(invalid());
+        )),
+        Ok(Interpolated::Literal(_)) => Ok(()),
+        Ok(Interpolated::DeployTime(vars)) => {
+            out.extend(vars.into_iter().map(|variable| Interpolation { field: field.to_string(), variable }));
+            Ok(())
         }
     }
-    if open > 0 {
-        return Err(invalid());
-    }
-    Ok(())
 }
 
 /// The text Compose produces from `text` when it uses no variable (`$$` becomes `$`); `None`
 /// when it uses one (its value is chosen at deploy time) or is not a valid template.
 pub fn literal_value(text: &str) -> Option<String> {
-    let mut vars = Vec::new();
-    scan_interpolations(text, "", &mut vars).ok()?;
-    vars.is_empty().then(|| text.replace("$$", "$"))
+    interpolate(text).ok()?.literal().map(str::to_string)
 }
 
 /// The variables `text` interpolates, in order (empty when none); `None` when it is not a valid
 /// template.
 pub fn variables(text: &str) -> Option<Vec<String>> {
-    let mut vars = Vec::new();
-    scan_interpolations(text, "", &mut vars).ok()?;
-    Some(vars.into_iter().map(|v| v.variable).collect())
+    match interpolate(text).ok()? {
+        Interpolated::Literal(_) => Some(Vec::new()),
+        Interpolated::DeployTime(vars) => Some(vars),
+    }
 }
 
 /// Splits a string `command:` or `entrypoint:` into arguments as Compose does: blanks separate
@@ -204,7 +153,8 @@ mod tests {
 
     #[test]
     fn invalid_templates_name_the_field() {
-        for bad in ["$", "a$", "$1", "$ x", "${", "${}", "${1A}", "${A", "${A B}", "${A:x}", "${A:-x", "${A:-${B}"] {
+        // A lone `$` is literal (compose-go template_test.go TestUnescaped); only `${…}` can be invalid.
+        for bad in ["${", "${}", "${1A}", "${A", "${A B}", "${A:x}", "${A:-x", "${A:-${B}"] {
             let mut out = Vec::new();
             let e = scan_interpolations(bad, "services.s.command", &mut out).unwrap_err();
             assert_eq!(e.at, Location::Field("services.s.command".into()), "{bad}");
@@ -216,7 +166,9 @@ mod tests {
         assert_eq!(literal_value("a$$b").as_deref(), Some("a$b"));
         assert_eq!(literal_value("plain").as_deref(), Some("plain"));
         assert_eq!(literal_value("${A:-x}"), None);
-        assert_eq!(literal_value("$"), None);
+        assert_eq!(literal_value("$").as_deref(), Some("$"));
+        assert_eq!(literal_value("$(head -c 32 /dev/urandom) $1").as_deref(), Some("$(head -c 32 /dev/urandom) $1"));
+        assert_eq!(literal_value("${A"), None);
     }
 
     fn split(text: &str) -> Vec<String> {

@@ -37,27 +37,29 @@ pub const AT: &str = "2026-01-15T00:00:00Z";
 /// The example workload: `scripts/example-workload-repo.sh` makes this commit.
 pub const WORKLOAD_REPO: &str = "https://github.com/dstack-audit-example/workload";
 pub const WORKLOAD_COMMIT: &str = "1d6918c65fc08f781f61f47255e91702f05278b3";
-const CONFIG_PATH: &str = "/etc/git-launcher/config.conf";
+pub(crate) const CONFIG_PATH: &str = "/etc/git-launcher/config.conf";
 const DIR: &str = "git-launcher";
 const VARIANTS: &str = "git-launcher-variants";
 
 /// What a deployment's app-compose declares.
 #[derive(Clone)]
-struct App {
-    name: &'static str,
-    compose: String,
-    allowed_envs: Vec<&'static str>,
+pub(crate) struct App {
+    pub name: &'static str,
+    pub compose: String,
+    pub allowed_envs: Vec<&'static str>,
+    /// app-compose keys set or replaced after the defaults (`runner`, `pre_launch_script`).
+    pub extra: Vec<(&'static str, Value)>,
 }
 
 /// A built deployment: the attestation and the measured values a reference needs.
-struct Built {
-    attestation: Value,
-    compose_hash: [u8; 32],
+pub(crate) struct Built {
+    pub attestation: Value,
+    pub compose_hash: [u8; 32],
 }
 
 /// The exact app-compose text (compact JSON, as dstack's tools write it).
 fn app_compose(app: &App) -> Result<String> {
-    Ok(serde_json::to_string(&json!({
+    let mut doc = json!({
         "manifest_version": 2,
         "name": app.name,
         "runner": "docker-compose",
@@ -71,7 +73,13 @@ fn app_compose(app: &App) -> Result<String> {
         "allowed_envs": app.allowed_envs,
         "no_instance_id": true,
         "secure_time": true
-    }))?)
+    });
+    if let Some(obj) = doc.as_object_mut() {
+        for (k, v) in &app.extra {
+            obj.insert((*k).to_string(), v.clone());
+        }
+    }
+    Ok(serde_json::to_string(&doc)?)
 }
 
 fn event_digest(name: &str, payload: &[u8]) -> [u8; 48] {
@@ -85,7 +93,7 @@ fn event_digest(name: &str, payload: &[u8]) -> [u8; 48] {
 }
 
 /// Signs a quote that measures `app` and returns the attestation.
-fn build(pki: &Pki, app: &App) -> Result<Built> {
+pub(crate) fn build(pki: &Pki, app: &App) -> Result<Built> {
     let compose = app_compose(app)?;
     let compose_hash: [u8; 32] = Sha256::digest(compose.as_bytes()).into();
     let app_id = compose_hash.get(..20).unwrap_or_default().to_vec();
@@ -134,7 +142,7 @@ fn build(pki: &Pki, app: &App) -> Result<Built> {
 /// The reference for a built deployment: its measured values, the launcher and its provenance
 /// policy (allowing the bundle's pull-request ref explicitly unless `source_ref` says
 /// otherwise), and `workload` when given.
-fn reference(built: &Built, source_ref: Option<&[&str]>, workload: Option<Value>) -> Value {
+pub(crate) fn reference(built: &Built, source_ref: Option<&[&str]>, workload: Option<Value>) -> Value {
     let label = |l: &str| hex::encode(label_bytes::<48>(l));
     let app_id = built.compose_hash.get(..20).map(hex::encode).unwrap_or_default();
     let mut provenance = json!({
@@ -159,7 +167,7 @@ fn reference(built: &Built, source_ref: Option<&[&str]>, workload: Option<Value>
     r
 }
 
-fn pretty(v: &Value) -> Result<Vec<u8>> {
+pub(crate) fn pretty(v: &Value) -> Result<Vec<u8>> {
     let mut t = serde_json::to_string_pretty(v)?;
     t.push('\n');
     Ok(t.into_bytes())
@@ -170,7 +178,7 @@ fn add_opa_launcher(files: &mut Files, pki: &Pki) -> Result<()> {
     let compose = format!(
         "services:\n  launcher:\n    image: {LAUNCHER_IMAGE}@sha256:{LAUNCHER_DIGEST}\n    volumes:\n      - /var/run/dstack.sock:/var/run/dstack.sock\n"
     );
-    let built = build(pki, &App { name: "opa-launcher-demo", compose, allowed_envs: Vec::new() })?;
+    let built = build(pki, &App { name: "opa-launcher-demo", compose, allowed_envs: Vec::new(), extra: Vec::new() })?;
     let dir = "deployments/opa-launcher";
     files.insert(format!("{dir}/attestation.json"), pretty(&built.attestation)?);
     files.insert(format!("{dir}/collateral.json"), collateral_json(pki, TcbInfoVariant::Standard)?.into_bytes());
@@ -229,7 +237,7 @@ impl GitLauncher {
                 c.push_str(&format!("      {line}\n"));
             }
         }
-        App { name: "git-launcher-demo", compose: c, allowed_envs: self.allowed_envs.clone() }
+        App { name: "git-launcher-demo", compose: c, allowed_envs: self.allowed_envs.clone(), extra: Vec::new() }
     }
 }
 
@@ -259,7 +267,7 @@ struct Variant {
     expect: Expect,
 }
 
-const PR_REFS: &[&str] = &["refs/pull/*/merge"];
+pub(crate) const PR_REFS: &[&str] = &["refs/pull/*/merge"];
 
 fn fail(check: &'static str, code: &'static str) -> Expect {
     let statuses = match check {
@@ -290,7 +298,7 @@ fn variants() -> Vec<Variant> {
     let mut by_tag = base();
     by_tag.image = format!("{LAUNCHER_IMAGE}:latest");
     let mut allowed = base();
-    allowed.allowed_envs = vec!["COMMIT_SHA"];
+    allowed.allowed_envs = vec!["BASH_ENV"];
     let mut host = base();
     host.host_config = true;
     vec![
@@ -316,10 +324,10 @@ fn variants() -> Vec<Variant> {
             fail("workload", "workload-commit-not-full"),
         ),
         v(
-            "commit-in-allowed-envs",
-            "allowed_envs lists COMMIT_SHA, so the deployer may override the pin",
+            "bash-env-in-allowed-envs",
+            "allowed_envs lists BASH_ENV, which bash reads before running app-compose.sh's commands",
             Some(allowed),
-            fail("workload", "workload-override"),
+            fail("workload", "allowed-env-unsafe"),
         ),
         v(
             "commit-interpolated",
@@ -390,7 +398,7 @@ pub fn write_variants(out: &mut String) -> Result<()> {
 }
 
 /// `verify` arguments, one line, paths relative to the folder they are in.
-fn args(attestation: &str, reference: &str, shared: &str, bundle: bool) -> String {
+pub(crate) fn args(attestation: &str, reference: &str, shared: &str, bundle: bool) -> String {
     let mut a = format!(
         "{attestation} --reference {reference} --collateral {shared}collateral.json --tdx-root-ca {shared}test-root-ca.pem"
     );
@@ -436,5 +444,6 @@ fn add_git_launcher(files: &mut Files, pki: &Pki) -> Result<()> {
 
 pub fn add_deployments(files: &mut Files, pki: &Pki) -> Result<()> {
     add_opa_launcher(files, pki)?;
-    add_git_launcher(files, pki)
+    add_git_launcher(files, pki)?;
+    crate::workload_model::add(files, pki)
 }

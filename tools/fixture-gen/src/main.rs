@@ -19,6 +19,7 @@ mod readme;
 mod scenarios;
 mod sgx_ext;
 mod tcb;
+mod workload_model;
 
 #[cfg(test)]
 mod tests;

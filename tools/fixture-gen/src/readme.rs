@@ -55,6 +55,7 @@ pub fn readme(test: &Pki, scenarios: &[Scenario]) -> Result<String> {
     out.push_str(DEPLOYMENTS);
     crate::deployment::write_variants(&mut out)?;
     crate::attacks::write_table(&mut out, test)?;
+    crate::workload_model::write_variants(&mut out)?;
     Ok(out)
 }
 
