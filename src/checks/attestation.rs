@@ -213,6 +213,16 @@ fn compose_hash(o: &Observed, f: &mut Vec<Finding>) {
             )
             .actual(hex::encode(measured_hash)),
         );
+        if let Some(d) = compose.duplicate_key() {
+            f.push(
+                Finding::fail(
+                    "app-compose-duplicate-key",
+                    format!("{origin} (attested): {d}; JSON readers disagree on which value counts (dstack's guest refuses the document, `serde_json::Value` and jq take the last), so the measured configuration has no single meaning"),
+                )
+                .expected("each key once per object")
+                .actual(format!("`{}` twice", d.key)),
+            );
+        }
     } else {
         f.push(
             Finding::fail("compose-hash-mismatch", format!("SHA-256 of the exact bytes of {origin} is not the measured compose-hash (any byte counts, including whitespace)"))

@@ -17,6 +17,9 @@
 //!   provider while the measured key-provider event says KMS.
 //! - `mr-config-v3`: MRCONFIGID V3 over an `mr_config` document carried in `vm_config`.
 //! - `mr-config-v3-document-mismatch`: the document hashes to MRCONFIGID but names another app-id.
+//! - `app-compose-duplicate-key`: the measured app-compose writes `docker_compose_file` twice,
+//!   the trusted compose file first and the host's last; everything else (V2 MRCONFIGID,
+//!   reference) is the trusted deployment's. The hash binds the bytes, not which value counts.
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256, Sha384};
@@ -255,6 +258,12 @@ fn cases(pki: &Pki) -> Result<Vec<Case>> {
     let lying = v3_document(&trusted_hash, &w.host_app_id, &w.trusted_kms);
     let v3_bad = with_vm_config(attestation(pki, &trusted_run, mr_config_v3(&lying), &w.trusted_compose)?, &lying)?;
 
+    // The app-compose writes docker_compose_file twice: the trusted file first, the host's last.
+    let dup = duplicate_compose_file(&w.trusted_compose, &w.host_compose)?;
+    let dup_hash = sha256(&dup);
+    let dup_run = boot(dup_hash, w.trusted_app_id, &w.trusted_kms);
+    let dup_att = attestation(pki, &dup_run, mr_config_v2(&dup_hash, &w.trusted_app_id, &w.trusted_kms), &dup)?;
+
     let case = |name, what, attestation, exit, attestation_status, code, outcome| Case {
         name,
         what,
@@ -341,7 +350,27 @@ fn cases(pki: &Pki) -> Result<Vec<Case>> {
             "mr-config-id-mismatch",
             "fail",
         ),
+        Case {
+            reference: reference(dup_hash, w.trusted_app_id, &w.trusted_kms),
+            ..case(
+                "app-compose-duplicate-key",
+                "the measured app-compose writes docker_compose_file twice (the trusted file, then the host's); MRCONFIGID V2 and the reference match it",
+                dup_att,
+                1,
+                "fail",
+                "app-compose-duplicate-key",
+                "fail",
+            )
+        },
     ])
+}
+
+/// `trusted` with `other`'s `docker_compose_file` appended as a second member of the same name.
+fn duplicate_compose_file(trusted: &str, other: &str) -> Result<String> {
+    let other: Value = serde_json::from_str(other)?;
+    let extra = serde_json::to_string(&other["docker_compose_file"])?;
+    let body = trusted.strip_suffix('}').unwrap_or(trusted);
+    Ok(format!("{body},\"docker_compose_file\":{extra}}}"))
 }
 
 /// A V3 document in dstack's JCS form (keys sorted, hex without prefix).
