@@ -34,7 +34,17 @@ fn attacks() -> PathBuf {
 /// Runs `verify` on the `mr-config-v2` attestation after `change`, with its reference
 /// (after `change_ref`), collateral and TEST root. Returns the exit code and the JSON report.
 fn run_variant(tag: &str, change: impl FnOnce(&mut Value), change_ref: impl FnOnce(&mut Value)) -> (i32, Value) {
-    let base = attacks().join("mr-config-v2");
+    run_in("mr-config-v2", tag, change, change_ref)
+}
+
+/// As `run_variant`, from another generated scenario.
+fn run_in(
+    scenario: &str,
+    tag: &str,
+    change: impl FnOnce(&mut Value),
+    change_ref: impl FnOnce(&mut Value),
+) -> (i32, Value) {
+    let base = attacks().join(scenario);
     let mut att: Value = serde_json::from_slice(&std::fs::read(base.join("attestation.json")).unwrap()).unwrap();
     let mut reference: Value = serde_json::from_slice(&std::fs::read(base.join("reference.json")).unwrap()).unwrap();
     change(&mut att);
@@ -352,4 +362,30 @@ fn a_name_that_only_looks_like_a_dstack_event_supplies_nothing() {
         let rt = measure(log).unwrap();
         assert_eq!(rt.measurements().compose_hash, None, "{name:?}");
     }
+}
+
+#[test]
+fn an_allowed_os_image_hash_from_an_unpinned_kms_is_flagged_as_the_kms_word() {
+    // The generated scenario: an os-image-hash event (the KMS's answer) measured before
+    // system-ready, allowed by the reference, which names the key provider kind but no KMS id.
+    let warning = "note os-image-hash-from-unpinned-kms";
+    let (code, r) = run_in("os-image-hash-unpinned-kms", "os-image-unpinned", |_| {}, |_| {});
+    let (status, codes) = check1(&r);
+    assert_eq!((code, status), (3, "pass"), "{codes:?}");
+    assert!(codes.contains(&warning.to_string()) && codes.contains(&"pass os-image-hash-allowed".to_string()));
+    // With the KMS pinned by id, or with no os-image-hash expectation, there is nothing to say.
+    let base = attacks().join("mr-config-v2/reference.json");
+    let base: Value = serde_json::from_slice(&std::fs::read(base).unwrap()).unwrap();
+    let kms = base["dstack"]["key_provider"].clone();
+    let (_, r) = run_in("os-image-hash-unpinned-kms", "os-image-pinned", |_| {}, |r| r["dstack"]["key_provider"] = kms);
+    assert!(!check1(&r).1.contains(&warning.to_string()), "{:?}", check1(&r).1);
+    let (_, r) = run_in(
+        "os-image-hash-unpinned-kms",
+        "os-image-free",
+        |_| {},
+        |r| {
+            r["dstack"].as_object_mut().unwrap().remove("os_image_hash");
+        },
+    );
+    assert!(!check1(&r).1.contains(&warning.to_string()));
 }

@@ -20,6 +20,8 @@
 //! - `app-compose-duplicate-key`: the measured app-compose writes `docker_compose_file` twice,
 //!   the trusted compose file first and the host's last; everything else (V2 MRCONFIGID,
 //!   reference) is the trusted deployment's. The hash binds the bytes, not which value counts.
+//! - `os-image-hash-unpinned-kms`: the trusted deployment with an `os-image-hash` event (the
+//!   value its KMS returned), allowed by a reference that names the key provider but no KMS id.
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256, Sha384};
@@ -264,6 +266,15 @@ fn cases(pki: &Pki) -> Result<Vec<Case>> {
     let dup_run = boot(dup_hash, w.trusted_app_id, &w.trusted_kms);
     let dup_att = attestation(pki, &dup_run, mr_config_v2(&dup_hash, &w.trusted_app_id, &w.trusted_kms), &dup)?;
 
+    // An os-image-hash event (the KMS's answer) before system-ready; the reference pins no KMS id.
+    let os_image_hash = label_bytes::<32>("dstack-audit attacks: os-image-hash from the KMS");
+    let mut os_run = boot(trusted_hash, w.trusted_app_id, &w.trusted_kms);
+    os_run.insert(os_run.len().saturating_sub(1), ev("os-image-hash", os_image_hash));
+    let os_att = attestation(pki, &os_run, v2, &w.trusted_compose)?;
+    let mut os_ref = reference(trusted_hash, w.trusted_app_id, &w.trusted_kms);
+    os_ref["dstack"]["os_image_hash"] = json!([hex::encode(os_image_hash)]);
+    os_ref["dstack"]["key_provider"] = json!({"name": "kms"});
+
     let case = |name, what, attestation, exit, attestation_status, code, outcome| Case {
         name,
         what,
@@ -360,6 +371,18 @@ fn cases(pki: &Pki) -> Result<Vec<Case>> {
                 "fail",
                 "app-compose-duplicate-key",
                 "fail",
+            )
+        },
+        Case {
+            reference: os_ref,
+            ..case(
+                "os-image-hash-unpinned-kms",
+                "the trusted deployment with an os-image-hash event (its KMS's answer), allowed by a reference that pins no KMS id",
+                os_att,
+                3,
+                "pass",
+                "os-image-hash-from-unpinned-kms",
+                "note",
             )
         },
     ])
