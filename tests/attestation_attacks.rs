@@ -140,7 +140,8 @@ fn an_app_compose_with_a_key_written_twice_fails_check_1() {
 
 #[test]
 fn reordered_duplicated_or_dropped_rtmr3_entries_break_the_replay() {
-    let variants: [(&str, fn(&mut Value)); 3] = [
+    type Change = fn(&mut Value);
+    let variants: [(&str, Change); 3] = [
         ("swap", |a| {
             let (i, j) = (position(a, "app-id"), position(a, "compose-hash"));
             events(a).swap(i, j);
@@ -317,7 +318,7 @@ fn a_key_provider_payload_two_readers_could_read_differently_is_not_read() {
     ] {
         let rt = measure(boot(payload)).unwrap();
         assert!(
-            matches!(&rt.anomalies()[..], [Anomaly::BadPayload { index: 5, .. }]),
+            matches!(rt.anomalies(), [Anomaly::BadPayload { index: 5, .. }]),
             "{}: {:?}",
             String::from_utf8_lossy(payload),
             rt.anomalies()

@@ -252,6 +252,9 @@ mod tests {
         assert_eq!((top.key.as_str(), top.path.as_str(), top.offset), ("runner", "", 35));
         assert_eq!(first_duplicate_key("{\"a\":{\"a\":1},\"b\":[{\"a\":1},{\"a\":2}]}"), None);
         assert_eq!(first_duplicate_key("not json"), None);
+        // An escaped spelling is the same key to every JSON reader.
+        let escaped = first_duplicate_key("{\"runner\":\"a\",\"r\\u0075nner\":\"b\"}").unwrap();
+        assert_eq!(escaped.key, "runner");
         // Nothing is read from such a document, though its hash is still the hash of its bytes.
         let a = AppCompose::new("{\"docker_compose_file\":\"a\",\"docker_compose_file\":\"b\"}".into());
         assert!(a.duplicate_key().is_some() && a.summary().is_none() && a.docker_compose_file().is_none());

@@ -272,8 +272,10 @@ fn cases(pki: &Pki) -> Result<Vec<Case>> {
     os_run.insert(os_run.len().saturating_sub(1), ev("os-image-hash", os_image_hash));
     let os_att = attestation(pki, &os_run, v2, &w.trusted_compose)?;
     let mut os_ref = reference(trusted_hash, w.trusted_app_id, &w.trusted_kms);
-    os_ref["dstack"]["os_image_hash"] = json!([hex::encode(os_image_hash)]);
-    os_ref["dstack"]["key_provider"] = json!({"name": "kms"});
+    if let Some(d) = os_ref.get_mut("dstack").and_then(Value::as_object_mut) {
+        d.insert("os_image_hash".into(), json!([hex::encode(os_image_hash)]));
+        d.insert("key_provider".into(), json!({"name": "kms"}));
+    }
 
     let case = |name, what, attestation, exit, attestation_status, code, outcome| Case {
         name,
@@ -391,7 +393,7 @@ fn cases(pki: &Pki) -> Result<Vec<Case>> {
 /// `trusted` with `other`'s `docker_compose_file` appended as a second member of the same name.
 fn duplicate_compose_file(trusted: &str, other: &str) -> Result<String> {
     let other: Value = serde_json::from_str(other)?;
-    let extra = serde_json::to_string(&other["docker_compose_file"])?;
+    let extra = serde_json::to_string(other.get("docker_compose_file").unwrap_or(&Value::Null))?;
     let body = trusted.strip_suffix('}').unwrap_or(trusted);
     Ok(format!("{body},\"docker_compose_file\":{extra}}}"))
 }
