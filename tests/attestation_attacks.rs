@@ -390,3 +390,15 @@ fn an_allowed_os_image_hash_from_an_unpinned_kms_is_flagged_as_the_kms_word() {
     );
     assert!(!check1(&r).1.contains(&warning.to_string()));
 }
+
+#[test]
+fn a_v1_mrconfigid_with_a_non_zero_tail_fails() {
+    // Its first 33 bytes are 0x01 ‖ the measured compose-hash; dstack's guest compares all 48.
+    let (code, r) = run_in("mr-config-v1-tail", "v1-tail", |_| {}, |_| {});
+    assert_eq!(code, 1);
+    assert_check1_fails(&r, "mr-config-id-mismatch");
+    let f = r["checks"][0]["findings"].as_array().unwrap().iter().find(|f| f["code"] == "mr-config-id-mismatch");
+    let f = f.unwrap();
+    assert_eq!(f["expected"].as_str().unwrap()[..66], f["actual"].as_str().unwrap()[..66]);
+    assert!(f["actual"].as_str().unwrap().ends_with("01"));
+}

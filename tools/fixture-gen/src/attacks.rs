@@ -20,6 +20,8 @@
 //! - `app-compose-duplicate-key`: the measured app-compose writes `docker_compose_file` twice,
 //!   the trusted compose file first and the host's last; everything else (V2 MRCONFIGID,
 //!   reference) is the trusted deployment's. The hash binds the bytes, not which value counts.
+//! - `mr-config-v1-tail`: the trusted deployment under MRCONFIGID V1 whose last byte is not zero
+//!   (dstack's guest compares all 48 bytes and refuses it).
 //! - `os-image-hash-unpinned-kms`: the trusted deployment with an `os-image-hash` event (the
 //!   value its KMS returned), allowed by a reference that names the key provider but no KMS id.
 
@@ -277,6 +279,13 @@ fn cases(pki: &Pki) -> Result<Vec<Case>> {
         d.insert("key_provider".into(), json!({"name": "kms"}));
     }
 
+    // V1 with the trusted compose-hash, but a non-zero byte in the padding.
+    let mut v1_tail = mr_config_v1(&trusted_hash);
+    if let Some(last) = v1_tail.last_mut() {
+        *last = 1;
+    }
+    let v1_tail_att = attestation(pki, &trusted_run, v1_tail, &w.trusted_compose)?;
+
     let case = |name, what, attestation, exit, attestation_status, code, outcome| Case {
         name,
         what,
@@ -375,6 +384,15 @@ fn cases(pki: &Pki) -> Result<Vec<Case>> {
                 "fail",
             )
         },
+        case(
+            "mr-config-v1-tail",
+            "the trusted deployment under MRCONFIGID V1 (0x01 ‖ compose-hash) whose last padding byte is 1",
+            v1_tail_att,
+            1,
+            "fail",
+            "mr-config-id-mismatch",
+            "fail",
+        ),
         Case {
             reference: os_ref,
             ..case(
