@@ -325,6 +325,10 @@ fn a_key_provider_payload_two_readers_could_read_differently_is_not_read() {
         );
         assert_eq!(rt.measurements().key_provider, None);
     }
+    // An extra key changes neither name nor id (dstack writes exactly these two).
+    let rt = measure(boot(br#"{"name":"kms","id":"aa","note":"x"}"#)).unwrap();
+    assert!(rt.anomalies().is_empty());
+    assert_eq!(rt.measurements().key_provider.as_ref().map(|k| (k.name.as_str(), k.id.as_str())), Some(("kms", "aa")));
 }
 
 #[test]

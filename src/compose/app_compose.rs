@@ -261,6 +261,19 @@ mod tests {
     }
 
     #[test]
+    fn a_bom_or_crlf_changes_the_hash_and_a_bom_leaves_nothing_to_read() {
+        let lf = "{\n\"docker_compose_file\": \"services: {}\"\n}";
+        let crlf = AppCompose::new(lf.replace('\n', "\r\n"));
+        let bom = AppCompose::new(format!("\u{feff}{lf}"));
+        let lf = AppCompose::new(lf.into());
+        assert_ne!(lf.compose_hash(), crlf.compose_hash());
+        assert_ne!(lf.compose_hash(), bom.compose_hash());
+        // CRLF is JSON whitespace; a BOM is not JSON, and dstack's serde_json refuses it too.
+        assert_eq!(crlf.docker_compose_file(), Some("services: {}"));
+        assert!(bom.summary().is_none() && bom.docker_compose_file().is_none());
+    }
+
+    #[test]
     fn non_json_text_still_hashes() {
         let a = AppCompose::new("not json".into());
         assert!(a.summary().is_none());
