@@ -213,6 +213,16 @@ fn compose_hash(o: &Observed, f: &mut Vec<Finding>) {
             )
             .actual(hex::encode(measured_hash)),
         );
+        if let Some(d) = compose.duplicate_key() {
+            f.push(
+                Finding::fail(
+                    "app-compose-duplicate-key",
+                    format!("{origin} (attested): {d}; JSON readers disagree on which value counts (dstack's guest refuses the document, `serde_json::Value` and jq take the last), so the measured configuration has no single meaning"),
+                )
+                .expected("each key once per object")
+                .actual(format!("`{}` twice", d.key)),
+            );
+        }
     } else {
         f.push(
             Finding::fail("compose-hash-mismatch", format!("SHA-256 of the exact bytes of {origin} is not the measured compose-hash (any byte counts, including whitespace)"))
@@ -316,7 +326,14 @@ fn reference_values(o: &Observed, r: &Reference, f: &mut Vec<Finding>) {
     optional_value(f, r, &d.app_id, app_id, "app-id", ("app-id-allowed", "app-id-not-allowed", "app-id-not-measured"));
     let os_image_hash = measured_value(|m| m.os_image_hash.as_ref());
     let codes = ("os-image-hash-allowed", "os-image-hash-not-allowed", "os-image-hash-not-measured");
+    let os_image_allowed = matches!((&d.os_image_hash, &os_image_hash), (Some(l), Some(v)) if l.allows(v));
     optional_value(f, r, &d.os_image_hash, os_image_hash, "os-image-hash", codes);
+    if os_image_allowed && d.key_provider.as_ref().and_then(|k| k.id.as_ref()).is_none() {
+        f.push(Finding::warn(
+            "os-image-hash-from-unpinned-kms",
+            format!("{}: dstack measures the os-image-hash its KMS returns, and the reference pins no KMS (`dstack.key_provider.id`): the value is that KMS's word; the OS itself is bound only by MRTD and RTMR0–2", r.source),
+        ));
+    }
     match &d.key_provider {
         None => f.push(Finding::note(
             "reference-value-unconstrained",

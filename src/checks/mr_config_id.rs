@@ -203,12 +203,36 @@ fn v3(o: &Observed, f: &mut Vec<Finding>) {
 
 type FieldMismatch = (String, String, String);
 
+/// The fields of dstack's `MrConfigV3` (`dstack-types/src/mr_config.rs`, `deny_unknown_fields`).
+const V3_FIELDS: [&str; 8] = [
+    "version",
+    "app_id",
+    "compose_hash",
+    "gpu_policy_hash",
+    "key_provider",
+    "key_provider_id",
+    "instance_id",
+    "init_script_hashes",
+];
+
 /// Compares a V3 document's fields (dstack `MrConfigV3`) with the measured values, as dstack's
 /// guest does before it boots (`verify_mr_config_v3_document`): `compose_hash` and
 /// `key_provider` always, the optional fields when present.
 fn v3_fields(doc: &str, m: &DstackMeasurements) -> Result<(), FieldMismatch> {
     let bad = |field: &str, want: String, got: String| (field.to_string(), want, got);
+    if let Some(d) = crate::compose::app_compose::first_duplicate_key(doc) {
+        return Err(bad(&d.key, "each key once (dstack's guest refuses a field written twice)".into(), d.to_string()));
+    }
     let v: Value = serde_json::from_str(doc).map_err(|e| bad("(document)", "a JSON object".into(), e.to_string()))?;
+    if let Some(obj) = v.as_object() {
+        if let Some(key) = obj.keys().find(|k| !V3_FIELDS.contains(&k.as_str())) {
+            return Err(bad(
+                key,
+                format!("one of {} (dstack's MrConfigV3 denies unknown fields)", V3_FIELDS.join(", ")),
+                "an unknown key".into(),
+            ));
+        }
+    }
     let hex_field = |name: &str| -> Result<Option<Vec<u8>>, FieldMismatch> {
         match v.get(name) {
             None | Some(Value::Null) => Ok(None),
@@ -299,5 +323,13 @@ mod tests {
         let none = r#"{"compose_hash":"2222222222222222222222222222222222222222222222222222222222222222","key_provider":"none"}"#;
         assert_eq!(v3_fields(none, &measured()).err().map(|(f, _, _)| f).as_deref(), Some("key_provider"));
         assert_eq!(v3_fields("[", &measured()).err().map(|(f, _, _)| f).as_deref(), Some("(document)"));
+        // As dstack's guest reads it: a field written twice, or a field it does not know, is refused.
+        assert_eq!(
+            field(r#","app_id":"00","app_id":"1111111111111111111111111111111111111111""#).as_deref(),
+            Some("app_id")
+        );
+        assert_eq!(field(r#","key_provider":"kms""#).as_deref(), Some("key_provider"));
+        assert_eq!(field(r#","extra":1"#).as_deref(), Some("extra"));
+        assert_eq!(field(r#","Version":3"#).as_deref(), Some("Version"));
     }
 }

@@ -4,6 +4,11 @@
 //! (`dstack-util` `sha256_file`), so the hash is taken over the exact text found in the
 //! evidence; re-serialising would hide tampering and break real documents. The default app-id
 //! is the first 20 bytes of the compose-hash (used when the host supplies none).
+//!
+//! The hash binds bytes, not meaning: a key written twice in one object is read as the last
+//! value by `serde_json::Value` (and `jq`), while dstack's guest reads the document into a
+//! derived struct, which refuses a known field written twice. Such a document has no single
+//! meaning, so its summary and compose file are withheld and check 1 fails on it (decision 71).
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -15,6 +20,30 @@ pub struct AppCompose {
     compose_hash: [u8; 32],
     summary: Option<ComposeSummary>,
     docker_compose_file: Option<String>,
+    duplicate_key: Option<DuplicateKey>,
+}
+
+/// A key written twice in one JSON object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub key: String,
+    /// Where the object is (`services`, `features[2]`; empty for the top level).
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    /// Byte offset just after the second occurrence of the key.
+    pub offset: usize,
+}
+
+impl std::fmt::Display for DuplicateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = if self.path.is_empty() { "the top-level object".to_string() } else { format!("`{}`", self.path) };
+        write!(
+            f,
+            "key `{}` appears twice in {at} (second at line {} column {}, byte {})",
+            self.key, self.line, self.column, self.offset
+        )
+    }
 }
 
 /// What the document declares, for display (nothing here is trusted by itself: it is trusted
@@ -40,11 +69,19 @@ pub struct ComposeSummary {
 impl AppCompose {
     pub fn new(text: String) -> Self {
         let compose_hash = Sha256::digest(text.as_bytes()).into();
-        let parsed = serde_json::from_str::<Value>(&text).ok();
+        let duplicate_key = first_duplicate_key(&text);
+        // A document with a key written twice has no single meaning: nothing is read from it.
+        let parsed = serde_json::from_str::<Value>(&text).ok().filter(|_| duplicate_key.is_none());
         let summary = parsed.as_ref().and_then(summarise);
         let docker_compose_file =
             parsed.as_ref().and_then(|v| v.get("docker_compose_file")).and_then(Value::as_str).map(str::to_string);
-        AppCompose { text, compose_hash, summary, docker_compose_file }
+        AppCompose { text, compose_hash, summary, docker_compose_file, duplicate_key }
+    }
+
+    /// The first key written twice in one object, if any: then neither `summary` nor
+    /// `docker_compose_file` is read.
+    pub fn duplicate_key(&self) -> Option<&DuplicateKey> {
+        self.duplicate_key.as_ref()
     }
 
     /// The exact text that was hashed.
@@ -76,6 +113,84 @@ pub fn default_app_id(compose_hash: &[u8; 32]) -> [u8; 20] {
     let mut id = [0u8; 20];
     id.iter_mut().zip(compose_hash.iter()).for_each(|(d, s)| *d = *s);
     id
+}
+
+/// Finds the first key written twice in one object of a JSON text (`None` for valid JSON
+/// without one, and for text that is not JSON). Nesting is bounded by serde_json's own
+/// recursion limit.
+pub fn first_duplicate_key(text: &str) -> Option<DuplicateKey> {
+    let found = std::cell::RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let err = serde::de::DeserializeSeed::deserialize(Walk { path: String::new(), found: &found }, &mut de).err()?;
+    let (key, path) = found.into_inner()?;
+    let (line, column) = (err.line(), err.column());
+    let offset = text
+        .split('\n')
+        .take(line.saturating_sub(1))
+        .fold(0usize, |n, l| n.saturating_add(l.len()).saturating_add(1))
+        .saturating_add(column);
+    Some(DuplicateKey { key, path, line, column, offset })
+}
+
+/// Walks a JSON value, stopping at the first object key seen twice (recorded in `found`).
+struct Walk<'a> {
+    path: String,
+    found: &'a std::cell::RefCell<Option<(String, String)>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Walk<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() { key.clone() } else { format!("{}.{key}", self.path) };
+            if !seen.insert(key.clone()) {
+                *self.found.borrow_mut() = Some((key, self.path));
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            map.next_value_seed(Walk { path, found: self.found })?;
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0usize;
+        while seq.next_element_seed(Walk { path: format!("{}[{i}]", self.path), found: self.found })?.is_some() {
+            i = i.saturating_add(1);
+        }
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
 }
 
 fn summarise(v: &Value) -> Option<ComposeSummary> {
@@ -125,6 +240,37 @@ mod tests {
         assert_ne!(a.compose_hash(), b.compose_hash());
         assert_eq!(a.summary().and_then(|s| s.name.clone()).as_deref(), Some("x"));
         assert_eq!(&a.default_app_id()[..], &a.compose_hash()[..20]);
+    }
+
+    #[test]
+    fn a_key_written_twice_is_found_with_its_place() {
+        let text = "{\"runner\":\"docker-compose\",\n\"x\":{\"a\":[{\"b\":1,\"b\":2}]},\"runner\":\"bash\"}";
+        let d = first_duplicate_key(text).unwrap();
+        assert_eq!((d.key.as_str(), d.path.as_str(), d.line), ("b", "x.a[0]", 2));
+        assert_eq!(text.get(..d.offset).map(|t| t.ends_with("\"b\"")), Some(true), "{d}");
+        let top = first_duplicate_key("{\"runner\":\"docker-compose\",\"runner\":\"bash\"}").unwrap();
+        assert_eq!((top.key.as_str(), top.path.as_str(), top.offset), ("runner", "", 35));
+        assert_eq!(first_duplicate_key("{\"a\":{\"a\":1},\"b\":[{\"a\":1},{\"a\":2}]}"), None);
+        assert_eq!(first_duplicate_key("not json"), None);
+        // An escaped spelling is the same key to every JSON reader.
+        let escaped = first_duplicate_key("{\"runner\":\"a\",\"r\\u0075nner\":\"b\"}").unwrap();
+        assert_eq!(escaped.key, "runner");
+        // Nothing is read from such a document, though its hash is still the hash of its bytes.
+        let a = AppCompose::new("{\"docker_compose_file\":\"a\",\"docker_compose_file\":\"b\"}".into());
+        assert!(a.duplicate_key().is_some() && a.summary().is_none() && a.docker_compose_file().is_none());
+    }
+
+    #[test]
+    fn a_bom_or_crlf_changes_the_hash_and_a_bom_leaves_nothing_to_read() {
+        let lf = "{\n\"docker_compose_file\": \"services: {}\"\n}";
+        let crlf = AppCompose::new(lf.replace('\n', "\r\n"));
+        let bom = AppCompose::new(format!("\u{feff}{lf}"));
+        let lf = AppCompose::new(lf.into());
+        assert_ne!(lf.compose_hash(), crlf.compose_hash());
+        assert_ne!(lf.compose_hash(), bom.compose_hash());
+        // CRLF is JSON whitespace; a BOM is not JSON, and dstack's serde_json refuses it too.
+        assert_eq!(crlf.docker_compose_file(), Some("services: {}"));
+        assert!(bom.summary().is_none() && bom.docker_compose_file().is_none());
     }
 
     #[test]

@@ -17,6 +17,13 @@
 //!   provider while the measured key-provider event says KMS.
 //! - `mr-config-v3`: MRCONFIGID V3 over an `mr_config` document carried in `vm_config`.
 //! - `mr-config-v3-document-mismatch`: the document hashes to MRCONFIGID but names another app-id.
+//! - `app-compose-duplicate-key`: the measured app-compose writes `docker_compose_file` twice,
+//!   the trusted compose file first and the host's last; everything else (V2 MRCONFIGID,
+//!   reference) is the trusted deployment's. The hash binds the bytes, not which value counts.
+//! - `mr-config-v1-tail`: the trusted deployment under MRCONFIGID V1 whose last byte is not zero
+//!   (dstack's guest compares all 48 bytes and refuses it).
+//! - `os-image-hash-unpinned-kms`: the trusted deployment with an `os-image-hash` event (the
+//!   value its KMS returned), allowed by a reference that names the key provider but no KMS id.
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256, Sha384};
@@ -255,6 +262,30 @@ fn cases(pki: &Pki) -> Result<Vec<Case>> {
     let lying = v3_document(&trusted_hash, &w.host_app_id, &w.trusted_kms);
     let v3_bad = with_vm_config(attestation(pki, &trusted_run, mr_config_v3(&lying), &w.trusted_compose)?, &lying)?;
 
+    // The app-compose writes docker_compose_file twice: the trusted file first, the host's last.
+    let dup = duplicate_compose_file(&w.trusted_compose, &w.host_compose)?;
+    let dup_hash = sha256(&dup);
+    let dup_run = boot(dup_hash, w.trusted_app_id, &w.trusted_kms);
+    let dup_att = attestation(pki, &dup_run, mr_config_v2(&dup_hash, &w.trusted_app_id, &w.trusted_kms), &dup)?;
+
+    // An os-image-hash event (the KMS's answer) before system-ready; the reference pins no KMS id.
+    let os_image_hash = label_bytes::<32>("dstack-audit attacks: os-image-hash from the KMS");
+    let mut os_run = boot(trusted_hash, w.trusted_app_id, &w.trusted_kms);
+    os_run.insert(os_run.len().saturating_sub(1), ev("os-image-hash", os_image_hash));
+    let os_att = attestation(pki, &os_run, v2, &w.trusted_compose)?;
+    let mut os_ref = reference(trusted_hash, w.trusted_app_id, &w.trusted_kms);
+    if let Some(d) = os_ref.get_mut("dstack").and_then(Value::as_object_mut) {
+        d.insert("os_image_hash".into(), json!([hex::encode(os_image_hash)]));
+        d.insert("key_provider".into(), json!({"name": "kms"}));
+    }
+
+    // V1 with the trusted compose-hash, but a non-zero byte in the padding.
+    let mut v1_tail = mr_config_v1(&trusted_hash);
+    if let Some(last) = v1_tail.last_mut() {
+        *last = 1;
+    }
+    let v1_tail_att = attestation(pki, &trusted_run, v1_tail, &w.trusted_compose)?;
+
     let case = |name, what, attestation, exit, attestation_status, code, outcome| Case {
         name,
         what,
@@ -341,7 +372,48 @@ fn cases(pki: &Pki) -> Result<Vec<Case>> {
             "mr-config-id-mismatch",
             "fail",
         ),
+        Case {
+            reference: reference(dup_hash, w.trusted_app_id, &w.trusted_kms),
+            ..case(
+                "app-compose-duplicate-key",
+                "the measured app-compose writes docker_compose_file twice (the trusted file, then the host's); MRCONFIGID V2 and the reference match it",
+                dup_att,
+                1,
+                "fail",
+                "app-compose-duplicate-key",
+                "fail",
+            )
+        },
+        case(
+            "mr-config-v1-tail",
+            "the trusted deployment under MRCONFIGID V1 (0x01 ‖ compose-hash) whose last padding byte is 1",
+            v1_tail_att,
+            1,
+            "fail",
+            "mr-config-id-mismatch",
+            "fail",
+        ),
+        Case {
+            reference: os_ref,
+            ..case(
+                "os-image-hash-unpinned-kms",
+                "the trusted deployment with an os-image-hash event (its KMS's answer), allowed by a reference that pins no KMS id",
+                os_att,
+                3,
+                "pass",
+                "os-image-hash-from-unpinned-kms",
+                "note",
+            )
+        },
     ])
+}
+
+/// `trusted` with `other`'s `docker_compose_file` appended as a second member of the same name.
+fn duplicate_compose_file(trusted: &str, other: &str) -> Result<String> {
+    let other: Value = serde_json::from_str(other)?;
+    let extra = serde_json::to_string(other.get("docker_compose_file").unwrap_or(&Value::Null))?;
+    let body = trusted.strip_suffix('}').unwrap_or(trusted);
+    Ok(format!("{body},\"docker_compose_file\":{extra}}}"))
 }
 
 /// A V3 document in dstack's JCS form (keys sorted, hex without prefix).
