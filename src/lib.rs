@@ -15,6 +15,7 @@ pub mod deployment;
 pub mod error;
 pub mod evidence;
 pub mod fetch;
+pub mod json_keys;
 pub mod limits;
 pub mod provenance;
 pub mod reference;

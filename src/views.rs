@@ -333,7 +333,13 @@ impl ComposeView {
             _ => None,
         };
         let (services, compose_problem) = match parsed {
-            None => (Vec::new(), Some("no docker_compose_file".to_string())),
+            None => (
+                Vec::new(),
+                Some(match c.duplicate_key() {
+                    Some(d) => format!("no single meaning: {d}"),
+                    None => "no docker_compose_file".to_string(),
+                }),
+            ),
             Some(Err(e)) => (Vec::new(), Some(e.under("docker_compose_file").to_string())),
             Some(Ok(file)) => (
                 file.services

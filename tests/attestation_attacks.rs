@@ -132,8 +132,10 @@ fn an_app_compose_with_a_key_written_twice_fails_check_1() {
     let f = r["checks"][0]["findings"].as_array().unwrap().iter().find(|f| f["code"] == "app-compose-duplicate-key");
     let message = f.unwrap()["message"].as_str().unwrap();
     assert!(message.contains("`docker_compose_file`") && message.contains("byte"), "{message}");
-    // Neither reading of the compose file is handed to check 3.
+    // Neither reading of the compose file is handed to check 3, and it says why.
     assert_ne!(r["checks"][2]["status"], "pass");
+    let why = r["checks"][2]["findings"].to_string();
+    assert!(why.contains("no single meaning") && why.contains("docker_compose_file"), "{why}");
 }
 
 // ---- RTMR3: order, count and presence are bound by the replay -------------------------------

@@ -244,3 +244,60 @@ fn a_lite_attestation_log_agrees_with_the_stripped_getquote_log_of_the_same_quot
     let m = messages(&run(&doc), MISMATCH);
     assert!(m.iter().any(|m| m.contains("RTMR3 entries")), "{m:?}");
 }
+
+/// A key written twice in one object of an evidence file is refused (exit 2), naming the key and
+/// its place (decision 81): `serde_json` would keep the last value while a reader of the file sees
+/// the first. The attack puts bogus `app_compose` and `quote` keys before the genuine ones.
+#[test]
+fn a_key_written_twice_in_the_evidence_is_refused_with_its_place() {
+    let dir = "fixtures/synthetic/attacks/mr-config-v2";
+    let genuine = std::fs::read_to_string(fixture("synthetic/attacks/mr-config-v2/attestation.json")).unwrap();
+    let body = genuine.trim_start().strip_prefix('{').unwrap();
+    let doubled = format!("{{\"app_compose\":\"{{\\\"name\\\":\\\"bogus\\\"}}\",\"quote\":\"00\",{body}");
+    let path = std::env::temp_dir().join(format!("dstack-audit-dup-key-{}.json", std::process::id()));
+    std::fs::write(&path, &doubled).unwrap();
+    let args: Vec<String> = std::fs::read_to_string(fixture("synthetic/attacks/mr-config-v2/args"))
+        .unwrap()
+        .split_whitespace()
+        .map(|a| if a.ends_with(".json") || a.ends_with(".pem") { format!("{dir}/{a}") } else { a.to_string() })
+        .collect();
+    let mut argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(argv[0], format!("{dir}/attestation.json"));
+    argv[0] = path.to_str().unwrap();
+    let mut full = vec!["verify"];
+    full.extend(argv);
+    let out = run_cli(&full);
+    std::fs::remove_file(&path).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("key `app_compose` a second time in the top-level object"), "{stderr}");
+    assert!(stderr.contains("each key at most once"), "{stderr}");
+    // The genuine file alone still verifies (check 1 passes).
+    let genuine_args: Vec<&str> = ["verify"].into_iter().chain(args.iter().map(String::as_str)).collect();
+    let ok = run_cli(&genuine_args);
+    assert_ne!(ok.status.code(), Some(2), "{}", String::from_utf8_lossy(&ok.stderr));
+}
+
+#[test]
+fn a_key_written_twice_inside_a_tcb_info_or_event_log_string_is_refused() {
+    let (quote, tcb) = tee_solver();
+    let tcb_text = serde_json::to_string(&tcb).unwrap();
+    let doubled = tcb_text.replacen('{', "{\"app_compose\":\"{}\",", 1);
+    let doc = json!({"quote": quote, "tcb_info": doubled});
+    let err = dstack_audit::evidence::load(&Sources {
+        attestation: Some(bytes_input("doc.json", serde_json::to_vec(&doc).unwrap())),
+        ..Sources::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("tcb_info") && err.contains("`app_compose` appears twice"), "{err}");
+    let log = serde_json::to_string(&tcb["event_log"]).unwrap().replacen("{\"", "{\"imr\":0,\"", 1);
+    let doc = json!({"quote": quote, "event_log": log});
+    let err = dstack_audit::evidence::load(&Sources {
+        attestation: Some(bytes_input("doc.json", serde_json::to_vec(&doc).unwrap())),
+        ..Sources::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("appears twice"), "{err}");
+}

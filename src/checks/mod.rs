@@ -145,6 +145,9 @@ pub fn attested_compose(o: &Observed, dcap: &DcapObservation) -> launcher::Attes
     if measured.as_deref() != Some(compose.compose_hash().as_slice()) {
         return NotAttested("its SHA-256 is not the measured compose-hash".into());
     }
+    if let Some(d) = compose.duplicate_key() {
+        return Unreadable(format!("{origin} has no single meaning: {d}"));
+    }
     match compose.docker_compose_file().map(crate::compose::docker_compose::parse_compose) {
         None => Unreadable(format!("{origin} has no docker_compose_file")),
         Some(Err(e)) => Unreadable(e.under("docker_compose_file").to_string()),

@@ -507,6 +507,10 @@ fn take_fields(found: &mut Found, obj: &Map<String, Value>, path: &str, name: &s
                     ParseError::field(at("tcb_info"), "tcb_info JSON inside the string", crate::error::json_message(&e))
                         .in_input(name)
                 })?;
+                if let Some(d) = crate::json_keys::first_duplicate_key(s) {
+                    let e = ParseError::field(at("tcb_info"), "each key at most once in an object", d.to_string());
+                    return Err(e.in_input(name));
+                }
                 owned.as_object()
             }
             _ => None,

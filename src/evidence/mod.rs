@@ -228,7 +228,7 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, ParseError> {
             .ok_or_else(|| ParseError::new(Location::Whole, "a JSON document", describe_start(bytes)))?,
     };
     let body = bytes.get(start..).unwrap_or(&[]);
-    serde_json::from_slice(body).map_err(|e| {
+    let value = serde_json::from_slice(body).map_err(|e| {
         // Report the position in the file, counting the skipped prefix.
         let prefix = bytes.get(..start).unwrap_or(&[]);
         let prefix_lines = prefix.iter().filter(|b| **b == b'\n').count();
@@ -239,7 +239,23 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, ParseError> {
             "valid JSON",
             crate::error::json_message(&e),
         )
-    })
+    })?;
+    refuse_duplicate_keys(body, start)?;
+    Ok(value)
+}
+
+/// A key written twice in one object says one thing twice, and readers disagree on which one
+/// counts (decision 81): the input is refused, naming the key and where it is.
+fn refuse_duplicate_keys(body: &[u8], start: usize) -> Result<(), ParseError> {
+    let Some(d) = std::str::from_utf8(body).ok().and_then(crate::json_keys::first_duplicate_key) else {
+        return Ok(());
+    };
+    let at = if d.path.is_empty() { "the top-level object".to_string() } else { format!("`{}`", d.path) };
+    Err(ParseError::offset(
+        d.offset.saturating_add(start),
+        "each key at most once in an object",
+        format!("key `{}` a second time in {at} (line {}, column {})", d.key, d.line, d.column),
+    ))
 }
 
 fn describe_start(bytes: &[u8]) -> String {

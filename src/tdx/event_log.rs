@@ -57,6 +57,9 @@ pub fn parse_event_log(value: &Value) -> Result<EventLog, ParseError> {
                     crate::error::json_message(&e),
                 )
             })?;
+            if let Some(d) = crate::json_keys::first_duplicate_key(s) {
+                return Err(ParseError::field("", "each key at most once in an object", d.to_string()));
+            }
             match &owned {
                 Value::Array(a) => a,
                 other => return Err(ParseError::field("", "a JSON array of event-log entries", kind(other))),
