@@ -645,6 +645,15 @@ mod tests {
         let got = effective(&chain);
         assert!(got[MAX_COMPOSE_EXTENDS_DEPTH].1.is_ok(), "a chain at the bound merges");
         assert!(got[MAX_COMPOSE_EXTENDS_DEPTH + 1].1.as_ref().unwrap_err().contains("chain of more than"));
+        // The same chain written deepest first: the bound is per service, not per file order.
+        let mut reversed = String::new();
+        for i in (1..=MAX_COMPOSE_EXTENDS_DEPTH + 1).rev() {
+            reversed.push_str(&format!("  s{i}:\n    extends: s{}\n", i - 1));
+        }
+        reversed.push_str("  s0: {image: x}\n");
+        let got = effective(&reversed);
+        assert!(got[0].1.as_ref().unwrap_err().contains("chain of more than"), "{:?}", got[0]);
+        assert!(got[1].1.is_ok(), "{:?}", got[1]);
         for local in
             ["    extends: {file: other.yaml, service: a}\n", "    extends: {file: docker-compose.yaml, service: a}\n"]
         {
