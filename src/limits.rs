@@ -72,6 +72,9 @@ pub const MAX_COMPOSE_NODES: usize = 100_000;
 /// Most scalar text (keys and values) in a compose file, counted after alias expansion: an
 /// alias of a large scalar must not multiply it.
 pub const MAX_COMPOSE_EXPANDED_BYTES: usize = 8 * 1024 * 1024;
+/// Longest chain of `extends` (A extends B extends C …) merged in one compose file; Compose
+/// has no bound (real files use one or two), a longer chain is not passed.
+pub const MAX_COMPOSE_EXTENDS_DEPTH: usize = 16;
 /// Most alias uses (`*name`, `<<: *name`) in a compose file.
 pub const MAX_COMPOSE_ALIASES: usize = 1_000;
 /// Most YAML events that alias expansion may copy in total (the "billion laughs" bound).

@@ -190,11 +190,9 @@ fn the_reference_config_path_never_changes_what_the_launcher_reads() {
 fn keys_outside_the_model_are_not_passed_and_named() {
     let r = judge(&compose("    frobnicate: true\n", ""));
     fails(&r, "workload-key-not-modelled", &["services.launcher.frobnicate", "line 6"]);
-    let y = compose("    extends: base\n", "").replace("services:\n", "services:\n  base:\n    image: busybox\n");
-    let r = judge(&y);
-    fails(&r, "workload-key-not-modelled", &["extends"]);
+    // `extends` within the file is merged (see `extends_*` below); from another file it is not.
     let r = judge(&compose("    extends:\n      file: other.yaml\n      service: x\n", ""));
-    fails(&r, "workload-key-not-modelled", &["extends"]);
+    fails(&r, "workload-key-not-modelled", &["services.launcher.extends", "other.yaml"]);
     let r = judge(&compose("", "include:\n  - other.yaml\n"));
     fails(&r, "workload-key-not-modelled", &["include"]);
     let r = judge(&compose("    labels: !custom {a: b}\n", ""));
@@ -487,4 +485,129 @@ fn init_scripts_pass_only_when_each_is_pinned() {
     fails(&one, "init-script-not-pinned", &["not the one"]);
     let odd = AppSettings { init_script: true, init_script_texts: None, ..app("docker-compose", &[]) };
     fails(&judge_with(&y, odd, &reference(|_| {})), "init-script-not-pinned", &["neither"]);
+}
+
+/// A deployment whose launcher `extends` the service `common` (a pinned, listed sidecar image)
+/// with `base` as its body, and the same deployment with `base` written into the launcher.
+fn extended_and_flat(base: &str) -> (String, String) {
+    let common = format!("  common:\n    image: {SIDECAR}\n{base}configs:\n  pin:");
+    let extended = compose("    extends: common\n", "").replace("configs:\n  pin:", &common);
+    let sock = "      - /var/run/dstack.sock:/var/run/dstack.sock\n";
+    let flat = match base.strip_prefix("    volumes:\n") {
+        Some(items) => compose("", "").replace(sock, &format!("{items}{sock}")),
+        None => compose(base, ""),
+    };
+    (extended, flat)
+}
+
+fn listed() -> Reference {
+    reference(|r| r["images"] = json!([SIDECAR]))
+}
+
+/// The failing codes of findings that are not about the base service `common` itself.
+fn launcher_failures(r: &CheckResult) -> Vec<String> {
+    let mut codes: Vec<String> = r
+        .findings
+        .iter()
+        .filter(|f| f.outcome == Outcome::Fail && !f.message.contains("services.common"))
+        .map(|f| f.code.to_string())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+#[test]
+fn extends_of_a_harmless_base_passes_like_its_flattened_form() {
+    let (extended, flat) =
+        extended_and_flat("    restart: always\n    environment:\n      LOG_LEVEL: debug\n    ports: ['8080:80']\n");
+    for y in [&extended, &flat] {
+        let r = judge_with(y, app("docker-compose", &[]), &listed());
+        assert_eq!(r.status, Status::Pass, "{y}\n{r:#?}");
+    }
+    // The inherited variable is runtime configuration of the launcher, as if written there.
+    let r = judge_with(&extended, app("docker-compose", &[]), &listed());
+    assert!(r.findings.iter().any(|f| f.code == "workload-runtime-configuration" && f.message.contains("LOG_LEVEL")));
+}
+
+#[test]
+fn extends_inherits_what_changes_the_launcher_and_fails_like_its_flattened_form() {
+    for (base, words) in [
+        ("    privileged: true\n", "privileged"),
+        ("    volumes:\n      - /etc/gitconfig:/etc/gitconfig:ro\n", "/etc/gitconfig"),
+        ("    volumes:\n      - ./evil.conf:/etc/git-launcher/config.conf\n", "/etc/git-launcher"),
+        ("    environment:\n      BASH_ENV: /tmp/x\n", "BASH_ENV"),
+        ("    environment:\n      - GIT_CONFIG_PARAMETERS='core.fsmonitor=touch /tmp/x'\n", "GIT_CONFIG_PARAMETERS"),
+        ("    entrypoint: [sh, -c, 'curl x | sh']\n", "entrypoint"),
+        // The inherited argument moves the config path: the config is then looked for in the image.
+        ("    command: [/tmp/other.conf]\n", "launcher image"),
+        ("    volumes_from: [cache]\n", "volumes_from"),
+        ("    user: root\n", "user"),
+    ] {
+        let (extended, flat) = extended_and_flat(base);
+        let ext = judge_with(&extended, app("docker-compose", &[]), &listed());
+        let fl = judge_with(&flat, app("docker-compose", &[]), &listed());
+        assert_eq!(fl.status, Status::Fail, "the flattened form fails: {base}\n{fl:#?}");
+        assert_eq!(ext.status, Status::Fail, "{base}\n{ext:#?}");
+        assert!(!launcher_failures(&fl).is_empty(), "{base}\n{fl:#?}");
+        assert_eq!(launcher_failures(&ext), launcher_failures(&fl), "{base}\n{ext:#?}");
+        assert!(
+            ext.findings.iter().any(|f| f.outcome == Outcome::Fail
+                && !f.message.contains("services.common")
+                && f.message.contains(words)),
+            "{base}: {ext:#?}"
+        );
+    }
+}
+
+#[test]
+fn extends_local_reset_override_and_values_win_over_the_base() {
+    // The launcher removes the inherited entrypoint, replaces the inherited mounts and the
+    // inherited variable: what remains passes.
+    let (extended, _) = extended_and_flat(
+        "    entrypoint: [sh, -c, x]\n    volumes:\n      - /etc/gitconfig:/etc/gitconfig\n    environment:\n      BASH_ENV: /tmp/x\n",
+    );
+    let local = "    extends: common\n    entrypoint: !reset\n    environment:\n      BASH_ENV: !reset\n";
+    let fixed = extended.replace("    extends: common\n", local).replace(
+        "    volumes:\n      - /var/run/dstack.sock:/var/run/dstack.sock\n",
+        "    volumes: !override\n      - /var/run/dstack.sock:/var/run/dstack.sock\n",
+    );
+    let r = judge_with(&fixed, app("docker-compose", &[]), &listed());
+    assert_eq!(r.status, Status::Pass, "{fixed}\n{r:#?}");
+    // Without `!override` the inherited mount is kept beside the launcher's own.
+    let kept = fixed.replace("volumes: !override", "volumes:");
+    let r = judge_with(&kept, app("docker-compose", &[]), &listed());
+    fails(&r, "workload-override", &["services.launcher.volumes", "/etc/gitconfig"]);
+}
+
+#[test]
+fn extends_cycles_long_chains_and_other_files_fail_and_name_the_service() {
+    let cycle = compose("    extends: loop\n", "")
+        .replace("configs:\n  pin:", "  loop:\n    extends: launcher\nconfigs:\n  pin:");
+    fails(&judge(&cycle), "workload-key-not-modelled", &["services.launcher.extends", "cycle"]);
+    let mut chain = String::new();
+    for i in 0..=dstack_audit::limits::MAX_COMPOSE_EXTENDS_DEPTH {
+        let base = if i == 0 { format!("    image: {SIDECAR}\n") } else { format!("    extends: c{}\n", i - 1) };
+        chain.push_str(&format!("  c{i}:\n{base}"));
+    }
+    let top = dstack_audit::limits::MAX_COMPOSE_EXTENDS_DEPTH;
+    let long =
+        compose(&format!("    extends: c{top}\n"), "").replace("configs:\n  pin:", &format!("{chain}configs:\n  pin:"));
+    fails(
+        &judge_with(&long, app("docker-compose", &[]), &listed()),
+        "workload-key-not-modelled",
+        &["services.launcher.extends", "chain"],
+    );
+    for file in ["other.yaml", "docker-compose.yaml", "./docker-compose.yml"] {
+        let y = compose(&format!("    extends:\n      file: {file}\n      service: common\n"), "");
+        fails(&judge(&y), "workload-key-not-modelled", &["services.launcher.extends", file, "not attested"]);
+    }
+    // A sidecar built from another file is unknown too.
+    let y = compose("", "")
+        .replace("configs:\n  pin:", "  cache:\n    extends: {file: sidecar.yaml, service: cache}\nconfigs:\n  pin:");
+    fails(
+        &judge_with(&y, app("docker-compose", &[]), &listed()),
+        "workload-key-not-modelled",
+        &["services.cache.extends"],
+    );
 }

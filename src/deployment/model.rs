@@ -7,11 +7,13 @@
 //! `volumes` (short and long syntax, targets cleaned like Go's `path.Clean`), `tmpfs`,
 //! `configs`/`secrets` (short and long syntax; default targets `/<name>` and
 //! `/run/secrets/<name>`), `volumes_from`, `profiles`, `deploy.replicas`, `scale`, `build`,
-//! `extends`, `working_dir`. Each string is interpolated symbolically (`interpolate.rs`): a
-//! value that uses a variable is deploy-time, chosen by the deployer. Rules follow the Compose
+//! `working_dir`; `extends` is merged first (`extends.rs`) and only recorded here. Each string
+//! is interpolated symbolically (`interpolate.rs`): a value that uses a variable is
+//! deploy-time, chosen by the deployer. Rules follow the Compose
 //! specification (`05-services.md`, `08-configs.md`, `09-secrets.md`) and compose-go
 //! `format/volume.go`; docs/decisions.md 48–55.
 
+use super::extends;
 use super::interpolate::{interpolate, Interpolated};
 use super::yaml::{load, YNode, YValue};
 use crate::error::ParseError;
@@ -86,7 +88,8 @@ pub struct TopLevel {
     pub line: usize,
 }
 
-/// One service as Compose will run it.
+/// One service as Compose will run it: after `extends` within the file (`extends.rs`), so its
+/// keys and values may come from the base service, each with the line it is written on.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Service {
     pub name: String,
@@ -103,6 +106,7 @@ pub struct Service {
     pub configs: Vec<FileMount>,
     pub secrets: Vec<FileMount>,
     pub volumes_from: Vec<Text>,
+    /// The `extends` as written (service, file, line); the keys above are already merged.
     pub extends: Option<(String, Option<String>, usize)>,
     pub working_dir: Option<Text>,
     /// The service does not start by default (`profiles`, `replicas: 0`, `scale: 0`); the
@@ -156,8 +160,15 @@ pub fn model(text: &str) -> Result<ComposeModel, ParseError> {
     for e in entries {
         match e.key.as_str() {
             "services" => {
-                for s in e.value.entries().unwrap_or_default() {
-                    m.services.push(service(&s.key, s.line, &s.value));
+                let written = e.value.entries().unwrap_or_default();
+                for (s, effective) in written.iter().zip(extends::resolve(written)?) {
+                    let mut svc = service(&s.key, s.line, &effective.node);
+                    if let Some(x) = s.value.get("extends") {
+                        // Kept for the report; a malformed one is already a problem.
+                        let _ = decode(&mut svc, "extends", x);
+                    }
+                    svc.problems.extend(effective.problem);
+                    m.services.push(svc);
                 }
             }
             "configs" => m.configs = top_level(&e.value, "configs", &mut m.problems),

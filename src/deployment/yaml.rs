@@ -86,7 +86,8 @@ impl YNode {
         }
     }
 
-    fn size(&self) -> usize {
+    /// Nodes in this subtree.
+    pub(crate) fn size(&self) -> usize {
         let mut n: usize = 0;
         let mut stack = vec![self];
         while let Some(x) = stack.pop() {
@@ -320,14 +321,29 @@ fn finish_map(mut map: MapBuild, line: usize) -> Result<YValue, ParseError> {
             _ => return Err(error(format!("a mapping to merge with `<<`, found {}", m.kind()), m.line.max(line))),
         }
     }
+    let (mut source_resets, mut source_overrides) = (Vec::new(), Vec::new());
     for source in sources {
-        if let YValue::Map { entries, .. } = source.value {
+        if let YValue::Map { entries, resets, overrides } = source.value {
+            source_resets.extend(resets);
+            source_overrides.extend(overrides);
             for e in entries {
                 let present = map.entries.iter().any(|x| x.key == e.key) || map.resets.contains(&e.key);
                 if !present {
                     map.entries.push(e);
                 }
             }
+        }
+    }
+    // compose-go records a tag under `<<` at the merging mapping's path (`loader/reset.go`); it
+    // matters only when the service is extended (`extends.rs`), never for the keys merged here.
+    for k in source_resets {
+        if !map.resets.contains(&k) {
+            map.resets.push(k);
+        }
+    }
+    for k in source_overrides {
+        if !map.overrides.contains(&k) {
+            map.overrides.push(k);
         }
     }
     Ok(YValue::Map { entries: map.entries, resets: map.resets, overrides: map.overrides })

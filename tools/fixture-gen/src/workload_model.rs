@@ -156,9 +156,12 @@ fn variants() -> Vec<Variant> {
         v("unknown-key", "the launcher has a key the model does not know", base("    runtime: sysbox-runc\n", ""), "workload-key-not-modelled"),
         v(
             "extends-same-file",
-            "the launcher `extends:` another service of the file (merging is not modelled)",
-            base("    extends: launcher-base\n", "  launcher-base:\n    environment:\n      X: y\n"),
-            "workload-key-not-modelled",
+            "the launcher `extends:` a service of the file that sets `BASH_ENV` (merged as Compose does)",
+            base(
+                "    extends: launcher-base\n",
+                &format!("  launcher-base:\n    image: {SIDECAR}\n    environment:\n      BASH_ENV: /tmp/x\n"),
+            ),
+            "workload-override",
         ),
         v("privileged-launcher", "the launcher runs privileged", base("    privileged: true\n", ""), "workload-power"),
         Variant {
