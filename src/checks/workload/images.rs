@@ -32,21 +32,6 @@ pub fn check(compose: &ComposeFile, source: &str, reference: &Reference, f: &mut
                 format!("{field}.extends reads {file}, a file outside the attested compose"),
             ));
         }
-        // The image is the pin only if nothing chosen at deploy time replaces what it runs.
-        let deploy_time: Vec<String> = s
-            .interpolated
-            .iter()
-            .filter(|i| [".command", ".entrypoint"].iter().any(|k| i.field.starts_with(&format!("{field}{k}"))))
-            .map(|i| format!("{} takes ${{{}}}", i.field, i.variable))
-            .chain(s.env_file.iter().map(|e| format!("{field}.env_file reads {e} on the host")))
-            .collect();
-        if !deploy_time.is_empty() {
-            all = false;
-            f.push(Finding::fail(
-                super::closed::OVERRIDE,
-                format!("what {field} runs is chosen at deploy time: {}", deploy_time.join("; ")),
-            ));
-        }
         if s.build {
             all = false;
             f.push(Finding::fail(

@@ -14,6 +14,7 @@ mod boot;
 mod closed;
 mod images;
 pub(crate) mod locate;
+mod pinned;
 
 use std::path::Path;
 
@@ -177,10 +178,11 @@ fn evaluate(
     let named = |s: &&Service| {
         s.image.as_ref().is_some_and(|i| i.repository.rsplit('/').next() == Some(locate::GIT_LAUNCHER_NAME))
     };
-    let git_mode = reference.workload.is_some()
+    let git_mode = reference.workload.as_ref().is_some_and(|w| w.expects_launcher())
         || services.iter().any(|s| locate::mounts_config(&m, s))
         || (!services.is_empty() && (reference.launcher.is_none() || services.iter().any(named)));
     if !git_mode {
+        pinned::check(&m, reference, f);
         obs.images = images::check(compose, source, reference, f);
         if f.iter().any(|x| x.outcome == Outcome::Fail) {
             obs.images = None;
