@@ -182,8 +182,8 @@ fn evaluate(
         || services.iter().any(|s| locate::mounts_config(&m, s))
         || (!services.is_empty() && (reference.launcher.is_none() || services.iter().any(named)));
     if !git_mode {
-        pinned::check(&m, reference, f);
-        obs.images = images::check(compose, source, reference, f);
+        pinned::check(&m, &compose.text, reference, f);
+        obs.images = images::check(&m, source, reference, f);
         if f.iter().any(|x| x.outcome == Outcome::Fail) {
             obs.images = None;
         }
@@ -207,12 +207,11 @@ fn evaluate(
             return obs;
         }
     };
-    git_launcher(compose, &m, service, reference, inputs, f, &mut obs);
+    git_launcher(&m, service, reference, inputs, f, &mut obs);
     obs
 }
 
 fn git_launcher(
-    compose: &ComposeFile,
     m: &ComposeModel,
     service: &Service,
     reference: &Reference,
@@ -224,7 +223,7 @@ fn git_launcher(
         f.push(Finding::fail(closed::NOT_MODELLED, format!("services.{} is not in the model", service.name)));
         return;
     };
-    images::others(compose, &service.name, reference, f);
+    images::others(m, &service.name, reference, f);
     let image = service.image.as_ref().map(|i| i.raw.as_str());
     let path = match closed::launcher_path(ms) {
         Ok(p) => p,

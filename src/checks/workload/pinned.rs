@@ -5,7 +5,7 @@
 //! service of the model is judged here; which images run is judged by `images`.
 
 use super::closed::{engine, is_power, kind_text, protected, INERT, MODELLED, NOT_MODELLED, OVERRIDE, POWER};
-use crate::deployment::interpolate::Interpolated;
+use crate::deployment::interpolate::{interpolate, Interpolated};
 use crate::deployment::model::{clean, ComposeModel, Content, MountKind, Service};
 use crate::reference::Reference;
 use crate::report::Finding;
@@ -24,14 +24,26 @@ pub fn loader_reads(name: &str) -> bool {
     name.starts_with("LD_") || name.starts_with("MALLOC_") || EXACT.contains(&name)
 }
 
-/// Judges every service of an image-pinned deployment.
-pub fn check(m: &ComposeModel, reference: &Reference, f: &mut Vec<Finding>) {
+/// Judges every service of an image-pinned deployment; `text` is the compose file the model
+/// was built from (messages name the variables a key takes).
+pub fn check(m: &ComposeModel, text: &str, reference: &Reference, f: &mut Vec<Finding>) {
     for s in &m.services {
-        service(m, s, reference, f);
+        service(m, s, text, reference, f);
     }
 }
 
-fn service(m: &ComposeModel, s: &Service, reference: &Reference, f: &mut Vec<Finding>) {
+/// The variables written in `key`'s lines (up to the service's next key), as `${A}, ${B}`.
+fn variables(text: &str, s: &Service, key: &str) -> String {
+    let Some(start) = s.key_line(key) else { return String::new() };
+    let end = s.keys.iter().map(|(_, l)| *l).filter(|l| *l > start).min().unwrap_or(start.saturating_add(1));
+    let lines: Vec<&str> = text.lines().skip(start.saturating_sub(1)).take(end.saturating_sub(start).max(1)).collect();
+    match interpolate(&lines.join("\n")) {
+        Ok(Interpolated::DeployTime(vars)) => format!(" (takes ${{{}}})", vars.join("}, ${")),
+        _ => String::new(),
+    }
+}
+
+fn service(m: &ComposeModel, s: &Service, text: &str, reference: &Reference, f: &mut Vec<Finding>) {
     let name = &s.name;
     let accepts = |what: &str| reference.workload.as_ref().is_some_and(|w| w.accepts(what));
     for p in &s.problems {
@@ -46,7 +58,11 @@ fn service(m: &ComposeModel, s: &Service, reference: &Reference, f: &mut Vec<Fin
         if matches!(value, Some(None)) {
             f.push(Finding::fail(
                 OVERRIDE,
-                format!("{} is interpolated: the deployer chooses what the image runs", at(key)),
+                format!(
+                    "{}{} is interpolated: the deployer chooses what the image runs",
+                    at(key),
+                    variables(text, s, key)
+                ),
             ));
         }
     }
