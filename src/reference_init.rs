@@ -194,7 +194,7 @@ fn launcher(
         }
         (None, None) => {
             let m = crate::deployment::model::model(&file.text).unwrap_or_default();
-            let launchers = workload::locate::launcher_services(file, &m, &Reference::none());
+            let launchers = workload::locate::launcher_services(&m, &Reference::none());
             match launchers.as_slice() {
                 [one] => one.image.clone(),
                 _ => None,
