@@ -143,6 +143,18 @@ impl WorkloadExpect {
     pub fn accepts(&self, what: &str) -> bool {
         self.accept.iter().any(|a| a == what)
     }
+
+    /// Whether this section expects a git-launcher (decision 59): it names something only a
+    /// launcher config has. Script pins and `accept` apply to every deployment and do not.
+    pub fn expects_launcher(&self) -> bool {
+        self.repo_url.is_some()
+            || self.commit_sha.is_some()
+            || self.repo_subdir.is_some()
+            || self.entrypoint_script.is_some()
+            || self.run_cmd.is_some()
+            || self.install_cmd.is_some()
+            || self.config_path.is_some()
+    }
 }
 
 /// An allow-list of binary values and the reference field that set it.

@@ -83,6 +83,7 @@ pub fn init(sources: &Sources, settings: &Settings, launcher_image: Option<&str>
         AttestedCompose::Attested { compose: file, source, .. } => {
             let launcher = launcher(file, &prepared, launcher_image, source, &mut w)?;
             workload_section(&compose, launcher, &mut w);
+            script_pins(&compose, &mut w);
         }
         AttestedCompose::NotAttested(why) | AttestedCompose::Unreadable(why) => {
             w.warnings.push(format!("no launcher or workload section: the compose file cannot be used ({why})"));
@@ -193,7 +194,7 @@ fn launcher(
         }
         (None, None) => {
             let m = crate::deployment::model::model(&file.text).unwrap_or_default();
-            let launchers = workload::locate::launcher_services(file, &m, &Reference::none());
+            let launchers = workload::locate::launcher_services(&m, &Reference::none());
             match launchers.as_slice() {
                 [one] => one.image.clone(),
                 _ => None,
@@ -255,6 +256,35 @@ fn launcher(
     }
     w.doc.insert("launcher".into(), Value::Object(launcher));
     Ok(Some(image))
+}
+
+/// Pins the app-compose's `pre_launch_script` and `init_script` (decision 59: in both modes),
+/// hashed as check 3 hashes them, and asks the auditor to read them: they run as root.
+fn script_pins(compose: &AttestedCompose, w: &mut Writer) {
+    use sha2::{Digest, Sha256};
+    let Ok((_, _, app)) = compose.usable() else { return };
+    let hash = |t: &String| hex::encode(Sha256::digest(t.as_bytes()));
+    let mut pins = Vec::new();
+    if let Some(t) = &app.pre_launch_script_text {
+        pins.push(("pre_launch_script_sha256", json!(hash(t)), "the attested app-compose's pre_launch_script"));
+    }
+    if let Some(ts) = &app.init_script_texts {
+        let all: Vec<String> = ts.iter().map(hash).collect();
+        pins.push(("init_script_sha256", json!(all), "the attested app-compose's init_script"));
+    }
+    if pins.is_empty() {
+        return;
+    }
+    let entry = w.doc.entry("workload").or_insert_with(|| Value::Object(Map::new()));
+    let Value::Object(section) = entry else { return };
+    for (key, value, from) in pins {
+        section.insert(key.into(), value);
+        w.sources.insert(format!("workload.{key}"), json!(from));
+        w.warnings.push(format!(
+            "workload.{key} pins {from}, which dstack sources as root before the services start: read it \
+             (`dstack-audit inspect`) before you rely on this reference"
+        ));
+    }
 }
 
 /// Writes `workload` (git-launcher) or `images` (image-pinned) from what check 3 observes.

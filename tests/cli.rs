@@ -47,7 +47,7 @@ fn stdout(args: &[&str], code: i32) -> String {
 #[test]
 fn verify_golden_in_every_format() {
     for (format, file) in [("json", "near-verify.json"), ("table", "near-verify.txt"), ("markdown", "near-verify.md")] {
-        let text = stdout(&["verify", NEAR, "--reference", NEAR_REF, "--at", AT, "--format", format], 3);
+        let text = stdout(&["verify", NEAR, "--reference", NEAR_REF, "--at", AT, "--format", format], 1);
         golden(file, &text);
     }
 }
@@ -108,7 +108,7 @@ fn markdown_folds_passing_detail_and_opens_what_failed() {
 fn table_output_fits_100_columns() {
     let args = git_launcher_args("fixtures/synthetic/git-launcher-variants/wrong-commit/reference.json", "table");
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let text = stdout(&["verify", NEAR, "--reference", NEAR_REF, "--at", AT], 3) + &stdout(&args, 1);
+    let text = stdout(&["verify", NEAR, "--reference", NEAR_REF, "--at", AT], 1) + &stdout(&args, 1);
     for line in text.lines() {
         assert!(line.chars().count() <= 100, "{} columns: {line}", line.chars().count());
     }
@@ -117,10 +117,11 @@ fn table_output_fits_100_columns() {
 
 #[test]
 fn json_report_has_the_stable_core() {
-    let text = stdout(&["verify", NEAR, "--reference", NEAR_REF, "--at", AT, "--format", "json"], 3);
+    let text = stdout(&["verify", NEAR, "--reference", NEAR_REF, "--at", AT, "--format", "json"], 1);
     let r: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(r["schema"], "dstack-audit/report/v1");
-    assert_eq!(r["verdict"], "incomplete");
+    // NEAR's launcher holds the Docker socket: check 3 fails (workload-engine-access).
+    assert_eq!(r["verdict"], "fail");
     assert_eq!(r["evaluated_at"], AT);
     let ids: Vec<&str> = r["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["attestation", "launcher", "workload"]);
@@ -195,7 +196,7 @@ fn reads_the_attestation_from_stdin() {
     let data = std::fs::read(common::fixture("dstack/near-mpc-dstack-dev-0.5.8/public_data.json")).unwrap();
     child.stdin.take().unwrap().write_all(&data).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(1), "NEAR's launcher holds the Docker socket");
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["inputs"][0]["path"], "<stdin>");
     assert_eq!(r["facts"]["rtmr3"].as_str().unwrap()[..8], *"86f1808c");
@@ -288,7 +289,7 @@ fn select_maps_an_unknown_shape() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--select"));
     let filter = ".node.evidence | {quote: .q, event_log: .log, app_compose: .compose}";
     let r: Value =
-        serde_json::from_str(&stdout(&["verify", p, "--select", filter, "--at", AT, "--format", "json"], 3)).unwrap();
+        serde_json::from_str(&stdout(&["verify", p, "--select", filter, "--at", AT, "--format", "json"], 1)).unwrap();
     assert_eq!(r["facts"]["compose_hash"], "2911e1f733466216dedb862d6d669e11256ee7a34ce4dbc66c4b807ba7a9c895");
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -115,7 +115,7 @@ fn init_leaves_out_a_workload_it_cannot_trust() {
 }
 
 #[test]
-fn init_on_an_image_pinned_deployment_lists_its_images() {
+fn init_on_near_writes_no_images() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let out = bin(
         &root,
@@ -129,13 +129,57 @@ fn init_on_an_image_pinned_deployment_lists_its_images() {
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let written: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // NEAR's launcher holds the Docker socket, so its images do not fix what runs (decision
+    // 61): no `images` is written, and the warning says why.
+    assert_eq!(written["images"], Value::Null);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no workload or images section") && stderr.contains("docker.sock"), "{stderr}");
+    // Without a bundle there is no launcher identity to write: check 2 stays not checked.
+    assert!(stderr.contains("gives NOT CHECKED for Launcher provenance"), "{stderr}");
+}
+
+/// `reference init` on a synthetic image-pinned deployment in `workload-model-variants/`, then
+/// `verify` with what it wrote.
+fn init_and_verify(variant: &str) -> (Value, String, Output) {
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/synthetic/workload-model-variants").join(variant);
+    let args = std::fs::read_to_string(dir.join("args")).unwrap();
+    let mut init = vec!["reference", "init"];
+    init.extend(args.split_whitespace().filter(|a| *a != "--reference" && *a != "reference.json"));
+    let out = bin(&dir, &init);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let path = tmp(variant);
+    std::fs::write(&path, &out.stdout).unwrap();
+    let args = args.replace("reference.json", path.to_str().unwrap());
+    let mut v = vec!["verify"];
+    v.extend(args.split_whitespace());
+    let verified = bin(&dir, &v);
+    std::fs::remove_file(&path).unwrap();
+    (written, String::from_utf8_lossy(&out.stderr).into_owned(), verified)
+}
+
+#[test]
+fn init_on_an_image_pinned_deployment_lists_its_images() {
+    let (written, _, verified) = init_and_verify("image-pinned");
     assert_eq!(
         written["images"],
         serde_json::json!([
-            "docker.io/nearone/mpc-launcher@sha256:5618a93a78c9ac9173e7ebf7c8af173bd675be6832a2f8c2a9a7149ac2678f54"
+            "ghcr.io/github/artifact-attestations-opa-provider@sha256:d57f9212097b86c8d75158ea1d974721e7c6f8c33bd77838b242c8f6a2d21813"
         ])
     );
-    // Without a bundle there is no launcher identity to write: check 2 stays not checked.
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("gives NOT CHECKED for Launcher provenance"), "{stderr}");
+    assert_eq!(written["workload"], Value::Null);
+    assert_eq!(verified.status.code(), Some(0), "{}", String::from_utf8_lossy(&verified.stdout));
+}
+
+#[test]
+fn init_pins_a_pre_launch_script_without_making_the_deployment_a_git_launcher_one() {
+    let (written, stderr, verified) = init_and_verify("image-pre-launch-script-pinned");
+    let sha = written["workload"]["pre_launch_script_sha256"].as_str().unwrap();
+    assert_eq!(sha.len(), 64);
+    assert_eq!(written["workload"].as_object().unwrap().len(), 1, "{written:#}");
+    assert!(written["images"].is_array());
+    assert!(written["sources"]["workload.pre_launch_script_sha256"].is_string());
+    assert!(stderr.contains("read it"), "{stderr}");
+    assert_eq!(verified.status.code(), Some(0), "{}", String::from_utf8_lossy(&verified.stdout));
 }

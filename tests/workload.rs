@@ -465,7 +465,18 @@ fn image_pinned_deployments() {
     assert!(parse_compose(interpolated).unwrap_err().to_string().contains("services.app.image"));
     fails_with(&run(&AttestedCompose::Unreadable("x".into()), &images_reference(Some(&[A]))), "compose-unreadable");
     let include = format!("include:\n  - other.yaml\n{}", image_compose(&[A]));
-    fails_with(&run(&attested(&include, &[]), &images_reference(Some(&[A]))), "workload-override");
+    // `include:` is read by the model alone: a file outside the attested compose.
+    let r = run(&attested(&include, &[]), &images_reference(Some(&[A])));
+    fails_with(&r, "workload-key-not-modelled");
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.code == "workload-key-not-modelled" && f.message.starts_with("include (line 1)")));
+    assert!(obs_images(&attested(&include, &[])).is_none());
+}
+
+fn obs_images(c: &AttestedCompose) -> Option<Vec<String>> {
+    check(c, &images_reference(Some(&[A])), WorkloadInputs::default()).1.images
 }
 
 #[test]

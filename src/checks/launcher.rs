@@ -118,8 +118,8 @@ fn evaluate(
             return obs;
         }
     };
-    // Compose runs what the effective-deployment model says: a service whose image is removed
-    // (`!reset`) or spelled otherwise there does not run the image this reading found.
+    // The launcher service is found in the effective-deployment model alone: what Compose runs
+    // after `!reset`, merge keys and anchors, with each literal image read as Docker reads it.
     let effective = match crate::deployment::model::model(&compose.text) {
         Ok(m) => m,
         Err(e) => {
@@ -130,21 +130,22 @@ fn evaluate(
             return obs;
         }
     };
-    let runs = |name: &str, raw: &str| {
-        effective.service(name).and_then(|m| m.image.as_ref()).and_then(|t| t.literal()) == Some(raw)
-    };
-    let launchers: Vec<_> = compose
+    let images: Vec<(&str, ImageRef)> = effective
         .services
         .iter()
-        .filter_map(|s| s.image.as_ref().filter(|i| i.matches_repository(&expect.image)).map(|i| (s, i)))
-        .filter(|(s, i)| runs(&s.name, &i.raw))
+        .filter_map(|s| {
+            let literal = s.image.as_ref().and_then(|t| t.literal())?;
+            ImageRef::parse(literal).ok().map(|i| (s.name.as_str(), i))
+        })
         .collect();
+    let launchers: Vec<(&str, &ImageRef)> =
+        images.iter().filter(|(_, i)| i.matches_repository(&expect.image)).map(|(s, i)| (*s, i)).collect();
     let (service, image) = match launchers.as_slice() {
         [] => {
             f.push(
                 Finding::fail("launcher-service-missing", format!("no service of {source} runs the launcher image"))
                     .expected(expect.image.clone())
-                    .actual(image_list(compose)),
+                    .actual(image_list(&effective)),
             );
             return obs;
         }
@@ -172,7 +173,7 @@ fn evaluate(
         f.push(
             Finding::fail(
                 "launcher-not-pinned",
-                format!("service `{}` runs the launcher by tag: a tag is not a pin (the host's registry decides what it means)", service.name),
+                format!("service `{}` runs the launcher by tag: a tag is not a pin (the host's registry decides what it means)", service),
             )
             .expected(format!("{}@sha256:…", image.name()))
             .actual(image.raw.clone()),
@@ -180,7 +181,7 @@ fn evaluate(
         return obs;
     };
     f.push(
-        Finding::pass("launcher-pinned", format!("service `{}` runs the launcher pinned by digest", service.name))
+        Finding::pass("launcher-pinned", format!("service `{}` runs the launcher pinned by digest", service))
             .actual(image.raw.clone()),
     );
     let Some(expect_provenance) = &expect.provenance else {
@@ -248,11 +249,17 @@ fn evaluate(
     obs
 }
 
-fn image_list(c: &ComposeFile) -> String {
-    let all: Vec<String> = c
+fn image_list(m: &crate::deployment::model::ComposeModel) -> String {
+    let all: Vec<String> = m
         .services
         .iter()
-        .map(|s| format!("{}: {}", s.name, s.image.as_ref().map(|i| i.raw.as_str()).unwrap_or("(build)")))
+        .map(|s| {
+            let image = match &s.image {
+                None => "(no image)",
+                Some(t) => t.literal().unwrap_or(t.raw.as_str()),
+            };
+            format!("{}: {image}", s.name)
+        })
         .collect();
     if all.is_empty() {
         "no services".into()

@@ -17,7 +17,7 @@ const LAUNCHER_PROGRAM: &str = "/usr/local/bin/git-launcher";
 /// Where the launcher, bash, git and the dynamic loader read programs and configuration
 /// (`/etc/gitconfig`, `/etc/ld.so.preload`, `/etc/bash.bashrc`, `/usr/bin/git`, `/root` as
 /// HOME, …): nothing may be mounted at, above or inside them.
-const SYSTEM_DIRS: [&str; 10] =
+pub(super) const SYSTEM_DIRS: [&str; 10] =
     ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr", "/etc", "/root", "/proc"];
 /// The launcher's own configuration directory (its default config path's parent).
 const LAUNCHER_DIR: &str = "/etc/git-launcher";
@@ -25,7 +25,7 @@ const LAUNCHER_DIR: &str = "/etc/git-launcher";
 const DSTACK_SOCK: &str = "/var/run/dstack.sock";
 
 /// Keys known to have no effect on which code the launcher runs.
-const INERT: [&str; 47] = [
+pub(super) const INERT: [&str; 47] = [
     "restart",
     "container_name",
     "hostname",
@@ -76,10 +76,10 @@ const INERT: [&str; 47] = [
 ];
 /// Keys that give the container power over the host or other containers; each can be accepted
 /// by name in the reference's `workload.accept`.
-const POWER: [&str; 9] =
+pub(super) const POWER: [&str; 9] =
     ["privileged", "cap_add", "devices", "pid", "ipc", "network_mode", "security_opt", "userns_mode", "cgroup"];
 /// Keys the rules below judge.
-const MODELLED: [&str; 14] = [
+pub(super) const MODELLED: [&str; 14] = [
     "image",
     "command",
     "entrypoint",
@@ -303,7 +303,7 @@ pub fn config_source(m: &ComposeModel, s: &Service, path: &str) -> Source {
     }
 }
 
-fn kind_text(k: MountKind) -> &'static str {
+pub(super) fn kind_text(k: MountKind) -> &'static str {
     match k {
         MountKind::Bind => "a host path",
         MountKind::Volume => "a volume (host storage)",
@@ -590,6 +590,23 @@ fn checkout(field: &str, kind: MountKind, t: &str, w: &str, at_or_above: bool, a
     }
 }
 
+/// The container engine's sockets and state, and dstack's: a container holding them can start
+/// any container, so it can run anything.
+const ENGINE: [&str; 7] = [
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/run/containerd/containerd.sock",
+    "/dstack",
+    "/var/volatile/dstack",
+];
+
+/// Whether a host path is (or is a directory above) the container engine's socket or state.
+pub(super) fn engine(host_path: &str) -> bool {
+    ENGINE.iter().any(|e| covers(host_path, e))
+}
+
 /// Capabilities that let a container reach into others or the CVM (capabilities(7)).
 const STRONG_CAPS: [&str; 7] =
     ["ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "DAC_READ_SEARCH", "SYS_BOOT"];
@@ -608,7 +625,7 @@ fn resolve(s: &Service, path: &str) -> String {
 }
 
 /// At, above or inside a system directory.
-fn protected(t: &str) -> bool {
+pub(super) fn protected(t: &str) -> bool {
     SYSTEM_DIRS.iter().any(|d| covers(d, t) || covers(t, d))
 }
 
@@ -647,16 +664,7 @@ pub fn others(
         };
         for x in &s.mounts {
             let src = x.source.as_ref().and_then(|v| v.literal()).map(clean);
-            let engine = [
-                "/var/run/docker.sock",
-                "/run/docker.sock",
-                "/var/lib/docker",
-                "/var/lib/containerd",
-                "/run/containerd/containerd.sock",
-                "/dstack",
-                "/var/volatile/dstack",
-            ];
-            if x.kind == MountKind::Bind && src.as_deref().is_some_and(|p| engine.iter().any(|e| covers(p, e))) {
+            if x.kind == MountKind::Bind && src.as_deref().is_some_and(engine) {
                 power(format!("{} (line {}) mounts the container engine ({})", x.via, x.line, src.unwrap_or_default()));
             } else if x.kind == MountKind::Volume && !x.read_only {
                 if let Some(v) = x.source.as_ref().and_then(|v| v.literal()).filter(|v| launcher_volumes.contains(v)) {
@@ -682,10 +690,16 @@ pub fn others(
 /// Whether a power key's value gives power: `privileged: false`, and `pid`/`ipc`/
 /// `network_mode`/`userns_mode`/`cgroup` other than `host`, `service:…` or `container:…`, do
 /// not; an interpolated value does (the deployer chooses it).
-fn is_power(s: &Service, key: &str) -> bool {
+pub(super) fn is_power(s: &Service, key: &str) -> bool {
     match (key, s.scalar(key)) {
         (_, Some(None)) => true,
         ("privileged", Some(Some(v))) => v != "false",
+        // Only `no-new-privileges` takes power away (docker run --security-opt); any other
+        // option (`seccomp=unconfined`, `apparmor=…`, `label=…`) or an interpolated one gives it.
+        ("security_opt", None) if !s.security_opt.is_empty() => !s.security_opt.iter().all(|o| {
+            o.as_deref()
+                .is_some_and(|o| matches!(o, "no-new-privileges" | "no-new-privileges:true" | "no-new-privileges=true"))
+        }),
         ("pid" | "ipc" | "network_mode" | "userns_mode" | "cgroup", Some(Some(v))) => {
             v == "host" || v.starts_with("service:") || v.starts_with("container:")
         }

@@ -3,75 +3,63 @@
 //! compose, no service may come from outside it, and each digest must be in the reference's
 //! `images` allow-list.
 
-use crate::compose::docker_compose::{ComposeFile, ImageRef};
+use crate::compose::docker_compose::ImageRef;
+use crate::deployment::model::{ComposeModel, Service};
 use crate::reference::Reference;
 use crate::report::Finding;
 
+/// The image a service of the model runs, read from the model alone. `Err(None)`: no finding
+/// here (the image is interpolated, which the closed-world rules report); `Err(Some(f))`: a
+/// failure to report.
+fn image_of(s: &Service) -> Result<ImageRef, Option<Finding>> {
+    let field = format!("services.{}", s.name);
+    if let Some(line) = s.key_line("build") {
+        return Err(Some(Finding::fail(
+            "workload-image-built",
+            format!("{field}.build (line {line}): the image is built on the host (local files or a mutable git ref), so what runs is not fixed by the compose file"),
+        )));
+    }
+    let Some(text) = &s.image else {
+        return Err(Some(Finding::fail("workload-image-missing", format!("{field} names no image"))));
+    };
+    let Some(literal) = text.literal() else { return Err(None) };
+    let image = ImageRef::parse(literal).map_err(|e| {
+        Some(Finding::fail(
+            super::closed::NOT_MODELLED,
+            format!("{field}.image (line {}) is not an image reference Docker reads: {e}", text.line),
+        ))
+    })?;
+    if image.pinned_reference().is_none() {
+        return Err(Some(
+            Finding::fail(
+                "workload-image-not-pinned",
+                format!("{field} runs {} by tag: a tag is not a pin", image.raw),
+            )
+            .expected(format!("{}@sha256:…", image.name()))
+            .actual(image.raw.clone()),
+        ));
+    }
+    Ok(image)
+}
+
 /// Appends the findings; returns the pinned references (`registry/repo@sha256:…`) when every
-/// service is pinned.
-pub fn check(compose: &ComposeFile, source: &str, reference: &Reference, f: &mut Vec<Finding>) -> Option<Vec<String>> {
-    if compose.services.is_empty() {
+/// service is pinned. `include:` and `extends` are reported by the model's closed-world rules.
+pub fn check(m: &ComposeModel, source: &str, reference: &Reference, f: &mut Vec<Finding>) -> Option<Vec<String>> {
+    if m.services.is_empty() {
         f.push(Finding::fail("workload-image-missing", format!("{source} declares no services")));
         return None;
     }
     let mut pinned = Vec::new();
     let mut all = true;
-    for file in &compose.include {
-        all = false;
-        f.push(Finding::fail(
-            super::closed::OVERRIDE,
-            format!("{source} includes {file}: services from a file outside the attested compose can be added"),
-        ));
-    }
-    for s in &compose.services {
-        let field = format!("services.{}", s.name);
-        if let Some(file) = s.extends.as_ref().and_then(|e| e.file.as_ref()) {
-            all = false;
-            f.push(Finding::fail(
-                super::closed::OVERRIDE,
-                format!("{field}.extends reads {file}, a file outside the attested compose"),
-            ));
-        }
-        // The image is the pin only if nothing chosen at deploy time replaces what it runs.
-        let deploy_time: Vec<String> = s
-            .interpolated
-            .iter()
-            .filter(|i| [".command", ".entrypoint"].iter().any(|k| i.field.starts_with(&format!("{field}{k}"))))
-            .map(|i| format!("{} takes ${{{}}}", i.field, i.variable))
-            .chain(s.env_file.iter().map(|e| format!("{field}.env_file reads {e} on the host")))
-            .collect();
-        if !deploy_time.is_empty() {
-            all = false;
-            f.push(Finding::fail(
-                super::closed::OVERRIDE,
-                format!("what {field} runs is chosen at deploy time: {}", deploy_time.join("; ")),
-            ));
-        }
-        if s.build {
-            all = false;
-            f.push(Finding::fail(
-                "workload-image-built",
-                format!("{field} is built on the host (`build:`): what runs is not fixed by the compose file"),
-            ));
-            continue;
-        }
-        let Some(image) = &s.image else {
-            all = false;
-            f.push(Finding::fail("workload-image-missing", format!("{field} names no image")));
-            continue;
-        };
-        match image.pinned_reference() {
-            Some(r) => pinned.push((s.name.clone(), image, r)),
-            None => {
+    for s in &m.services {
+        match image_of(s) {
+            Ok(image) => {
+                let r = image.pinned_reference().unwrap_or_default();
+                pinned.push((s.name.clone(), image, r));
+            }
+            Err(why) => {
                 all = false;
-                f.push(
-                    Finding::fail(
-                        "workload-image-not-pinned",
-                        format!("{field} runs {} by tag: a tag is not a pin", image.raw),
-                    )
-                    .expected(format!("{}@sha256:…", image.name()))
-                    .actual(image.raw.clone()),
-                );
+                f.extend(why);
             }
         }
     }
@@ -128,36 +116,26 @@ pub(super) fn same_image(allowed: &ImageRef, image: &ImageRef) -> bool {
 /// In a git-launcher deployment, the services beside the launcher: each runs an image pinned
 /// by digest, in the reference's `images` when it has one; without one they are listed, not
 /// checked.
-pub fn others(compose: &ComposeFile, launcher: &str, reference: &Reference, f: &mut Vec<Finding>) {
+pub fn others(m: &ComposeModel, launcher: &str, reference: &Reference, f: &mut Vec<Finding>) {
     let mut unlisted = Vec::new();
-    for s in compose.services.iter().filter(|s| s.name != launcher) {
-        let field = format!("services.{}", s.name);
-        if s.build {
-            f.push(Finding::fail(
-                "workload-image-built",
-                format!(
-                    "{field} is built on the host (`build:`, local files or a mutable git ref): what runs is not fixed"
-                ),
-            ));
-            continue;
-        }
-        let Some(image) = &s.image else {
-            f.push(Finding::fail("workload-image-missing", format!("{field} names no image")));
-            continue;
+    for s in m.services.iter().filter(|s| s.name != launcher) {
+        let image = match image_of(s) {
+            Ok(image) => image,
+            Err(Some(why)) => {
+                f.push(why);
+                continue;
+            }
+            Err(None) => {
+                f.push(Finding::fail(
+                    super::closed::OVERRIDE,
+                    format!("services.{}.image is interpolated: the deployer chooses the image", s.name),
+                ));
+                continue;
+            }
         };
-        let Some(pinned) = image.pinned_reference() else {
-            f.push(
-                Finding::fail(
-                    "workload-image-not-pinned",
-                    format!("{field} runs {} by tag: a tag is not a pin", image.raw),
-                )
-                .expected(format!("{}@sha256:…", image.name()))
-                .actual(image.raw.clone()),
-            );
-            continue;
-        };
+        let pinned = image.pinned_reference().unwrap_or_default();
         match &reference.images {
-            Some(allowed) if !allowed.iter().any(|a| same_image(a, image)) => f.push(
+            Some(allowed) if !allowed.iter().any(|a| same_image(a, &image)) => f.push(
                 Finding::fail(
                     "workload-image-not-allowed",
                     format!("service `{}` runs an image that is not in the reference's `images`", s.name),

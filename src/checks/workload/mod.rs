@@ -14,11 +14,12 @@ mod boot;
 mod closed;
 mod images;
 pub(crate) mod locate;
+mod pinned;
 
 use std::path::Path;
 
 use crate::checks::launcher::AttestedCompose;
-use crate::compose::docker_compose::{ComposeFile, Service};
+use crate::compose::docker_compose::ComposeFile;
 use crate::compose::git_launcher::{parse_config, LauncherConfig, Mode, DEFAULT_CONFIG_PATH, DEFAULT_ENTRYPOINT};
 use crate::deployment::model::{model, ComposeModel};
 use crate::reference::{Reference, WorkloadExpect};
@@ -44,9 +45,9 @@ pub struct LauncherConfigView {
 pub fn inspect_launcher(compose: &ComposeFile) -> Option<LauncherConfigView> {
     let reference = Reference::none();
     let m = model(&compose.text).ok()?;
-    let services = locate::launcher_services(compose, &m, &reference);
+    let services = locate::launcher_services(&m, &reference);
     let [service] = services.as_slice() else { return None };
-    let ms = m.service(&service.name)?;
+    let ms = service.service;
     let mut view = LauncherConfigView {
         service: service.name.clone(),
         path: DEFAULT_CONFIG_PATH.to_string(),
@@ -171,24 +172,23 @@ fn evaluate(
     for p in &m.problems {
         f.push(Finding::fail(closed::NOT_MODELLED, format!("{} (line {}): {}", p.field, p.line, p.why)));
     }
-    let services = locate::launcher_services(compose, &m, reference);
+    let services = locate::launcher_services(&m, reference);
     // A git-launcher is judged as one even when its config is baked into the image: its keys can
     // still change what it runs. (A launcher image of another name, NEAR's say, is image-pinned.)
-    let named = |s: &&Service| {
-        s.image.as_ref().is_some_and(|i| i.repository.rsplit('/').next() == Some(locate::GIT_LAUNCHER_NAME))
-    };
-    let git_mode = reference.workload.is_some()
-        || services.iter().any(|s| locate::mounts_config(&m, s))
-        || (!services.is_empty() && (reference.launcher.is_none() || services.iter().any(named)));
+    let git_mode = reference.workload.as_ref().is_some_and(|w| w.expects_launcher())
+        || services.iter().any(|s| locate::mounts_config(s.service))
+        || (!services.is_empty()
+            && (reference.launcher.is_none() || services.iter().any(locate::Launcher::named_git_launcher)));
     if !git_mode {
-        obs.images = images::check(compose, source, reference, f);
+        pinned::check(&m, &compose.text, reference, f);
+        obs.images = images::check(&m, source, reference, f);
         if f.iter().any(|x| x.outcome == Outcome::Fail) {
             obs.images = None;
         }
         return obs;
     }
     let service = match services.as_slice() {
-        [one] => *one,
+        [one] => one,
         [] => {
             f.push(Finding::fail(
                 "launcher-config-missing",
@@ -205,24 +205,20 @@ fn evaluate(
             return obs;
         }
     };
-    git_launcher(compose, &m, service, reference, inputs, f, &mut obs);
+    git_launcher(&m, service, reference, inputs, f, &mut obs);
     obs
 }
 
 fn git_launcher(
-    compose: &ComposeFile,
     m: &ComposeModel,
-    service: &Service,
+    service: &locate::Launcher,
     reference: &Reference,
     inputs: WorkloadInputs,
     f: &mut Vec<Finding>,
     obs: &mut WorkloadObservation,
 ) {
-    let Some(ms) = m.service(&service.name) else {
-        f.push(Finding::fail(closed::NOT_MODELLED, format!("services.{} is not in the model", service.name)));
-        return;
-    };
-    images::others(compose, &service.name, reference, f);
+    let ms = service.service;
+    images::others(m, &service.name, reference, f);
     let image = service.image.as_ref().map(|i| i.raw.as_str());
     let path = match closed::launcher_path(ms) {
         Ok(p) => p,
@@ -319,7 +315,7 @@ fn git_launcher(
 }
 
 /// A launcher with no config mounted: the config, and so the pin, is baked into the image.
-fn in_image(service: &Service, path: &str, reference: &Reference, f: &mut Vec<Finding>) {
+fn in_image(service: &locate::Launcher, path: &str, reference: &Reference, f: &mut Vec<Finding>) {
     let Some(image) = service.image.as_ref() else {
         f.push(Finding::fail(
             "launcher-config-missing",

@@ -42,6 +42,23 @@ fn base(service: &str, top: &str) -> String {
     )
 }
 
+/// An image-pinned deployment (decisions 59–60): the OPA-provider launcher runs with no config
+/// mounted; the reference lists its digest in `images` and has a `workload` section with no
+/// launcher key. `service` is added under the service's volumes.
+fn image_pinned(service: &str) -> String {
+    format!(
+        "services:\n  launcher:\n    image: {LAUNCHER_IMAGE}@sha256:{LAUNCHER_DIGEST}\n    volumes:\n      - /var/run/dstack.sock:/var/run/dstack.sock\n{service}"
+    )
+}
+
+/// `v` as an image-pinned variant: `images` lists the launcher's digest; `workload` has no
+/// launcher key.
+fn pinned_images(mut v: Variant) -> Variant {
+    v.workload = json!({});
+    v.images = Some(vec![format!("{LAUNCHER_IMAGE}@sha256:{LAUNCHER_DIGEST}")]);
+    v
+}
+
 struct Variant {
     name: &'static str,
     what: &'static str,
@@ -211,6 +228,43 @@ fn variants() -> Vec<Variant> {
                     base("", ""),
                     "",
                 ),
+                "pre_launch_script_sha256",
+                json!(pre_sha),
+            ))
+        },
+        passes(pinned_images(v(
+            "image-pinned",
+            "image-pinned: every service pinned and in `images`, runtime configuration and data listed",
+            image_pinned("      - ./data:/data\n    environment:\n      LOG_LEVEL: debug\n"),
+            "",
+        ))),
+        pinned_images(v(
+            "image-docker-socket",
+            "image-pinned: the allowed image holds the Docker socket (it can start any container)",
+            image_pinned("      - /var/run/docker.sock:/var/run/docker.sock\n"),
+            "workload-engine-access",
+        )),
+        pinned_images(v(
+            "image-ld-preload",
+            "image-pinned: the allowed image gets LD_PRELOAD of a library from a host bind mount",
+            image_pinned("      - ./lib:/data\n    environment:\n      LD_PRELOAD: /data/x.so\n"),
+            "workload-override",
+        )),
+        pinned_images(v(
+            "image-host-over-usr",
+            "image-pinned: a host directory is mounted over /usr/local/bin of the allowed image",
+            image_pinned("      - ./bin:/usr/local/bin:ro\n"),
+            "workload-override",
+        )),
+        Variant {
+            extra: vec![("pre_launch_script", json!(PRE_LAUNCH))],
+            ..passes(with_workload(
+                pinned_images(v(
+                    "image-pre-launch-script-pinned",
+                    "image-pinned with a pre_launch_script pinned by workload.pre_launch_script_sha256 (no launcher key: still image-pinned)",
+                    image_pinned(""),
+                    "",
+                )),
                 "pre_launch_script_sha256",
                 json!(pre_sha),
             ))
