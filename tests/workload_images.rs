@@ -152,11 +152,13 @@ fn what_the_image_runs_is_not_chosen_at_deploy_time() {
 fn keys_the_model_does_not_know_fail() {
     for (body, key) in [
         ("    runtime: sysbox-runc\n", "runtime"),
-        ("    extends: cache\n", "extends"),
+        // Same-file `extends` is merged (decision 65); another file is never attested (67).
+        ("    extends:\n      file: other.yaml\n      service: cache\n", "extends"),
         ("    healthcheck:\n      test: [\"CMD\", \"true\"]\n", "healthcheck"),
         ("    volumes_from: [cache]\n", "volumes_from"),
     ] {
-        fails(&judge(&compose(body, "")), "workload-key-not-modelled", &[&format!("services.app.{key} (line 4)")]);
+        let line = if key == "extends" { 5 } else { 4 };
+        fails(&judge(&compose(body, "")), "workload-key-not-modelled", &[&format!("services.app.{key} (line {line})")]);
     }
 }
 
