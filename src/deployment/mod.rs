@@ -1,10 +1,11 @@
 //! The effective deployment: what dstack's boot scripts and Docker Compose v2 will actually
 //! run from an attested app-compose. `yaml.rs` reads the compose text keeping tags, merges
 //! and lines; `interpolate.rs` evaluates Compose's `${VAR}` with every variable deploy-time;
-//! `model.rs` decodes each service as Compose will; `boot.rs` models dstack's runner,
-//! pre-launch script and `allowed_envs`. This layer parses and computes; the checks judge.
+//! `model.rs` decodes each service as Compose will; `volumes.rs` reads top-level volumes; `boot.rs` models dstack's
+//! runner, pre-launch script and `allowed_envs`. This layer parses and computes; the checks judge.
 
 pub mod boot;
 pub mod interpolate;
 pub mod model;
+pub mod volumes;
 pub mod yaml;

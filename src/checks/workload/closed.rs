@@ -98,7 +98,7 @@ const MODELLED: [&str; 14] = [
 
 /// Environment names the launcher (bash), git or the dynamic loader read.
 fn launcher_reads(name: &str) -> bool {
-    const EXACT: [&str; 21] = [
+    const EXACT: [&str; 24] = [
         "BASH_ENV",
         "ENV",
         "SHELLOPTS",
@@ -116,6 +116,9 @@ fn launcher_reads(name: &str) -> bool {
         "SSL_CERT_FILE",
         "SSL_CERT_DIR",
         "CURL_CA_BUNDLE",
+        "OPENSSL_CONF",
+        "OPENSSL_ENGINES",
+        "OPENSSL_MODULES",
         "GCONV_PATH",
         "GLIBC_TUNABLES",
         "LOCPATH",
@@ -590,6 +593,22 @@ fn checkout(field: &str, kind: MountKind, t: &str, w: &str, at_or_above: bool, a
     }
 }
 
+/// Host paths of the CVM through which a container reaches the container engine (its sockets
+/// and state, which hold every container's files and volumes), dstack's files, or the kernel's
+/// view of other processes and its settings (`/proc/PID/root`, `core_pattern`, `uevent_helper`).
+/// A mount at, above or inside one of them gives that power (docs/decisions.md 80).
+const ENGINE: [&str; 9] = [
+    "/var/run/docker.sock",
+    "/run/docker",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/run/containerd",
+    "/dstack",
+    "/var/volatile/dstack",
+    "/proc",
+    "/sys",
+];
+
 /// Capabilities that let a container reach into others or the CVM (capabilities(7)).
 const STRONG_CAPS: [&str; 7] =
     ["ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "DAC_READ_SEARCH", "SYS_BOOT"];
@@ -646,18 +665,22 @@ pub fn others(
             ));
         };
         for x in &s.mounts {
+            if let Some(v) = x.source.as_ref().filter(|v| v.literal().is_none()) {
+                power(format!(
+                    "{} (line {}) mounts the interpolated source {}: the deployer chooses it",
+                    x.via, x.line, v.raw
+                ));
+                continue;
+            }
             let src = x.source.as_ref().and_then(|v| v.literal()).map(clean);
-            let engine = [
-                "/var/run/docker.sock",
-                "/run/docker.sock",
-                "/var/lib/docker",
-                "/var/lib/containerd",
-                "/run/containerd/containerd.sock",
-                "/dstack",
-                "/var/volatile/dstack",
-            ];
-            if x.kind == MountKind::Bind && src.as_deref().is_some_and(|p| engine.iter().any(|e| covers(p, e))) {
-                power(format!("{} (line {}) mounts the container engine ({})", x.via, x.line, src.unwrap_or_default()));
+            let host = matches!(x.kind, MountKind::Bind | MountKind::Other);
+            if host && src.as_deref().is_some_and(|p| ENGINE.iter().any(|e| covers(p, e) || covers(e, p))) {
+                power(format!(
+                    "{} (line {}) mounts the container engine or the CVM's kernel interfaces ({})",
+                    x.via,
+                    x.line,
+                    src.unwrap_or_default()
+                ));
             } else if x.kind == MountKind::Volume && !x.read_only {
                 if let Some(v) = x.source.as_ref().and_then(|v| v.literal()).filter(|v| launcher_volumes.contains(v)) {
                     power(format!("volumes (line {}) writes the volume {v}, which the launcher mounts over its checkout, config or system paths", x.line));
