@@ -207,8 +207,24 @@ fn sidecars_reaching_the_engine_or_the_kernel_fail() {
         ("    volumes:\n      - /run/docker:/rd\n", "container engine"),
         ("    volumes:\n      - /var/run/containerd:/c\n", "container engine"),
         ("    volumes:\n      - /var/lib/docker/volumes:/v\n", "container engine"),
-        ("    volumes:\n      - /dstack/.host-shared:/h\n", "container engine"),
+        // Relative host paths are under the project directory /dstack; `~` is root's home.
+        ("    volumes:\n      - ./../../var/run/docker.sock:/x\n", "container engine"),
+        ("    volumes:\n      - ../var/lib/docker:/x\n", "container engine"),
+        ("    volumes:\n      - ~/../proc:/x\n", "kernel"),
+        ("    volumes:\n      - .:/x\n", "container engine"),
     ] {
         fails(&run(&with_sidecar("", body, ""), &listed()), "workload-sidecar-controls-launcher", &[words]);
     }
+}
+
+#[test]
+fn zero_replicas_in_any_integer_spelling_start_nothing() {
+    // YAML integers as Compose reads them: each of these is 0, so the launcher never starts.
+    for (key, zero) in [("scale", "0x0"), ("scale", "00"), ("scale", "-0"), ("scale", "0_0"), ("scale", "'0'")] {
+        let y = compose(&format!("    {key}: {zero}\n"), "");
+        fails(&run(&y, &listed()), "launcher-not-started", &["starts no container"]);
+    }
+    let y = compose("    deploy:\n      replicas: 0o0\n", "");
+    fails(&run(&y, &listed()), "launcher-not-started", &["deploy.replicas"]);
+    assert_eq!(run(&compose("    scale: 0x1\n", ""), &listed()).status, Status::Pass);
 }

@@ -309,11 +309,20 @@ fn decode(s: &mut Service, key: &str, v: &YNode) -> Result<(), String> {
 fn zero(s: &mut Service, what: &str, v: &YNode) -> Result<(), String> {
     let t = text(v)?;
     match t.literal() {
-        Some("0") => s.not_started = Some(format!("`{what}: 0` (line {}) starts no container", v.line)),
+        Some(l) if is_zero(l) => s.not_started = Some(format!("`{what}: {l}` (line {}) starts no container", v.line)),
         Some(_) => {}
         None => s.start_deploy_time = Some(format!("`{what}` (line {}) is interpolated: {}", v.line, t.raw)),
     }
     Ok(())
+}
+
+/// Zero as Compose's YAML reads an integer (Go `strconv.ParseInt(s, 0, 64)` after removing `_`:
+/// `00`, `-0`, `0x0`, `0o0`, `0b0` are all 0; yaml.v3 `resolve.go`).
+fn is_zero(l: &str) -> bool {
+    let digits: String = l.trim_start_matches(['+', '-']).chars().filter(|c| *c != '_').collect();
+    let lower = digits.to_ascii_lowercase();
+    let body = ["0x", "0o", "0b"].iter().find_map(|p| lower.strip_prefix(p)).unwrap_or(&lower);
+    !body.is_empty() && body.chars().all(|c| c == '0')
 }
 
 fn seq(v: &YNode) -> Result<&[YNode], String> {

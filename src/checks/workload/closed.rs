@@ -609,6 +609,26 @@ const ENGINE: [&str; 9] = [
     "/sys",
 ];
 
+/// dstack's own directories in [`ENGINE`]: only a mount at or above them counts, since a
+/// relative host path (`./cache`) is inside the project directory `/dstack`.
+const DSTACK_DIRS: [&str; 2] = ["/dstack", "/var/volatile/dstack"];
+
+/// The project directory: app-compose.service runs `docker compose -f docker-compose.yaml` in
+/// `/dstack`, and Compose resolves a relative host path against the compose file's directory.
+const PROJECT_DIR: &str = "/dstack";
+
+/// A host path as Compose resolves it: `~` is root's home (the unit runs as root), a relative
+/// path is under the project directory (compose-go `paths.ExpandUser` and `format/volume.go`).
+fn host_path(raw: &str) -> String {
+    if let Some(rest) = raw.strip_prefix('~') {
+        clean(&format!("/root/{rest}"))
+    } else if raw.starts_with('/') {
+        clean(raw)
+    } else {
+        clean(&format!("{PROJECT_DIR}/{raw}"))
+    }
+}
+
 /// Capabilities that let a container reach into others or the CVM (capabilities(7)).
 const STRONG_CAPS: [&str; 7] =
     ["ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "DAC_READ_SEARCH", "SYS_BOOT"];
@@ -672,9 +692,10 @@ pub fn others(
                 ));
                 continue;
             }
-            let src = x.source.as_ref().and_then(|v| v.literal()).map(clean);
             let host = matches!(x.kind, MountKind::Bind | MountKind::Other);
-            if host && src.as_deref().is_some_and(|p| ENGINE.iter().any(|e| covers(p, e) || covers(e, p))) {
+            let src = x.source.as_ref().and_then(|v| v.literal()).map(host_path);
+            let reaches = |p: &str| ENGINE.iter().any(|e| covers(p, e) || (!DSTACK_DIRS.contains(e) && covers(e, p)));
+            if host && src.as_deref().is_some_and(reaches) {
                 power(format!(
                     "{} (line {}) mounts the container engine or the CVM's kernel interfaces ({})",
                     x.via,
