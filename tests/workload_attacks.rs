@@ -228,3 +228,20 @@ fn zero_replicas_in_any_integer_spelling_start_nothing() {
     fails(&run(&y, &listed()), "launcher-not-started", &["deploy.replicas"]);
     assert_eq!(run(&compose("    scale: 0x1\n", ""), &listed()).status, Status::Pass);
 }
+
+#[test]
+fn sidecars_with_device_rules_unconfined_proc_or_tracing_capabilities_fail() {
+    for (body, words) in [
+        // With CAP_MKNOD (a default) it creates the node of the decrypted data disk.
+        ("    device_cgroup_rules: ['b *:* rwm']\n", "device_cgroup_rules"),
+        // /proc/sys writable: kernel.core_pattern runs a program as root in the CVM.
+        ("    security_opt: [systempaths=unconfined]\n", "security_opt"),
+        ("    security_opt: [\"${OPT:-seccomp=unconfined}\"]\n", "security_opt"),
+        // eBPF tracing programs read and write other processes' memory.
+        ("    cap_add: [BPF, PERFMON]\n", "cap_add"),
+    ] {
+        fails(&run(&with_sidecar("", body, ""), &listed()), "workload-sidecar-controls-launcher", &[words]);
+    }
+    let hardened = with_sidecar("", "    security_opt: [no-new-privileges:true]\n", "");
+    assert_eq!(run(&hardened, &listed()).status, Status::Pass);
+}

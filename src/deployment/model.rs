@@ -111,6 +111,8 @@ pub struct Service {
     pub start_deploy_time: Option<String>,
     /// `cap_add`, literal entries (an interpolated one counts as `ALL`).
     pub cap_add: Vec<String>,
+    /// `security_opt` entries, literal (`None`: interpolated).
+    pub security_opt: Vec<Option<String>>,
     /// Every key with a scalar value: its literal text, or `None` when interpolated.
     pub scalars: Vec<(String, Option<String>)>,
     pub problems: Vec<Problem>,
@@ -279,6 +281,11 @@ fn decode(s: &mut Service, key: &str, v: &YNode) -> Result<(), String> {
         "cap_add" => {
             for i in seq_or_one(v) {
                 s.cap_add.push(text(i)?.literal().unwrap_or("ALL").to_ascii_uppercase());
+            }
+        }
+        "security_opt" => {
+            for i in seq_or_one(v) {
+                s.security_opt.push(text(i)?.literal().map(str::to_string));
             }
         }
         "profiles" if !seq_or_one(v).is_empty() => {

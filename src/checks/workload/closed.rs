@@ -630,8 +630,14 @@ fn host_path(raw: &str) -> String {
 }
 
 /// Capabilities that let a container reach into others or the CVM (capabilities(7)).
-const STRONG_CAPS: [&str; 7] =
-    ["ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "DAC_READ_SEARCH", "SYS_BOOT"];
+const STRONG_CAPS: [&str; 9] =
+    ["ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "DAC_READ_SEARCH", "SYS_BOOT", "BPF", "PERFMON"];
+
+/// A `security_opt` entry that only adds confinement (docker run reference, "Security
+/// configuration"): `no-new-privileges`. Anything else may lift it.
+fn hardening(o: &str) -> bool {
+    matches!(o, "no-new-privileges" | "no-new-privileges:true" | "no-new-privileges=true")
+}
 
 /// A path as the launcher sees it: relative paths are under the working directory (`/` unless
 /// `working_dir:`; an interpolated one fails in [`launcher`], so the fallback here never passes).
@@ -718,6 +724,12 @@ pub fn others(
                 power(format!("cap_add (line {line}) grants {}", s.cap_add.join(", ")));
             } else if k == "volumes_from" {
                 power(format!("volumes_from (line {line}) mounts another service's volumes"));
+            } else if k == "device_cgroup_rules" {
+                power(format!(
+                    "device_cgroup_rules (line {line}) opens the CVM's devices to it (it may create the nodes)"
+                ));
+            } else if k == "security_opt" && s.security_opt.iter().any(|o| !o.as_deref().is_some_and(hardening)) {
+                power(format!("security_opt (line {line}) lifts its confinement (`systempaths=unconfined` unmasks /proc/sys, whose core_pattern runs a program as root in the CVM)"));
             }
         }
     }
