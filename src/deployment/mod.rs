@@ -1,11 +1,13 @@
 //! The effective deployment: what dstack's boot scripts and Docker Compose v2 will actually
 //! run from an attested app-compose. `yaml.rs` reads the compose text keeping tags, merges
 //! and lines; `interpolate.rs` evaluates Compose's `${VAR}` with every variable deploy-time;
-//! `extends.rs` merges `extends` within the file as Compose does; `model.rs` decodes each service as Compose will; `boot.rs` models dstack's runner,
-//! pre-launch script and `allowed_envs`. This layer parses and computes; the checks judge.
+//! `extends.rs` merges `extends` within the file as Compose does; `model.rs` decodes each service as
+//! Compose will; `volumes.rs` reads top-level volumes; `boot.rs` models dstack's runner, pre-launch
+//! script and `allowed_envs`. This layer parses and computes; the checks judge.
 
 pub mod boot;
 pub mod extends;
 pub mod interpolate;
 pub mod model;
+pub mod volumes;
 pub mod yaml;

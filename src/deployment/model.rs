@@ -115,7 +115,7 @@ pub struct Service {
     pub start_deploy_time: Option<String>,
     /// `cap_add`, literal entries (an interpolated one counts as `ALL`).
     pub cap_add: Vec<String>,
-    /// `security_opt`, literal entries (`None`: interpolated).
+    /// `security_opt` entries, literal (`None`: interpolated).
     pub security_opt: Vec<Option<String>>,
     /// Every key with a scalar value: its literal text, or `None` when interpolated.
     pub scalars: Vec<(String, Option<String>)>,
@@ -175,6 +175,7 @@ pub fn model(text: &str) -> Result<ComposeModel, ParseError> {
             }
             "configs" => m.configs = top_level(&e.value, "configs", &mut m.problems),
             "secrets" => m.secrets = top_level(&e.value, "secrets", &mut m.problems),
+            "volumes" => m.problems.extend(super::volumes::problems(&e.value)),
             "include" => m.problems.push(Problem {
                 field: "include".into(),
                 line: e.line,
@@ -326,11 +327,20 @@ fn decode(s: &mut Service, key: &str, v: &YNode) -> Result<(), String> {
 fn zero(s: &mut Service, what: &str, v: &YNode) -> Result<(), String> {
     let t = text(v)?;
     match t.literal() {
-        Some("0") => s.not_started = Some(format!("`{what}: 0` (line {}) starts no container", v.line)),
+        Some(l) if is_zero(l) => s.not_started = Some(format!("`{what}: {l}` (line {}) starts no container", v.line)),
         Some(_) => {}
         None => s.start_deploy_time = Some(format!("`{what}` (line {}) is interpolated: {}", v.line, t.raw)),
     }
     Ok(())
+}
+
+/// Zero as Compose's YAML reads an integer (Go `strconv.ParseInt(s, 0, 64)` after removing `_`:
+/// `00`, `-0`, `0x0`, `0o0`, `0b0` are all 0; yaml.v3 `resolve.go`).
+fn is_zero(l: &str) -> bool {
+    let digits: String = l.trim_start_matches(['+', '-']).chars().filter(|c| *c != '_').collect();
+    let lower = digits.to_ascii_lowercase();
+    let body = ["0x", "0o", "0b"].iter().find_map(|p| lower.strip_prefix(p)).unwrap_or(&lower);
+    !body.is_empty() && body.chars().all(|c| c == '0')
 }
 
 fn seq(v: &YNode) -> Result<&[YNode], String> {
@@ -384,6 +394,10 @@ fn environment(v: &YNode) -> Result<Vec<(String, Option<Text>, usize)>, String> 
             for i in items {
                 let t = text(i)?;
                 match t.raw.split_once('=') {
+                    // Compose interpolates the whole item, name included (docs/decisions.md 77).
+                    Some((k, _)) if k.contains('$') => {
+                        return Err(format!("a literal variable name, found {} (interpolated)", t.raw))
+                    }
                     Some((k, val)) => {
                         let value = interpolate(val).map_err(|e| e.to_string())?;
                         out.push((k.to_string(), Some(Text { raw: val.to_string(), value, line: i.line }), i.line));
@@ -509,9 +523,26 @@ pub fn clean(path: &str) -> String {
     }
 }
 
-/// A mount at `target` covers `path` when it is the path or one of its ancestors.
+/// Symbolic links that Docker follows when it mounts at a target: `/var/run` and `/var/lock`
+/// in the launcher image (Ubuntu 24.04) and in dstack's guest; the merged-`/usr` links are all
+/// inside protected system directories already (docs/decisions.md 78).
+const LINKS: [(&str, &str); 2] = [("/var/run", "/run"), ("/var/lock", "/run/lock")];
+
+/// `path` with a leading symbolic link of [`LINKS`] replaced by where it points.
+pub fn unlink(path: &str) -> String {
+    for (link, to) in LINKS {
+        if let Some(rest) = path.strip_prefix(link).filter(|r| r.is_empty() || r.starts_with('/')) {
+            return format!("{to}{rest}");
+        }
+    }
+    path.to_string()
+}
+
+/// A mount at `target` covers `path` when it is the path or one of its ancestors, as written
+/// (a mount at `/var` replaces the link `/var/run`) or once symbolic links are followed.
 pub fn covers(target: &str, path: &str) -> bool {
-    target == "/" || target == path || path.strip_prefix(target).is_some_and(|rest| rest.starts_with('/'))
+    let under = |t: &str, p: &str| t == "/" || t == p || p.strip_prefix(t).is_some_and(|rest| rest.starts_with('/'));
+    under(target, path) || under(&unlink(target), &unlink(path))
 }
 
 #[cfg(test)]

@@ -7,10 +7,11 @@
 //! compose limits of `crate::limits` (input size, depth, nodes after alias expansion).
 //!
 //! Rules (compose-go `loader/reset.go` at 01608cf; YAML 1.2 merge keys): a mapping value tagged
-//! `!reset` is removed with its key, and the key stays removed even when a `<<` merge would
-//! supply it; `!override` is kept and remembered (it only matters when files are merged, and
-//! only one file is attested). In a mapping, keys written in it win over merged ones; among
-//! several merged mappings, the first wins. Duplicate keys are an error, as in Compose.
+//! `!reset` is removed with its key; `!override` is kept and remembered (it only matters when
+//! files are merged, and only one file is attested). A `<<` merge adds the keys the mapping
+//! does not have; where Compose versions would resolve a merge differently (a key written
+//! before the merge, supplied twice, or reset; a second `<<`) the text is refused (see
+//! `finish_map`). Duplicate keys are an error, as in Compose.
 
 use std::borrow::Cow;
 
@@ -137,6 +138,8 @@ struct Meta {
 struct MapBuild {
     entries: Vec<Entry>,
     merges: Vec<YNode>,
+    /// How many keys were written before the first `<<`.
+    before_merge: Option<usize>,
     resets: Vec<String>,
     overrides: Vec<String>,
 }
@@ -286,6 +289,10 @@ fn add(frame: &mut Frame, node: YNode, plain: bool) -> Result<(), ParseError> {
             Some((key, line, plain_key)) => {
                 let taken = |k: &str| map.entries.iter().any(|e| e.key == k) || map.resets.iter().any(|r| r == k);
                 if plain_key && key == "<<" {
+                    if !map.merges.is_empty() {
+                        return Err(error("a second `<<` merge key in one mapping", line));
+                    }
+                    map.before_merge = Some(map.entries.len());
                     map.merges.push(node);
                 } else if taken(&key) {
                     return Err(error(format!("the duplicate key {}", describe(&key)), line));
@@ -303,8 +310,12 @@ fn add(frame: &mut Frame, node: YNode, plain: bool) -> Result<(), ParseError> {
     Ok(())
 }
 
-/// Applies `<<` merges: keys written in the mapping win, then the first merged mapping; a key
-/// removed by `!reset` stays removed.
+/// Applies `<<` merges. Compose versions disagree on precedence: those on yaml.v3 let keys
+/// written in the mapping win, then the first merged mapping; those on goccy/go-yaml apply
+/// entries in order, so a merge overrides keys written before it and a later merged mapping
+/// an earlier one. And `!reset` removes its key before merges are applied, so it does not stop
+/// a merge from supplying it (compose-go `loader/reset.go` at 01608cf). Where the outcome
+/// depends on which of these holds, the text is refused (docs/decisions.md 69).
 fn finish_map(mut map: MapBuild, line: usize) -> Result<YValue, ParseError> {
     let mut sources: Vec<YNode> = Vec::new();
     for m in std::mem::take(&mut map.merges) {
@@ -322,14 +333,28 @@ fn finish_map(mut map: MapBuild, line: usize) -> Result<YValue, ParseError> {
         }
     }
     let (mut source_resets, mut source_overrides) = (Vec::new(), Vec::new());
+    let before = map.before_merge.unwrap_or(0);
+    let written = map.entries.len();
+    let ambiguous = |key: &str, why: &str| {
+        error(format!("the key {} {why}, which Compose versions resolve differently", describe(key)), line)
+    };
     for source in sources {
         if let YValue::Map { entries, resets, overrides } = source.value {
             source_resets.extend(resets);
             source_overrides.extend(overrides);
             for e in entries {
-                let present = map.entries.iter().any(|x| x.key == e.key) || map.resets.contains(&e.key);
-                if !present {
-                    map.entries.push(e);
+                if map.resets.contains(&e.key) {
+                    return Err(ambiguous(&e.key, "is `!reset` and also supplied by a `<<` merge"));
+                }
+                match map.entries.iter().position(|x| x.key == e.key) {
+                    Some(i) if i >= written => {
+                        return Err(ambiguous(&e.key, "is supplied by two merged mappings"));
+                    }
+                    Some(i) if i < before => {
+                        return Err(ambiguous(&e.key, "is written before a `<<` merge that also supplies it"));
+                    }
+                    Some(_) => {}
+                    None => map.entries.push(e),
                 }
             }
         }
@@ -372,14 +397,31 @@ mod tests {
     }
 
     #[test]
-    fn merge_keys_explicit_wins_first_merge_wins_and_reset_blocks_merge() {
-        let t = "x: &x {a: 1, b: 2, c: 3}\ny: &y {a: 9, d: 4}\nz:\n  <<: [*x, *y]\n  b: 5\n  c: !reset\n";
+    fn merges_where_compose_versions_agree() {
+        // A merge first, keys written after it win, disjoint merged mappings: every version agrees.
+        let t = "x: &x {a: 1, b: 2}\ny: &y {d: 4}\nz:\n  <<: [*x, *y]\n  b: 5\n";
         let n = load(t).unwrap();
         let z = n.get("z").unwrap();
         assert_eq!(z.get("a").unwrap().text(), Some("1"));
         assert_eq!(z.get("b").unwrap().text(), Some("5"));
-        assert!(z.get("c").is_none(), "a reset key is not brought back by a merge");
         assert_eq!(z.get("d").unwrap().text(), Some("4"));
+        assert!(load("x: &x {a: 1}\nz:\n  b: 2\n  <<: *x\n  c: !reset\n").is_ok());
+    }
+
+    #[test]
+    fn merges_where_compose_versions_disagree_are_refused() {
+        for (t, why) in [
+            // yaml.v3: the written key wins; goccy/go-yaml: the later merge does.
+            ("x: &x {a: 1}\nz:\n  a: 2\n  <<: *x\n", "written before"),
+            // yaml.v3: the first merged mapping wins; goccy/go-yaml: the last.
+            ("x: &x {a: 1}\ny: &y {a: 2}\nz:\n  <<: [*x, *y]\n", "two merged"),
+            // `!reset` is applied before merges: it does not stop one.
+            ("x: &x {a: 1}\nz:\n  <<: *x\n  a: !reset\n", "!reset"),
+            ("x: &x {a: 1}\ny: &y {b: 2}\nz:\n  <<: *x\n  <<: *y\n", "second `<<`"),
+        ] {
+            let e = load(t).unwrap_err();
+            assert!(e.found.contains(why), "{t}: {e}");
+        }
     }
 
     #[test]

@@ -98,7 +98,7 @@ pub(super) const MODELLED: [&str; 14] = [
 
 /// Environment names the launcher (bash), git or the dynamic loader read.
 fn launcher_reads(name: &str) -> bool {
-    const EXACT: [&str; 21] = [
+    const EXACT: [&str; 24] = [
         "BASH_ENV",
         "ENV",
         "SHELLOPTS",
@@ -116,6 +116,9 @@ fn launcher_reads(name: &str) -> bool {
         "SSL_CERT_FILE",
         "SSL_CERT_DIR",
         "CURL_CA_BUNDLE",
+        "OPENSSL_CONF",
+        "OPENSSL_ENGINES",
+        "OPENSSL_MODULES",
         "GCONV_PATH",
         "GLIBC_TUNABLES",
         "LOCPATH",
@@ -590,26 +593,59 @@ fn checkout(field: &str, kind: MountKind, t: &str, w: &str, at_or_above: bool, a
     }
 }
 
-/// The container engine's sockets and state, and dstack's: a container holding them can start
-/// any container, so it can run anything.
-const ENGINE: [&str; 7] = [
+/// Host paths of the CVM through which a container reaches the container engine (its sockets
+/// and state, which hold every container's files and volumes), dstack's files, or the kernel's
+/// view of other processes and its settings (`/proc/PID/root`, `core_pattern`, `uevent_helper`).
+/// A mount at, above or inside one of them gives that power (docs/decisions.md 80).
+const ENGINE: [&str; 9] = [
     "/var/run/docker.sock",
-    "/run/docker.sock",
+    "/run/docker",
     "/var/lib/docker",
     "/var/lib/containerd",
-    "/run/containerd/containerd.sock",
+    "/run/containerd",
     "/dstack",
     "/var/volatile/dstack",
+    "/proc",
+    "/sys",
 ];
 
-/// Whether a host path is (or is a directory above) the container engine's socket or state.
-pub(super) fn engine(host_path: &str) -> bool {
-    ENGINE.iter().any(|e| covers(host_path, e))
+/// dstack's own directories in [`ENGINE`]: only a mount at or above them counts, since a
+/// relative host path (`./cache`) is inside the project directory `/dstack`.
+const DSTACK_DIRS: [&str; 2] = ["/dstack", "/var/volatile/dstack"];
+
+/// The project directory: app-compose.service runs `docker compose -f docker-compose.yaml` in
+/// `/dstack`, and Compose resolves a relative host path against the compose file's directory.
+const PROJECT_DIR: &str = "/dstack";
+
+/// A host path as Compose resolves it: `~` is root's home (the unit runs as root), a relative
+/// path is under the project directory (compose-go `paths.ExpandUser` and `format/volume.go`).
+fn host_path(raw: &str) -> String {
+    if let Some(rest) = raw.strip_prefix('~') {
+        clean(&format!("/root/{rest}"))
+    } else if raw.starts_with('/') {
+        clean(raw)
+    } else {
+        clean(&format!("{PROJECT_DIR}/{raw}"))
+    }
+}
+
+/// Whether a host path (as written in the compose file) reaches the container engine, dstack's
+/// files or the kernel's interfaces: at, above or inside one of [`ENGINE`] (above only for
+/// dstack's own directories, which hold the project directory).
+pub(super) fn engine(raw_host_path: &str) -> bool {
+    let p = host_path(raw_host_path);
+    ENGINE.iter().any(|e| covers(&p, e) || (!DSTACK_DIRS.contains(e) && covers(e, &p)))
 }
 
 /// Capabilities that let a container reach into others or the CVM (capabilities(7)).
-const STRONG_CAPS: [&str; 7] =
-    ["ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "DAC_READ_SEARCH", "SYS_BOOT"];
+const STRONG_CAPS: [&str; 9] =
+    ["ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "DAC_READ_SEARCH", "SYS_BOOT", "BPF", "PERFMON"];
+
+/// A `security_opt` entry that only adds confinement (docker run reference, "Security
+/// configuration"): `no-new-privileges`. Anything else may lift it.
+fn hardening(o: &str) -> bool {
+    matches!(o, "no-new-privileges" | "no-new-privileges:true" | "no-new-privileges=true")
+}
 
 /// A path as the launcher sees it: relative paths are under the working directory (`/` unless
 /// `working_dir:`; an interpolated one fails in [`launcher`], so the fallback here never passes).
@@ -663,9 +699,22 @@ pub fn others(
             ));
         };
         for x in &s.mounts {
-            let src = x.source.as_ref().and_then(|v| v.literal()).map(clean);
-            if x.kind == MountKind::Bind && src.as_deref().is_some_and(engine) {
-                power(format!("{} (line {}) mounts the container engine ({})", x.via, x.line, src.unwrap_or_default()));
+            if let Some(v) = x.source.as_ref().filter(|v| v.literal().is_none()) {
+                power(format!(
+                    "{} (line {}) mounts the interpolated source {}: the deployer chooses it",
+                    x.via, x.line, v.raw
+                ));
+                continue;
+            }
+            let host = matches!(x.kind, MountKind::Bind | MountKind::Other);
+            let raw = x.source.as_ref().and_then(|v| v.literal());
+            if host && raw.is_some_and(engine) {
+                power(format!(
+                    "{} (line {}) mounts the container engine or the CVM's kernel interfaces ({})",
+                    x.via,
+                    x.line,
+                    raw.map(host_path).unwrap_or_default()
+                ));
             } else if x.kind == MountKind::Volume && !x.read_only {
                 if let Some(v) = x.source.as_ref().and_then(|v| v.literal()).filter(|v| launcher_volumes.contains(v)) {
                     power(format!("volumes (line {}) writes the volume {v}, which the launcher mounts over its checkout, config or system paths", x.line));
@@ -682,6 +731,12 @@ pub fn others(
                 power(format!("cap_add (line {line}) grants {}", s.cap_add.join(", ")));
             } else if k == "volumes_from" {
                 power(format!("volumes_from (line {line}) mounts another service's volumes"));
+            } else if k == "device_cgroup_rules" {
+                power(format!(
+                    "device_cgroup_rules (line {line}) opens the CVM's devices to it (it may create the nodes)"
+                ));
+            } else if k == "security_opt" && s.security_opt.iter().any(|o| !o.as_deref().is_some_and(hardening)) {
+                power(format!("security_opt (line {line}) lifts its confinement (`systempaths=unconfined` unmasks /proc/sys, whose core_pattern runs a program as root in the CVM)"));
             }
         }
     }

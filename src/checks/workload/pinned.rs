@@ -6,7 +6,7 @@
 
 use super::closed::{engine, is_power, kind_text, protected, INERT, MODELLED, NOT_MODELLED, OVERRIDE, POWER};
 use crate::deployment::interpolate::{interpolate, Interpolated};
-use crate::deployment::model::{clean, ComposeModel, Content, MountKind, Service};
+use crate::deployment::model::{ComposeModel, Content, MountKind, Service};
 use crate::reference::Reference;
 use crate::report::Finding;
 
@@ -193,7 +193,7 @@ fn mounts(m: &ComposeModel, s: &Service, f: &mut Vec<Finding>) {
             },
             None => None,
         };
-        if x.kind == MountKind::Bind && source.map(clean).as_deref().is_some_and(engine) {
+        if matches!(x.kind, MountKind::Bind | MountKind::Other) && source.is_some_and(engine) {
             f.push(
                 Finding::fail(
                     ENGINE_ACCESS,
