@@ -307,8 +307,12 @@ fn near_report_with_reference_checks_every_value() {
     // launcher holds the Docker socket, so it can start any image (NEAR's starts the MPC node
     // by a digest the compose does not pin). Its `security_opt: [no-new-privileges:true]`
     // only takes power away and is not a failure.
+    // Its `signer-key-export` service mounts the engine's volume store (`/var/lib/docker/volumes`,
+    // every container's data), which fails the same way.
     let fails = codes(&r, Outcome::Fail);
-    assert_eq!(fails, vec!["workload-engine-access"], "{fails:?}");
+    assert_eq!(fails, vec!["workload-engine-access", "workload-engine-access"], "{fails:?}");
+    let store = r.checks[2].findings.iter().filter(|f| f.code == "workload-engine-access").nth(1).unwrap();
+    assert!(store.message.contains("services.signer-key-export") && store.message.contains("/var/lib/docker/volumes"));
     let engine = r.checks[2].findings.iter().find(|f| f.code == "workload-engine-access").unwrap();
     assert!(engine.message.contains("services.launcher.volumes") && engine.message.contains("/var/run/docker.sock"));
     assert_eq!(r.checks[0].status, dstack_audit::report::Status::Pass);

@@ -198,8 +198,9 @@ fn mounts(m: &ComposeModel, s: &Service, f: &mut Vec<Finding>) {
                 Finding::fail(
                     ENGINE_ACCESS,
                     format!(
-                        "{field} gives services.{} the container engine ({}): with it the service can start any \
-                         container from any image, so what runs is not fixed by the images the compose file pins",
+                        "{field} gives services.{} the container engine, dstack's files or the kernel's interfaces \
+                         ({}): with them a service can start any container from any image or change other \
+                         containers' files, so what runs is not fixed by the images the compose file pins",
                         s.name,
                         source.unwrap_or_default()
                     ),
