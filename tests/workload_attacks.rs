@@ -267,3 +267,27 @@ fn merge_keys_whose_outcome_depends_on_the_compose_version_fail() {
     let y = format!("{base}{}", compose("    <<: *base\n    restart: unless-stopped\n", ""));
     assert_eq!(run(&y, &listed()).status, Status::Pass);
 }
+
+/// A sidecar with a writable mount of the CVM's own system directories can change what the CVM
+/// runs as root (`/etc/ld.so.preload`, units, libraries): fails (decision 82). Read-only, or a
+/// data path, it is runtime data.
+#[test]
+fn sidecars_writing_the_cvms_system_directories_fail() {
+    for body in [
+        "    volumes:\n      - /etc:/host-etc\n",
+        "    volumes:\n      - /usr/lib:/l:rw\n",
+        "    volumes:\n      - type: bind\n        source: /root\n        target: /r\n",
+        "    volumes:\n      - ~/.ssh:/k\n",
+        "    volumes:\n      - ../etc/systemd:/u\n",
+    ] {
+        fails(
+            &run(&with_sidecar("", body, ""), &listed()),
+            "workload-sidecar-controls-launcher",
+            &["system directory"],
+        );
+    }
+    for body in ["    volumes:\n      - /etc:/host-etc:ro\n", "    volumes:\n      - ./cache:/cache\n"] {
+        let r = run(&with_sidecar("", body, ""), &listed());
+        assert_eq!(r.status, Status::Pass, "{body}: {r:#?}");
+    }
+}

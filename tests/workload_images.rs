@@ -225,3 +225,13 @@ fn script_pins_do_not_make_a_deployment_a_git_launcher_one() {
     );
     fails(&judge_with(&y, with, &launcher), "launcher-config-missing", &[]);
 }
+
+/// The same in an image-pinned deployment: a writable mount of the CVM's system directories fails
+/// as engine access (decision 82); read-only it is runtime data.
+#[test]
+fn writable_mounts_of_the_cvms_system_directories_fail() {
+    for body in ["    volumes:\n      - /etc:/host-etc\n", "    volumes:\n      - /usr:/u\n"] {
+        fails(&judge(&compose(body, "")), "workload-engine-access", &["system directory"]);
+    }
+    assert_eq!(judge(&compose("    volumes:\n      - /etc:/host-etc:ro\n", "")).status, Status::Pass);
+}

@@ -563,9 +563,10 @@ fn extends_inherits_what_changes_the_launcher_and_fails_like_its_flattened_form(
 #[test]
 fn extends_local_reset_override_and_values_win_over_the_base() {
     // The launcher removes the inherited entrypoint, replaces the inherited mounts and the
-    // inherited variable: what remains passes.
+    // inherited variable: what remains passes. (The base service runs too, so its own mount is
+    // read-only: a writable one of the CVM's /etc fails on its own, decision 82.)
     let (extended, _) = extended_and_flat(
-        "    entrypoint: [sh, -c, x]\n    volumes:\n      - /etc/gitconfig:/etc/gitconfig\n    environment:\n      BASH_ENV: /tmp/x\n",
+        "    entrypoint: [sh, -c, x]\n    volumes:\n      - /etc/gitconfig:/etc/gitconfig:ro\n    environment:\n      BASH_ENV: /tmp/x\n",
     );
     let local = "    extends: common\n    entrypoint: !reset\n    environment:\n      BASH_ENV: !reset\n";
     let fixed = extended.replace("    extends: common\n", local).replace(

@@ -637,6 +637,14 @@ pub(super) fn engine(raw_host_path: &str) -> bool {
     ENGINE.iter().any(|e| covers(&p, e) || (!DSTACK_DIRS.contains(e) && covers(e, &p)))
 }
 
+/// Whether a host path (as written in the compose file) is at, above or inside one of the CVM's
+/// own system directories ([`SYSTEM_DIRS`]): a writable mount there lets a container change the
+/// programs, libraries or configuration (`/etc/ld.so.preload`, systemd units) that the CVM runs
+/// as root, beside every container (decision 82).
+pub(super) fn cvm_system(raw_host_path: &str) -> bool {
+    protected(&host_path(raw_host_path))
+}
+
 /// Capabilities that let a container reach into others or the CVM (capabilities(7)).
 const STRONG_CAPS: [&str; 9] =
     ["ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "DAC_READ_SEARCH", "SYS_BOOT", "BPF", "PERFMON"];
@@ -711,6 +719,13 @@ pub fn others(
             if host && raw.is_some_and(engine) {
                 power(format!(
                     "{} (line {}) mounts the container engine or the CVM's kernel interfaces ({})",
+                    x.via,
+                    x.line,
+                    raw.map(host_path).unwrap_or_default()
+                ));
+            } else if host && !x.read_only && raw.is_some_and(cvm_system) {
+                power(format!(
+                    "{} (line {}) mounts the CVM's system directory {} writable: it can change what the CVM runs as root",
                     x.via,
                     x.line,
                     raw.map(host_path).unwrap_or_default()

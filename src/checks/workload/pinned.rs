@@ -4,7 +4,9 @@
 //! container), a deploy-time command or entrypoint, a key whose effect is not modelled. Each
 //! service of the model is judged here; which images run is judged by `images`.
 
-use super::closed::{engine, is_power, kind_text, protected, INERT, MODELLED, NOT_MODELLED, OVERRIDE, POWER};
+use super::closed::{
+    cvm_system, engine, is_power, kind_text, protected, INERT, MODELLED, NOT_MODELLED, OVERRIDE, POWER,
+};
 use crate::deployment::interpolate::{interpolate, Interpolated};
 use crate::deployment::model::{ComposeModel, Content, MountKind, Service};
 use crate::reference::Reference;
@@ -206,6 +208,21 @@ fn mounts(m: &ComposeModel, s: &Service, f: &mut Vec<Finding>) {
                     ),
                 )
                 .expected("no container-engine socket or state in any service"),
+            );
+            continue;
+        }
+        if matches!(x.kind, MountKind::Bind | MountKind::Other) && !x.read_only && source.is_some_and(cvm_system) {
+            f.push(
+                Finding::fail(
+                    ENGINE_ACCESS,
+                    format!(
+                        "{field} mounts the CVM's system directory {} writable into services.{}: it can change \
+                         what the CVM runs as root, so what runs is not fixed by the images the compose file pins",
+                        source.unwrap_or_default(),
+                        s.name
+                    ),
+                )
+                .expected("no writable mount of the CVM's system directories in any service"),
             );
             continue;
         }
