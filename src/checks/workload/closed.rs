@@ -5,7 +5,7 @@
 
 use crate::compose::git_launcher::{Key, LauncherConfig, DEFAULT_CONFIG_PATH};
 use crate::deployment::interpolate::Interpolated;
-use crate::deployment::model::{clean, covers, ComposeModel, Content, MountKind, Service};
+use crate::deployment::model::{clean, covers, ComposeModel, Content, MountKind, Service, Text};
 use crate::reference::Reference;
 use crate::report::Finding;
 
@@ -455,12 +455,7 @@ fn environment(s: &Service, config: Option<&LauncherConfig>, f: &mut Vec<Finding
             }
             continue;
         }
-        let how = match value.as_ref().map(|v| v.literal()) {
-            None => "from the deployment",
-            Some(None) => "interpolated",
-            Some(Some(_)) => "literal",
-        };
-        runtime.push(format!("{var} ({how}, line {line})"));
+        runtime.push(format!("{var} ({}, line {line})", env_origin(value.as_ref())));
     }
     if !runtime.is_empty() {
         f.push(Finding::note(
@@ -666,6 +661,15 @@ fn resolve(s: &Service, path: &str) -> String {
         Some(t) => t.literal().unwrap_or(""),
     };
     clean(&format!("{dir}/{path}"))
+}
+
+/// Where an environment value comes from, as the runtime-configuration note says it.
+pub(super) fn env_origin(value: Option<&Text>) -> &'static str {
+    match value.map(|v| v.literal()) {
+        None => "from the deployment",
+        Some(None) => "interpolated",
+        Some(Some(_)) => "literal",
+    }
 }
 
 /// At, above or inside a system directory.

@@ -5,7 +5,7 @@
 //! service of the model is judged here; which images run is judged by `images`.
 
 use super::closed::{
-    cvm_system, engine, is_power, kind_text, protected, INERT, MODELLED, NOT_MODELLED, OVERRIDE, POWER,
+    cvm_system, engine, env_origin, is_power, kind_text, protected, INERT, MODELLED, NOT_MODELLED, OVERRIDE, POWER,
 };
 use crate::deployment::interpolate::{interpolate, Interpolated};
 use crate::deployment::model::{ComposeModel, Content, MountKind, Service};
@@ -154,12 +154,7 @@ fn environment(s: &Service, f: &mut Vec<Finding>) {
             );
             continue;
         }
-        let how = match value.as_ref().map(|v| v.literal()) {
-            None => "from the deployment",
-            Some(None) => "interpolated",
-            Some(Some(_)) => "literal",
-        };
-        runtime.push(format!("{var} ({how}, line {line})"));
+        runtime.push(format!("{var} ({}, line {line})", env_origin(value.as_ref())));
     }
     if !runtime.is_empty() {
         f.push(Finding::note(
