@@ -5,6 +5,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use dcap_qvl::verify::QuoteVerifier;
 use dcap_qvl::QuoteCollateralV3;
+use dstack_audit::clock::UnixTime;
 use dstack_audit::dcap::collateral::parse_collateral;
 use dstack_audit::dcap::roots::TrustAnchor;
 use dstack_audit::dcap::verify::verify_dcap;
@@ -36,7 +37,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let quote = parse_quote(&raw).unwrap();
             let collateral = parse_collateral(&json).unwrap();
-            let o = verify_dcap(&quote, Some(&collateral), &anchor, now);
+            let o = verify_dcap(&quote, Some(&collateral), &anchor, UnixTime::from_secs(now));
             assert!(matches!(o.tcb, Some(Ok(_))));
         })
     });

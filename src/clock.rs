@@ -1,5 +1,7 @@
-//! The evaluation time. The library never reads the clock: the CLI reads it once (or takes
-//! `--at`) and passes an `EvalTime` down, and the report records it.
+//! Time. The library never reads the clock: the CLI reads it once (or takes `--at`) and passes
+//! an `EvalTime` down, and the report records it. `UnixTime` is an instant read from evidence
+//! (a certificate's or CRL's validity bound, a collateral's issue date) or the evaluation time
+//! compared with one; its `Display` is the one place an instant becomes RFC 3339 text.
 
 use std::time::Duration;
 
@@ -22,6 +24,64 @@ impl EvalTime {
 
     pub fn datetime(&self) -> DateTime {
         self.0
+    }
+
+    /// The same instant as a `UnixTime`, to compare with times read from evidence.
+    pub fn unix_time(&self) -> UnixTime {
+        UnixTime(self.unix())
+    }
+}
+
+impl From<EvalTime> for UnixTime {
+    fn from(t: EvalTime) -> Self {
+        t.unix_time()
+    }
+}
+
+/// A UTC instant in whole seconds since 1970-01-01T00:00:00Z. Unlike `EvalTime` it covers every
+/// `u64`, so that windows can start at `EPOCH` and end at `MAX` before anything narrows them;
+/// `Display` shows RFC 3339 (`2025-07-19T10:00:35Z`), or the seconds for instants after 9999.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UnixTime(u64);
+
+impl UnixTime {
+    /// 1970-01-01T00:00:00Z.
+    pub const EPOCH: UnixTime = UnixTime(0);
+    /// The last representable second: the end of a window that nothing has narrowed yet.
+    pub const MAX: UnixTime = UnixTime(u64::MAX);
+
+    pub const fn from_secs(secs: u64) -> Self {
+        UnixTime(secs)
+    }
+
+    /// Seconds since the epoch.
+    pub const fn secs(self) -> u64 {
+        self.0
+    }
+
+    /// `secs` seconds later, saturating at `MAX`.
+    pub const fn plus_secs(self, secs: u64) -> Self {
+        UnixTime(self.0.saturating_add(secs))
+    }
+
+    /// `secs` seconds earlier, saturating at `EPOCH`.
+    pub const fn minus_secs(self, secs: u64) -> Self {
+        UnixTime(self.0.saturating_sub(secs))
+    }
+}
+
+impl From<DateTime> for UnixTime {
+    fn from(t: DateTime) -> Self {
+        UnixTime(t.unix_duration().as_secs())
+    }
+}
+
+impl std::fmt::Display for UnixTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match EvalTime::from_unix(self.0) {
+            Some(t) => t.fmt(f),
+            None => write!(f, "{} (unix seconds)", self.0),
+        }
     }
 }
 
@@ -78,5 +138,18 @@ mod tests {
         for bad in ["2026-03-01", "2026-13-01T00:00:00Z", "2026-03-01T00:00:00", "x", "2026-03-01T00:00:00+25:00"] {
             assert!(parse_rfc3339(bad, "at").is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn unix_time_shows_rfc3339_and_saturates() {
+        let t = parse_rfc3339("2025-07-19T10:00:35Z", "at").unwrap();
+        assert_eq!(t.unix_time(), UnixTime::from_secs(1752919235));
+        assert_eq!(UnixTime::from(t).to_string(), "2025-07-19T10:00:35Z");
+        assert_eq!(UnixTime::from(t.datetime()), t.unix_time());
+        assert_eq!(UnixTime::EPOCH.to_string(), "1970-01-01T00:00:00Z");
+        assert_eq!(UnixTime::MAX.to_string(), "18446744073709551615 (unix seconds)");
+        assert_eq!(UnixTime::MAX.plus_secs(1), UnixTime::MAX);
+        assert_eq!(UnixTime::EPOCH.minus_secs(1), UnixTime::EPOCH);
+        assert!(t.unix_time().minus_secs(1) < t.unix_time() && t.unix_time() < t.unix_time().plus_secs(1));
     }
 }

@@ -15,7 +15,7 @@ pub mod deployment;
 pub mod error;
 pub mod evidence;
 pub mod fetch;
-pub mod json_keys;
+pub mod json;
 pub mod limits;
 pub mod provenance;
 pub mod reference;
@@ -24,6 +24,7 @@ pub mod report;
 pub mod tdx;
 pub mod views;
 pub mod workload;
+pub mod x509;
 
 use sha2::{Digest, Sha256};
 

@@ -220,7 +220,7 @@ fn quote_is_a_number() {
         expect_input_error(
             &run(&[cmd, &p]),
             &p,
-            &["field `quote`", "the quote as hex text or an array of bytes", "found number 5"],
+            &["field `quote`", "the quote as hex text or an array of bytes", "found the number 5"],
         );
     }
 }
@@ -327,7 +327,7 @@ fn event_log_imr_is_a_string() {
         expect_input_error(
             &run(&[cmd, &p]),
             &p,
-            &["field `event_log[0].imr`", "an unsigned 32-bit integer", "found string `x`"],
+            &["field `event_log[0].imr`", "an unsigned 32-bit integer", "found the string `x`"],
         );
     }
 }

@@ -38,7 +38,7 @@ fn the_collateral_pck_chain_is_noted_not_used() {
         &load_collateral("tdx/dcap-qvl-0.7.1/tdx_quote_td15ex_collateral.json"),
         "2026-10-20T00:00:00Z",
     );
-    assert!(o.collateral.as_ref().unwrap().as_ref().unwrap().ignored_pck_chain);
+    assert!(o.collateral.as_ref().unwrap().as_ref().unwrap().ignored_pck_chain());
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn collateral_window_edges() {
     assert_eq!(result(&run(&q, &c, "2025-07-19T10:00:36Z")), Err("crl-expired"));
     assert_eq!(result(&run(&q, &c, "2025-06-19T10:32:26Z")), Err("collateral-not-yet-valid"));
     let vc = run(&q, &c, "2025-07-01T00:00:00Z").collateral.unwrap().unwrap();
-    assert_eq!(vc.window.1, unix("2025-07-19T10:00:35Z"));
+    assert_eq!(vc.window().1, unix("2025-07-19T10:00:35Z"));
 }
 
 #[test]
@@ -121,29 +121,34 @@ fn collateral_tampering_fails() {
     assert_eq!(result(&run(&q, &c, at)), Err("root-crl-signature-invalid"));
 }
 
-/// A signature is skipped only for the exact (certificate, issuer) pair verified before: the
-/// same certificate under another issuer is checked again.
+/// The PCK Platform CA appears in the collateral's PCK CRL issuer chain and in the quote's PCK
+/// chain; one evaluation checks its signature once. The quote's copy with one flipped signature
+/// byte is a different certificate: its signature is checked and fails, although the genuine
+/// copy passed earlier in the same evaluation.
 #[test]
-fn verified_pairs_are_matched_on_both_certificates() {
-    use dstack_audit::dcap::chain::{verify_chain, ChainOptions, PCK_LEAF_CN};
-    use dstack_audit::dcap::x509::parse_pem_chain;
-    let q = load_quote("tdx/tee-solver/alice/quote.hex");
-    let certs = parse_pem_chain(&q.signature.pck_cert_data, "pck").unwrap();
-    let root = TrustAnchor::intel().unwrap();
-    let now = unix("2025-09-15T00:00:00Z");
-    let opts = ChainOptions { root: &root.cert, crls: None, now, leaf_cn: Some(PCK_LEAF_CN), verified_pairs: &[] };
-    let good = verify_chain(&certs, &opts).unwrap();
-    assert_eq!(good.signed_pairs.len(), 2, "leaf by Platform CA, Platform CA by root");
+fn a_signature_checked_earlier_in_the_evaluation_covers_only_the_same_bytes() {
+    use dstack_audit::x509::{parse_pem_chain, Certificate};
+    let (q, c, at) =
+        ("tdx/tee-solver/alice/quote.hex", "tdx/tee-solver/alice/quote_collateral.json", "2025-09-15T00:00:00Z");
+    let mut quote = load_quote(q);
+    let collateral = load_collateral(c);
+    assert!(result(&run(&quote, &collateral, at)).is_ok());
+    let certs = parse_pem_chain(&quote.signature.pck_cert_data, "pck").unwrap();
+    let issuers = parse_pem_chain(collateral.crls.as_ref().unwrap().pck_crl_issuer_chain.as_bytes(), "x").unwrap();
+    assert_eq!(certs[1], issuers[0], "the same Platform CA in both chains");
 
-    // Break the leaf's signature, then claim the pair was verified with a *different* issuer.
-    let mut der = certs[0].der().to_vec();
-    let n = der.len();
-    der[n - 5] ^= 1;
-    let broken = dstack_audit::dcap::x509::Certificate::from_der(&der).unwrap();
-    let tampered = vec![broken.clone(), certs[1].clone(), certs[2].clone()];
-    let wrong_pair = [(broken.sha256(), root.cert.sha256())];
-    let opts = ChainOptions { verified_pairs: &wrong_pair, ..opts };
-    assert_eq!(verify_chain(&tampered, &opts).unwrap_err().code(), "chain-bad-signature");
+    let mut der = certs[1].der().to_vec();
+    *der.last_mut().unwrap() ^= 1;
+    let flipped = Certificate::from_der(&der).unwrap();
+    assert_eq!(flipped.subject(), certs[1].subject());
+    let pem: String = [&certs[0], &flipped, &certs[2]]
+        .iter()
+        .map(|c| der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, c.der()).unwrap())
+        .collect();
+    quote.signature.pck_cert_data = pem.into_bytes();
+    let o = run(&quote, &collateral, at);
+    assert!(matches!(o.collateral, Some(Ok(_))), "the collateral's genuine copy still verifies");
+    assert_eq!(result(&o), Err("chain-bad-signature"));
 }
 
 /// dcap-qvl 0.1.5–0.2.x wrote collateral without the three CRL fields. The tee-solver 0.3
@@ -171,7 +176,7 @@ fn collateral_without_crls_verifies_what_it_carries_and_not_revocation() {
     assert!(!o.quote.as_ref().unwrap().revocation_checked, "nothing to check revocation against");
     assert_eq!(result(&o), Ok(("UpToDate".to_string(), vec![])));
     // The window is that of the TCB Info, QE Identity and TCB Signing chain alone.
-    assert_eq!(vc.window.0, unix("2025-08-31T03:29:34Z"));
+    assert_eq!(vc.window().0, unix("2025-08-31T03:29:34Z"));
 
     // The same collateral with its CRLs: revocation checked, same status.
     let o = run(&q, &load_collateral(OLD_FULL), OLD_AT);

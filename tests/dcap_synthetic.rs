@@ -31,7 +31,7 @@ fn run(name: &str, anchor: &TrustAnchor) -> DcapOutcome {
     let v: Value =
         serde_json::from_slice(&std::fs::read(fixture(&format!("synthetic/dcap/{name}/collateral.json"))).unwrap())
             .unwrap();
-    let at = parse_rfc3339(expected(name)["at"].as_str().unwrap(), "at").unwrap().unix();
+    let at = parse_rfc3339(expected(name)["at"].as_str().unwrap(), "at").unwrap().unix_time();
     verify_dcap(&quote, Some(&parse_collateral(&v).unwrap()), anchor, at)
 }
 

@@ -14,6 +14,7 @@ mod common;
 use common::fixture;
 use dcap_qvl::verify::QuoteVerifier;
 use dcap_qvl::QuoteCollateralV3;
+use dstack_audit::clock::UnixTime;
 use dstack_audit::dcap::collateral::Collateral;
 use dstack_audit::dcap::roots::TrustAnchor;
 use dstack_audit::dcap::verify::verify_dcap;
@@ -38,7 +39,7 @@ fn to_peer(c: &Collateral) -> QuoteCollateralV3 {
 
 /// Ours as `Ok((status, advisories))` or `Err(code)`.
 fn ours(raw: &[u8], c: &Collateral, anchor: &TrustAnchor, now: u64) -> Result<(String, Vec<String>), &'static str> {
-    common::dcap::result(&verify_dcap(&parse_quote(raw).unwrap(), Some(c), anchor, now))
+    common::dcap::result(&verify_dcap(&parse_quote(raw).unwrap(), Some(c), anchor, UnixTime::from_secs(now)))
 }
 
 #[test]
@@ -46,7 +47,7 @@ fn real_pairings_agree_with_dcap_qvl() {
     for (row, q, c, at, _) in common::dcap::ROWS {
         let raw = dstack_audit::tdx::quote::decode_quote_bytes(&std::fs::read(fixture(q)).unwrap(), q).unwrap();
         let collateral = common::dcap::load_collateral(c);
-        let now = common::dcap::unix(at);
+        let now = common::dcap::unix(at).secs();
         let mine = ours(&raw, &collateral, &TrustAnchor::intel().unwrap(), now);
         let peer = QuoteVerifier::new_prod().verify(&raw, &to_peer(&collateral), now);
         match (*row, &mine, &peer) {
@@ -75,7 +76,7 @@ fn generated_scenarios_agree_with_dcap_qvl() {
             serde_json::from_slice(&std::fs::read(fixture(&format!("synthetic/dcap/{name}/collateral.json"))).unwrap())
                 .unwrap();
         let collateral = dstack_audit::dcap::collateral::parse_collateral(&v).unwrap();
-        let now = common::dcap::unix(want["at"].as_str().unwrap());
+        let now = common::dcap::unix(want["at"].as_str().unwrap()).secs();
         let mine = ours(&raw, &collateral, &anchor, now);
         // dcap-qvl refuses debug TDs inside verification; dstack-audit reports the TCB and fails
         // the TD policy separately (`td-debug`). Compare the TCB with debug allowed.

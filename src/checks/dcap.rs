@@ -23,10 +23,6 @@ pub struct DcapObservation {
     pub at: EvalTime,
 }
 
-fn date(t: u64) -> String {
-    EvalTime::from_unix(t).map(|t| t.to_string()).unwrap_or_else(|| t.to_string())
-}
-
 pub fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
     if let RootKind::UntrustedTest { source } = &d.root_kind {
         f.push(Finding::warn(
@@ -95,7 +91,7 @@ fn collateral(d: &DcapObservation, f: &mut Vec<Finding>) {
                     "collateral-valid",
                     format!("collateral from {origin}: {what} are signed under the root and valid at {}", d.at),
                 )
-                .actual(format!("valid {} to {}", date(vc.window.0), date(vc.window.1))),
+                .actual(format!("valid {} to {}", vc.window().0, vc.window().1)),
             );
             if !vc.has_crls() {
                 f.push(Finding::not_checked(
@@ -108,7 +104,7 @@ fn collateral(d: &DcapObservation, f: &mut Vec<Finding>) {
                     ),
                 ));
             }
-            if vc.ignored_pck_chain {
+            if vc.ignored_pck_chain() {
                 f.push(Finding::note(
                     "collateral-pck-chain-ignored",
                     "the collateral carries a PCK certificate chain of its own; the chain in the quote is the one verified",

@@ -103,14 +103,14 @@ pub fn authenticate(
     at: EvalTime,
 ) -> DcapObservation {
     let source = collateral.or_else(|| o.collateral.clone());
-    let now = at.unix();
+    let now = at.unix_time();
     let outcome = match &source {
         None => verify_dcap(&o.quote, None, anchor, now),
         Some((value, _)) => match parse_collateral(value) {
             Ok(c) => verify_dcap(&o.quote, Some(&c), anchor, now),
             Err(problem) => DcapOutcome {
                 collateral: Some(Err(DcapError::Collateral { field: "collateral", problem })),
-                quote: verify_quote(&o.quote, anchor, now, None, &[]),
+                quote: verify_quote(&o.quote, anchor, now, None),
                 tcb: None,
             },
         },

@@ -13,7 +13,7 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-pub use crate::json_keys::{first_duplicate_key, DuplicateKey};
+pub use crate::json::{first_duplicate_key, DuplicateKey};
 
 /// An app-compose document, hashed over its exact bytes.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@
 //!
 //! Shape only: this module reads the fields and keeps the signed JSON texts byte for byte (a
 //! signature is over the exact text, never a re-serialization, research §1.5 item 6). It parses
-//! no certificate, CRL or JSON inside (`x509`, `crl`, `tcb_info`) and verifies nothing (`verify`).
+//! no certificate, CRL or JSON inside (`crate::x509`, `tcb_info`) and verifies nothing (`verify`).
 //! Binary fields may be hex strings (dcap-qvl, PCCS) or JSON arrays of byte values (NEAR's
 //! embedded collateral, a serde `Vec<u8>`). Unknown fields are ignored.
 //!
@@ -16,8 +16,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::dcap::tcb_info::json_kind;
 use crate::error::ParseError;
+use crate::json::kind as json_kind;
 
 /// The revocation lists of a collateral: all three fields, or none.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,17 +1,21 @@
 //! Offline DCAP verification of TDX quotes: the signature chain to the pinned Intel SGX Root CA,
 //! collateral (CRLs, TCB Info, QE Identity) and the TCB status (research `tdx-dcap.md`).
 //!
-//! Parsing of certificates, CRLs and collateral lives in `x509`, `crl`, `pck`, `collateral`,
-//! `tcb_info`; chain rules in `chain`; Intel's TCB-level algorithm in `tcb`; the numbered steps in
-//! `verify`. Verifiers here make no policy decisions: which statuses are acceptable is the
-//! appraisal's business (`checks/`).
+//! Certificates and CRLs are parsed by the shared `crate::x509`; collateral, the PCK extension
+//! and TCB Info / QE Identity by `collateral`, `pck`, `tcb_info`; chain rules in `chain`; Intel's
+//! TCB-level algorithm in `tcb`; the numbered steps in `verify`. Verifiers here make no policy
+//! decisions: which statuses are acceptable is the appraisal's business (`checks/`).
 
 pub mod chain;
 pub mod collateral;
-pub mod crl;
 pub mod pck;
 pub mod roots;
 pub mod tcb;
 pub mod tcb_info;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod verify;
-pub mod x509;
+
+/// The former paths of the certificate and CRL parsers, now `crate::x509` (kept for callers
+/// outside `dcap/` until they move).
+pub use crate::x509::{self, crl};

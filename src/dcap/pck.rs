@@ -12,8 +12,8 @@
 use der::asn1::{ObjectIdentifier, OctetStringRef};
 use der::{AnyRef, Decode, Tag, Tagged};
 
-use crate::dcap::x509::{sequence_items, split_sequence, Certificate};
 use crate::error::ParseError;
+use crate::x509::{sequence_items, split_sequence, Certificate};
 
 /// The SGX extension of a PCK certificate.
 pub const OID_SGX_EXTENSIONS: &str = "1.2.840.113741.1.13.1";
@@ -159,7 +159,7 @@ fn flag(members: &[Member<'_>], arc: u32, field: &str) -> Result<Option<bool>, P
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dcap::x509::tests::{quote_chain, root};
+    use crate::dcap::test_support::{quote_chain, root};
 
     fn ext(rel: &str) -> PckExtension {
         parse_pck_extension(&quote_chain(rel)[0]).unwrap()
@@ -238,18 +238,17 @@ mod tests {
         // (serial AC0FBDBA…, 2023-08-24 → 2030-08-24) is an SGX platform with FMSPC
         // 00606A000000, not the leaf inside quote_tdx_00806f050000.dat (B6E84ED5…, 00806F050000).
         use crate::dcap::chain::{verify_chain, ChainOptions, PCK_LEAF_CN};
-        use crate::dcap::crl::tests::collateral_crls;
+        use crate::dcap::test_support::collateral_crls;
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tdx/dcap-rs/pck_certchain.pem");
-        let chain = crate::dcap::x509::parse_pem_chain(&std::fs::read(path).unwrap(), "pck_certchain.pem").unwrap();
+        let chain = crate::x509::parse_pem_chain(&std::fs::read(path).unwrap(), "pck_certchain.pem").unwrap();
         let (root_crl, pck_crl) = collateral_crls("tdx/dcap-rs/assembled_collateral_00806f050000_2025-02.json");
         let root = root();
         let crls = [&root_crl, &pck_crl];
         let opts = ChainOptions {
             root: &root,
             crls: Some(&crls),
-            now: 1740787200,
+            now: crate::clock::UnixTime::from_secs(1740787200),
             leaf_cn: Some(PCK_LEAF_CN),
-            verified_pairs: &[],
         };
         verify_chain(&chain, &opts).unwrap();
         assert_ne!(chain[0], quote_chain("tdx/dcap-rs/quote_tdx_00806f050000.dat")[0]);
@@ -268,7 +267,7 @@ mod tests {
     fn edited(old: &[u8], new: &[u8]) -> Result<PckExtension, ParseError> {
         let leaf = &quote_chain("tdx/dcap-qvl/tdx_quote")[0];
         let mut der = leaf.der().to_vec();
-        crate::dcap::chain::test_ca::replace(&mut der, old, new);
+        crate::dcap::test_support::replace(&mut der, old, new);
         parse_pck_extension(&Certificate::from_der(&der).unwrap())
     }
 

@@ -7,8 +7,8 @@
 
 use sha2::{Digest, Sha256};
 
-use super::x509::{parse_pem_chain, Certificate};
 use crate::error::{Location, ParseError};
+use crate::x509::{parse_pem_chain, Certificate};
 
 /// SHA-256 of the DER of the Intel SGX Root CA (serial 22650CD6…06AC, valid 2018-05-21 → 2049-12-31).
 pub const INTEL_SGX_ROOT_CA_SHA256: [u8; 32] = [

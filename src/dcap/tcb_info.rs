@@ -14,9 +14,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use crate::clock::UnixTime;
 use crate::error::{describe, json_message, ParseError};
+use crate::json::{kind, Obj};
 use crate::limits::{MAX_ADVISORY_IDS, MAX_TCB_LEVELS, MAX_TDX_MODULE_IDENTITIES};
 
 /// A TCB status, spelled as Intel spells it (`as_str`, `Display`, `FromStr` and serde all use
@@ -104,10 +106,10 @@ impl serde::Serialize for TcbStatus {
 pub struct TcbInfo {
     pub id: String,
     pub version: u32,
-    /// `issueDate`, unix seconds.
-    pub issue_date: u64,
-    /// `nextUpdate`, unix seconds.
-    pub next_update: u64,
+    /// `issueDate`.
+    pub issue_date: UnixTime,
+    /// `nextUpdate`.
+    pub next_update: UnixTime,
     pub fmspc: [u8; 6],
     pub pce_id: [u8; 2],
     pub tcb_type: u32,
@@ -121,8 +123,8 @@ pub struct TcbInfo {
 }
 
 impl TcbInfo {
-    /// `(issueDate, nextUpdate)` in unix seconds.
-    pub fn window(&self) -> (u64, u64) {
+    /// `(issueDate, nextUpdate)`.
+    pub fn window(&self) -> (UnixTime, UnixTime) {
         (self.issue_date, self.next_update)
     }
 
@@ -208,8 +210,8 @@ impl TcbLevel {
 pub struct QeIdentity {
     pub id: String,
     pub version: u32,
-    pub issue_date: u64,
-    pub next_update: u64,
+    pub issue_date: UnixTime,
+    pub next_update: UnixTime,
     pub tcb_evaluation_data_number: u32,
     /// `miscselect`, the 4 bytes as written (QVL reads them as a little-endian u32, like the
     /// report's MISCSELECT).
@@ -224,8 +226,8 @@ pub struct QeIdentity {
 }
 
 impl QeIdentity {
-    /// `(issueDate, nextUpdate)` in unix seconds.
-    pub fn window(&self) -> (u64, u64) {
+    /// `(issueDate, nextUpdate)`.
+    pub fn window(&self) -> (UnixTime, UnixTime) {
         (self.issue_date, self.next_update)
     }
 }
@@ -356,8 +358,8 @@ fn parse_isvsvn_levels(o: &Obj<'_>, key: &str) -> Result<Vec<ModuleTcbLevel>, Pa
             Ok(ModuleTcbLevel {
                 isvsvn: l.object("tcb")?.uint("isvsvn")?,
                 tcb_date: l.date_text("tcbDate")?,
-                tcb_status: l.status("tcbStatus")?,
-                advisory_ids: l.advisory_ids()?,
+                tcb_status: l.parsed("tcbStatus")?,
+                advisory_ids: advisory_ids(&l)?,
             })
         })
         .collect()
@@ -370,8 +372,8 @@ fn parse_tcb_level(l: &Obj<'_>) -> Result<TcbLevel, ParseError> {
         pcesvn: tcb.uint("pcesvn")?,
         tdx_components: parse_components(&tcb, "tdxtcbcomponents")?,
         tcb_date: l.date_text("tcbDate")?,
-        tcb_status: l.status("tcbStatus")?,
-        advisory_ids: l.advisory_ids()?,
+        tcb_status: l.parsed("tcbStatus")?,
+        advisory_ids: advisory_ids(l)?,
     })
 }
 
@@ -409,129 +411,17 @@ fn check_no_duplicate_levels(levels: &[TcbLevel]) -> Result<(), ParseError> {
     }
 }
 
-/// A JSON value and its path, for error messages.
-struct Node<'a> {
-    value: &'a Value,
-    path: String,
-}
-
-impl<'a> Node<'a> {
-    fn obj(&self) -> Result<Obj<'a>, ParseError> {
-        Obj::new(self.value, self.path.clone())
+/// `advisoryIDs`: absent when empty; otherwise at most `MAX_ADVISORY_IDS` strings.
+fn advisory_ids(o: &Obj<'_>) -> Result<Vec<String>, ParseError> {
+    if o.optional("advisoryIDs").is_none() {
+        return Ok(Vec::new());
     }
-}
-
-/// A JSON object and its path.
-struct Obj<'a> {
-    map: &'a Map<String, Value>,
-    path: String,
-}
-
-impl<'a> Obj<'a> {
-    fn new(value: &'a Value, path: String) -> Result<Self, ParseError> {
-        match value {
-            Value::Object(map) => Ok(Obj { map, path }),
-            other => Err(ParseError::field(path, "a JSON object", json_kind(other))),
-        }
-    }
-
-    fn path(&self, key: &str) -> String {
-        format!("{}.{key}", self.path)
-    }
-
-    /// The member, or `None` when absent or `null`.
-    fn optional(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key).filter(|v| !v.is_null())
-    }
-
-    fn required(&self, key: &str) -> Result<&'a Value, ParseError> {
-        self.optional(key).ok_or_else(|| ParseError::field(self.path(key), "a value", "no such field"))
-    }
-
-    fn object(&self, key: &str) -> Result<Obj<'a>, ParseError> {
-        Obj::new(self.required(key)?, self.path(key))
-    }
-
-    fn string(&self, key: &str) -> Result<&'a str, ParseError> {
-        self.required(key)?.as_str().ok_or_else(|| self.wrong_type(key, "a string"))
-    }
-
-    fn uint<T: TryFrom<u64>>(&self, key: &str) -> Result<T, ParseError> {
-        let v = self.required(key)?;
-        let max = std::mem::size_of::<T>().saturating_mul(8);
-        let expected = || format!("an unsigned integer of at most {max} bits");
-        let n = v.as_u64().ok_or_else(|| ParseError::field(self.path(key), expected(), json_kind(v)))?;
-        T::try_from(n).map_err(|_| ParseError::field(self.path(key), expected(), n.to_string()))
-    }
-
-    fn hex<const N: usize>(&self, key: &str) -> Result<[u8; N], ParseError> {
-        crate::bytes::decode_hex_array(self.string(key)?, &self.path(key))
-    }
-
-    /// An RFC 3339 date as unix seconds.
-    fn date(&self, key: &str) -> Result<u64, ParseError> {
-        Ok(crate::clock::parse_rfc3339(self.string(key)?, &self.path(key))?.unix())
-    }
-
-    /// An RFC 3339 date, checked and kept as written.
-    fn date_text(&self, key: &str) -> Result<String, ParseError> {
-        self.date(key)?;
-        Ok(self.string(key)?.to_string())
-    }
-
-    fn status(&self, key: &str) -> Result<TcbStatus, ParseError> {
-        self.string(key)?.parse().map_err(|e: ParseError| e.under(&self.path(key)))
-    }
-
-    /// An array of at most `max` elements (`limit` names the bound in the message).
-    fn array(&self, key: &str, max: usize, limit: &str) -> Result<Vec<Node<'a>>, ParseError> {
-        let items = self.required(key)?.as_array().ok_or_else(|| self.wrong_type(key, "an array"))?;
-        if items.len() > max {
-            return Err(ParseError::field(
-                self.path(key),
-                format!("at most {max} entries ({limit})"),
-                format!("{} entries", items.len()),
-            ));
-        }
-        Ok(items
-            .iter()
-            .enumerate()
-            .map(|(i, value)| Node { value, path: format!("{}.{key}[{i}]", self.path) })
-            .collect())
-    }
-
-    /// `advisoryIDs`: absent when empty; otherwise strings.
-    fn advisory_ids(&self) -> Result<Vec<String>, ParseError> {
-        if self.optional("advisoryIDs").is_none() {
-            return Ok(Vec::new());
-        }
-        self.array("advisoryIDs", MAX_ADVISORY_IDS, "MAX_ADVISORY_IDS")?
-            .iter()
-            .map(|n| {
-                n.value
-                    .as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| ParseError::field(&n.path, "a string", json_kind(n.value)))
-            })
-            .collect()
-    }
-
-    fn wrong_type(&self, key: &str, expected: &str) -> ParseError {
-        let found = self.map.get(key).map(json_kind).unwrap_or_else(|| "no such field".to_string());
-        ParseError::field(self.path(key), expected, found)
-    }
-}
-
-/// What a JSON value is, for "found …" in error messages.
-pub(crate) fn json_kind(v: &Value) -> String {
-    match v {
-        Value::Null => "null".to_string(),
-        Value::Bool(b) => format!("the boolean {b}"),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string {}", describe(s)),
-        Value::Array(a) => format!("an array of {}", crate::error::count(a.len(), "element")),
-        Value::Object(_) => "an object".to_string(),
-    }
+    o.array("advisoryIDs", MAX_ADVISORY_IDS, "MAX_ADVISORY_IDS")?
+        .iter()
+        .map(|n| {
+            n.value.as_str().map(str::to_string).ok_or_else(|| ParseError::field(&n.path, "a string", kind(n.value)))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -558,7 +448,7 @@ mod tests {
         assert_eq!(t.pce_id, [0, 0]);
         assert_eq!(t.tcb_evaluation_data_number, 17);
         // 2025-06-19T10:16:03Z → 2025-07-19T10:16:03Z
-        assert_eq!(t.window(), (1750328163, 1752920163));
+        assert_eq!(t.window(), (UnixTime::from_secs(1750328163), UnixTime::from_secs(1752920163)));
         assert_eq!(t.tdx_module.mrsigner, [0u8; 48]);
         assert_eq!(t.tdx_module.attributes_mask, [0xff; 8]);
         let ids: Vec<&str> = t.tdx_module_identities.iter().map(|m| m.id.as_str()).collect();
@@ -588,7 +478,7 @@ mod tests {
         assert_eq!(hex::encode_upper(q.mrsigner), "DC9E2A7C6F948F17474E34A7FC43ED030F7C1563F1BABDDF6340C82E0E54A8C5");
         assert_eq!(q.tcb_levels.len(), 1);
         assert_eq!((q.tcb_levels[0].isvsvn, q.tcb_levels[0].tcb_status), (4, TcbStatus::UpToDate));
-        assert_eq!(q.window().0, 1750329147); // 2025-06-19T10:32:27Z
+        assert_eq!(q.window().0.to_string(), "2025-06-19T10:32:27Z");
     }
 
     #[test]

@@ -18,16 +18,18 @@
 use p256::ecdsa::VerifyingKey;
 use sha2::{Digest, Sha256};
 
-use super::chain::{verify_chain, ChainError, ChainOptions, SignedPair, VerifiedChain, PCK_LEAF_CN, TCB_SIGNING_CN};
+use super::chain::{
+    verify_chain_in, ChainError, ChainOptions, SignatureCache, VerifiedChain, PCK_LEAF_CN, TCB_SIGNING_CN,
+};
 use super::collateral::{Collateral, CollateralCrls};
-use super::crl::Crl;
 use super::pck::{parse_pck_extension, PckExtension};
 use super::roots::TrustAnchor;
 use super::tcb::{evaluate_tcb, TcbError, TcbEvaluation, TcbInputs};
 use super::tcb_info::{parse_qe_identity, parse_tcb_info, QeIdentity, TcbInfo};
-use super::x509::{parse_pem_chain, verify_ecdsa_p256_raw, Certificate};
+use crate::clock::UnixTime;
 use crate::error::ParseError;
 use crate::tdx::quote::{Quote, ATT_KEY_TYPE_ECDSA_P256};
+use crate::x509::{parse_pem_chain, verify_ecdsa_p256_raw, Certificate, Crl};
 
 /// Intel's QE vendor ID (header bytes 12..28).
 pub const INTEL_QE_VENDOR_ID: [u8; 16] =
@@ -69,18 +71,18 @@ pub enum DcapError {
     },
     CrlWindow {
         what: &'static str,
-        this_update: u64,
-        next_update: Option<u64>,
-        now: u64,
+        this_update: UnixTime,
+        next_update: Option<UnixTime>,
+        now: UnixTime,
     },
     JsonSignature {
         what: &'static str,
     },
     CollateralWindow {
         what: &'static str,
-        issue_date: u64,
-        next_update: u64,
-        now: u64,
+        issue_date: UnixTime,
+        next_update: UnixTime,
+        now: UnixTime,
     },
     Tcb(TcbError),
 }
@@ -116,8 +118,6 @@ impl DcapError {
 
 impl std::fmt::Display for DcapError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let date =
-            |t: u64| crate::clock::EvalTime::from_unix(t).map(|t| t.to_string()).unwrap_or_else(|| t.to_string());
         match self {
             DcapError::AttestationKeyType { found } => {
                 write!(f, "attestation key type {found} is not supported (expected 2, ECDSA-256 with P-256)")
@@ -148,21 +148,15 @@ impl std::fmt::Display for DcapError {
             DcapError::CollateralChain { what, error } => write!(f, "{what} issuer chain: {error}"),
             DcapError::CrlWindow { what, this_update, next_update, now } => write!(
                 f,
-                "the {what} is valid from {} to {}, not at {}",
-                date(*this_update),
-                next_update.map(date).unwrap_or_else(|| "(no next update)".into()),
-                date(*now)
+                "the {what} is valid from {this_update} to {}, not at {now}",
+                next_update.map(|t| t.to_string()).unwrap_or_else(|| "(no next update)".into()),
             ),
             DcapError::JsonSignature { what } => {
                 write!(f, "the {what} signature does not verify over its exact JSON text with the TCB Signing key")
             }
-            DcapError::CollateralWindow { what, issue_date, next_update, now } => write!(
-                f,
-                "the {what} is valid from {} to {}, not at {}",
-                date(*issue_date),
-                date(*next_update),
-                date(*now)
-            ),
+            DcapError::CollateralWindow { what, issue_date, next_update, now } => {
+                write!(f, "the {what} is valid from {issue_date} to {next_update}, not at {now}")
+            }
             DcapError::Tcb(e) => write!(f, "{e}"),
         }
     }
@@ -175,7 +169,7 @@ struct VerifiedCrls {
     root: Crl,
     pck: Crl,
     /// The PCK CRL issuer chain's (latest notBefore, earliest expiry).
-    issuer_window: (u64, u64),
+    issuer_window: (UnixTime, UnixTime),
 }
 
 /// Collateral whose signatures, chains and windows were verified at `now`.
@@ -186,12 +180,8 @@ pub struct VerifiedCollateral {
     crls: Option<VerifiedCrls>,
     tcb_info: TcbInfo,
     qe_identity: QeIdentity,
-    /// Latest issue date and earliest expiry over every piece of collateral and its chains.
-    pub window: (u64, u64),
-    /// True when the collateral carried a PCK chain of its own, which is not used (the quote's is).
-    pub ignored_pck_chain: bool,
-    /// Certificate signatures already verified (PCK Platform CA, TCB Signing), to not repeat them.
-    signed_pairs: Vec<SignedPair>,
+    window: (UnixTime, UnixTime),
+    ignored_pck_chain: bool,
 }
 
 impl VerifiedCollateral {
@@ -207,6 +197,16 @@ impl VerifiedCollateral {
     /// PCK CA, TCB Signing) could be checked.
     pub fn has_crls(&self) -> bool {
         self.crls.is_some()
+    }
+
+    /// Latest issue date and earliest expiry over every piece of collateral and its chains.
+    pub fn window(&self) -> (UnixTime, UnixTime) {
+        self.window
+    }
+
+    /// True when the collateral carried a PCK chain of its own, which is not used (the quote's is).
+    pub fn ignored_pck_chain(&self) -> bool {
+        self.ignored_pck_chain
     }
 }
 
@@ -239,14 +239,16 @@ pub struct DcapOutcome {
     pub tcb: Option<Result<TcbEvaluation, DcapError>>,
 }
 
-/// Runs every step. Failures are data in the outcome, never panics.
-pub fn verify_dcap(quote: &Quote, collateral: Option<&Collateral>, anchor: &TrustAnchor, now: u64) -> DcapOutcome {
-    let collateral = collateral.map(|c| verify_collateral(c, anchor, now));
-    let (crls, known) = match &collateral {
-        Some(Ok(c)) => (c.crls.as_ref().map(|v| [&v.root, &v.pck]), c.signed_pairs.as_slice()),
-        _ => (None, &[][..]),
+/// Runs every step. Failures are data in the outcome, never panics. One `SignatureCache` lives
+/// for the call: a certificate or CRL that recurs across its chains is signature-checked once.
+pub fn verify_dcap(quote: &Quote, collateral: Option<&Collateral>, anchor: &TrustAnchor, now: UnixTime) -> DcapOutcome {
+    let mut cache = SignatureCache::default();
+    let collateral = collateral.map(|c| verify_collateral_in(c, anchor, now, &mut cache));
+    let crls = match &collateral {
+        Some(Ok(c)) => c.crls.as_ref().map(|v| [&v.root, &v.pck]),
+        _ => None,
     };
-    let verified = verify_quote(quote, anchor, now, crls.as_ref().map(|c| c.as_slice()), known);
+    let verified = verify_quote_in(quote, anchor, now, crls.as_ref().map(|c| c.as_slice()), &mut cache);
     let tcb = match (&verified, &collateral) {
         (Ok(vq), Some(Ok(vc))) => Some(evaluate(quote, vq, vc)),
         _ => None,
@@ -255,23 +257,28 @@ pub fn verify_dcap(quote: &Quote, collateral: Option<&Collateral>, anchor: &Trus
 }
 
 /// Step 1: the collateral.
-pub fn verify_collateral(c: &Collateral, anchor: &TrustAnchor, now: u64) -> Result<VerifiedCollateral, DcapError> {
-    let mut known = Vec::new();
-    let crls = c.crls.as_ref().map(|crls| verify_crls(crls, anchor, now, &mut known)).transpose()?;
+pub fn verify_collateral(c: &Collateral, anchor: &TrustAnchor, now: UnixTime) -> Result<VerifiedCollateral, DcapError> {
+    verify_collateral_in(c, anchor, now, &mut SignatureCache::default())
+}
+
+fn verify_collateral_in(
+    c: &Collateral,
+    anchor: &TrustAnchor,
+    now: UnixTime,
+    cache: &mut SignatureCache,
+) -> Result<VerifiedCollateral, DcapError> {
+    let crls = c.crls.as_ref().map(|crls| verify_crls(crls, anchor, now, cache)).transpose()?;
     // The TCB Signing certificate is checked against the root CA CRL when there is one.
     let root_only = crls.as_ref().map(|v| [&v.root]);
     let revocation = root_only.as_ref().map(|r| r.as_slice());
 
     let tcb_chain = chain_of(&c.tcb_info_issuer_chain, "tcb_info_issuer_chain")?;
-    let tcb_signer =
-        verify_issuer_chain(&tcb_chain, anchor, revocation, now, Some(TCB_SIGNING_CN), "TCB Info", &known)?;
-    known.extend_from_slice(&tcb_signer.signed_pairs);
-    check_json_signature(&tcb_signer.leaf, &c.tcb_info, &c.tcb_info_signature, "TCB Info")?;
+    let tcb_signer = verify_issuer_chain(&tcb_chain, anchor, revocation, now, Some(TCB_SIGNING_CN), "TCB Info", cache)?;
+    check_json_signature(tcb_signer.leaf(), &c.tcb_info, &c.tcb_info_signature, "TCB Info")?;
     let qe_chain = chain_of(&c.qe_identity_issuer_chain, "qe_identity_issuer_chain")?;
     let qe_signer =
-        verify_issuer_chain(&qe_chain, anchor, revocation, now, Some(TCB_SIGNING_CN), "QE Identity", &known)?;
-    known.extend_from_slice(&qe_signer.signed_pairs);
-    check_json_signature(&qe_signer.leaf, &c.qe_identity, &c.qe_identity_signature, "QE Identity")?;
+        verify_issuer_chain(&qe_chain, anchor, revocation, now, Some(TCB_SIGNING_CN), "QE Identity", cache)?;
+    check_json_signature(qe_signer.leaf(), &c.qe_identity, &c.qe_identity_signature, "QE Identity")?;
 
     let tcb_info = parse_tcb_info(&c.tcb_info).map_err(|e| DcapError::Collateral { field: "tcb_info", problem: e })?;
     let qe_identity =
@@ -279,26 +286,31 @@ pub fn verify_collateral(c: &Collateral, anchor: &TrustAnchor, now: u64) -> Resu
     json_window("TCB Info", tcb_info.issue_date, tcb_info.next_update, now)?;
     json_window("QE Identity", qe_identity.issue_date, qe_identity.next_update, now)?;
 
-    let mut issued =
-        vec![tcb_info.issue_date, qe_identity.issue_date, tcb_signer.latest_not_before, qe_signer.latest_not_before];
+    let mut issued = vec![
+        tcb_info.issue_date,
+        qe_identity.issue_date,
+        tcb_signer.latest_not_before(),
+        qe_signer.latest_not_before(),
+    ];
     let mut expires = vec![
         Some(tcb_info.next_update),
         Some(qe_identity.next_update),
-        Some(tcb_signer.earliest_expiry),
-        Some(qe_signer.earliest_expiry),
+        Some(tcb_signer.earliest_expiry()),
+        Some(qe_signer.earliest_expiry()),
     ];
     if let Some(v) = &crls {
         issued.extend([v.root.this_update(), v.pck.this_update(), v.issuer_window.0]);
         expires.extend([v.root.next_update(), v.pck.next_update(), Some(v.issuer_window.1)]);
     }
-    let window =
-        (issued.iter().copied().max().unwrap_or(0), expires.iter().flatten().copied().min().unwrap_or(u64::MAX));
+    let window = (
+        issued.iter().copied().max().unwrap_or(UnixTime::EPOCH),
+        expires.iter().flatten().copied().min().unwrap_or(UnixTime::MAX),
+    );
     Ok(VerifiedCollateral {
         crls,
         tcb_info,
         qe_identity,
         window,
-        signed_pairs: known,
         ignored_pck_chain: c
             .pck_certificate_chain
             .as_deref()
@@ -311,21 +323,21 @@ pub fn verify_collateral(c: &Collateral, anchor: &TrustAnchor, now: u64) -> Resu
 fn verify_crls(
     c: &CollateralCrls,
     anchor: &TrustAnchor,
-    now: u64,
-    known: &mut Vec<SignedPair>,
+    now: UnixTime,
+    cache: &mut SignatureCache,
 ) -> Result<VerifiedCrls, DcapError> {
     let root = Crl::from_der(&c.root_ca_crl).map_err(|e| DcapError::Collateral { field: "root_ca_crl", problem: e })?;
-    root.verify_signed_by(&anchor.cert).map_err(|e| DcapError::RootCrlSignature(e.to_string()))?;
+    cache.crl(&root, &anchor.cert).map_err(|e| DcapError::RootCrlSignature(e.to_string()))?;
     crl_window("root CA CRL", &root, now)?;
 
     let pck_issuers = chain_of(&c.pck_crl_issuer_chain, "pck_crl_issuer_chain")?;
     let pck = Crl::from_der(&c.pck_crl).map_err(|e| DcapError::Collateral { field: "pck_crl", problem: e })?;
-    let issuer = verify_issuer_chain(&pck_issuers, anchor, Some(&[&root]), now, None, "PCK CRL", known)?;
-    known.extend_from_slice(&issuer.signed_pairs);
-    pck.verify_signed_by(&issuer.leaf)
+    let issuer = verify_issuer_chain(&pck_issuers, anchor, Some(&[&root]), now, None, "PCK CRL", cache)?;
+    cache
+        .crl(&pck, issuer.leaf())
         .map_err(|e| DcapError::CollateralChain { what: "PCK CRL", error: ChainError::from_x509(e) })?;
     crl_window("PCK CRL", &pck, now)?;
-    Ok(VerifiedCrls { root, pck, issuer_window: (issuer.latest_not_before, issuer.earliest_expiry) })
+    Ok(VerifiedCrls { root, pck, issuer_window: (issuer.latest_not_before(), issuer.earliest_expiry()) })
 }
 
 fn chain_of(pem: &str, field: &'static str) -> Result<Vec<Certificate>, DcapError> {
@@ -336,13 +348,13 @@ fn verify_issuer_chain(
     certs: &[Certificate],
     anchor: &TrustAnchor,
     crls: Option<&[&Crl]>,
-    now: u64,
+    now: UnixTime,
     leaf_cn: Option<&str>,
     what: &'static str,
-    verified_pairs: &[SignedPair],
+    cache: &mut SignatureCache,
 ) -> Result<VerifiedChain, DcapError> {
-    let opts = ChainOptions { root: &anchor.cert, crls, now, leaf_cn, verified_pairs };
-    verify_chain(certs, &opts).map_err(|error| DcapError::CollateralChain { what, error })
+    let opts = ChainOptions { root: &anchor.cert, crls, now, leaf_cn };
+    verify_chain_in(certs, &opts, cache).map_err(|error| DcapError::CollateralChain { what, error })
 }
 
 fn check_json_signature(signer: &Certificate, text: &str, sig: &[u8; 64], what: &'static str) -> Result<(), DcapError> {
@@ -354,7 +366,7 @@ fn check_json_signature(signer: &Certificate, text: &str, sig: &[u8; 64], what: 
     }
 }
 
-fn crl_window(what: &'static str, crl: &Crl, now: u64) -> Result<(), DcapError> {
+fn crl_window(what: &'static str, crl: &Crl, now: UnixTime) -> Result<(), DcapError> {
     let ok = crl.this_update() <= now && crl.next_update().is_none_or(|n| now <= n);
     if ok {
         Ok(())
@@ -363,7 +375,12 @@ fn crl_window(what: &'static str, crl: &Crl, now: u64) -> Result<(), DcapError> 
     }
 }
 
-fn json_window(what: &'static str, issue_date: u64, next_update: u64, now: u64) -> Result<(), DcapError> {
+fn json_window(
+    what: &'static str,
+    issue_date: UnixTime,
+    next_update: UnixTime,
+    now: UnixTime,
+) -> Result<(), DcapError> {
     if issue_date <= now && now <= next_update {
         Ok(())
     } else {
@@ -375,9 +392,18 @@ fn json_window(what: &'static str, issue_date: u64, next_update: u64, now: u64) 
 pub fn verify_quote(
     quote: &Quote,
     anchor: &TrustAnchor,
-    now: u64,
+    now: UnixTime,
     crls: Option<&[&Crl]>,
-    verified_pairs: &[SignedPair],
+) -> Result<VerifiedQuote, DcapError> {
+    verify_quote_in(quote, anchor, now, crls, &mut SignatureCache::default())
+}
+
+fn verify_quote_in(
+    quote: &Quote,
+    anchor: &TrustAnchor,
+    now: UnixTime,
+    crls: Option<&[&Crl]>,
+    cache: &mut SignatureCache,
 ) -> Result<VerifiedQuote, DcapError> {
     if quote.header.att_key_type != ATT_KEY_TYPE_ECDSA_P256 {
         return Err(DcapError::AttestationKeyType { found: quote.header.att_key_type });
@@ -390,9 +416,9 @@ pub fn verify_quote(
         return Err(DcapError::PckCertDataType { found: sig.pck_cert_data_type });
     }
     let certs = parse_pem_chain(&sig.pck_cert_data, "PCK certificate chain").map_err(DcapError::PckChainParse)?;
-    let opts = ChainOptions { root: &anchor.cert, crls, now, leaf_cn: Some(PCK_LEAF_CN), verified_pairs };
-    let pck_chain = verify_chain(&certs, &opts).map_err(DcapError::PckChain)?;
-    let pck_key = pck_chain.leaf.verifying_key().map_err(DcapError::PckExtension)?;
+    let opts = ChainOptions { root: &anchor.cert, crls, now, leaf_cn: Some(PCK_LEAF_CN) };
+    let pck_chain = verify_chain_in(&certs, &opts, cache).map_err(DcapError::PckChain)?;
+    let pck_key = pck_chain.leaf().verifying_key().map_err(DcapError::PckExtension)?;
     if !verify_ecdsa_p256_raw(&pck_key, &sig.qe_report.raw, &sig.qe_report_signature) {
         return Err(DcapError::QeReportSignature);
     }
@@ -407,7 +433,7 @@ pub fn verify_quote(
     if !verify_ecdsa_p256_raw(&att_key, quote.signed_bytes(), &sig.quote_signature) {
         return Err(DcapError::QuoteSignature);
     }
-    let pck = parse_pck_extension(&pck_chain.leaf).map_err(DcapError::PckExtension)?;
+    let pck = parse_pck_extension(pck_chain.leaf()).map_err(DcapError::PckExtension)?;
     Ok(VerifiedQuote { pck_chain, pck, revocation_checked: crls.is_some() })
 }
 

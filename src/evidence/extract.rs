@@ -9,8 +9,9 @@ use super::{parse_json, Claim, Evidence, InputFile, Origin, RaTlsOrigin};
 use crate::bytes::{decode_hex, to_hex};
 use crate::compose::app_compose::AppCompose;
 use crate::error::{Error, Location, ParseError};
+use crate::json::kind;
 use crate::limits::{MAX_APP_COMPOSE_BYTES, MAX_INSTANCES, MAX_QUOTE_BYTES};
-use crate::tdx::event_log::{kind, parse_event_log, EventLog, EventLogEntry, DSTACK_RUNTIME_EVENT_TYPE};
+use crate::tdx::event_log::{parse_event_log, EventLog, EventLogEntry, DSTACK_RUNTIME_EVENT_TYPE};
 
 /// Hex-valued fields kept as unmeasured claims wherever they appear.
 const HEX_CLAIMS: &[&str] = &[
@@ -507,7 +508,7 @@ fn take_fields(found: &mut Found, obj: &Map<String, Value>, path: &str, name: &s
                     ParseError::field(at("tcb_info"), "tcb_info JSON inside the string", crate::error::json_message(&e))
                         .in_input(name)
                 })?;
-                if let Some(d) = crate::json_keys::first_duplicate_key(s) {
+                if let Some(d) = crate::json::first_duplicate_key(s) {
                     let e = ParseError::field(at("tcb_info"), "each key at most once in an object", d.to_string());
                     return Err(e.in_input(name));
                 }

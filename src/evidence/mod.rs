@@ -247,7 +247,7 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, ParseError> {
 /// A key written twice in one object says one thing twice, and readers disagree on which one
 /// counts (decision 81): the input is refused, naming the key and where it is.
 fn refuse_duplicate_keys(body: &[u8], start: usize) -> Result<(), ParseError> {
-    let Some(d) = std::str::from_utf8(body).ok().and_then(crate::json_keys::first_duplicate_key) else {
+    let Some(d) = std::str::from_utf8(body).ok().and_then(crate::json::first_duplicate_key) else {
         return Ok(());
     };
     let at = if d.path.is_empty() { "the top-level object".to_string() } else { format!("`{}`", d.path) };

@@ -48,7 +48,7 @@ impl Response {
         }
         match serde_json::from_slice::<serde_json::Value>(&self.body) {
             Ok(serde_json::Value::Object(o)) => Ok(o),
-            Ok(other) => Err(self.error(format!("expected a JSON object, found {}", kind(&other)))),
+            Ok(other) => Err(self.error(format!("expected a JSON object, found {}", crate::json::type_name(&other)))),
             Err(e) => Err(self.error(format!(
                 "expected JSON, found invalid JSON ({}) in {} bytes",
                 crate::error::json_message(&e),
@@ -59,17 +59,6 @@ impl Response {
 
     pub fn error(&self, message: String) -> Error {
         Error::Fetch { request: self.request.clone(), message }
-    }
-}
-
-fn kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
     }
 }
 

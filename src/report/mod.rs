@@ -405,19 +405,18 @@ pub fn provenance_summary(s: &crate::provenance::VerifiedStatement) -> Provenanc
 
 /// Builds the DCAP summary from what the DCAP layer established.
 pub fn dcap_summary(d: &crate::checks::DcapObservation) -> DcapSummary {
-    let date = |t: u64| crate::clock::EvalTime::from_unix(t).map(|t| t.to_string()).unwrap_or_else(|| t.to_string());
     let mut s = DcapSummary::default();
     if let Ok(vq) = &d.outcome.quote {
         let chain = vq.pck_chain();
-        s.pck_chain = std::iter::once(&chain.leaf).chain(chain.intermediates.iter()).map(|c| c.subject()).collect();
+        s.pck_chain = std::iter::once(chain.leaf()).chain(chain.intermediates()).map(|c| c.subject()).collect();
         s.fmspc = Some(hex::encode_upper(vq.pck().fmspc));
         s.pce_id = Some(hex::encode_upper(vq.pck().pce_id));
         s.revocation_checked = vq.revocation_checked;
     }
     s.collateral_source = d.collateral_origin.as_ref().map(|o| o.to_string());
     if let Some(Ok(vc)) = &d.outcome.collateral {
-        s.collateral_valid_from = Some(date(vc.window.0));
-        s.collateral_valid_until = Some(date(vc.window.1));
+        s.collateral_valid_from = Some(vc.window().0.to_string());
+        s.collateral_valid_until = Some(vc.window().1.to_string());
         s.tcb_evaluation_data_number = Some(vc.tcb_info().tcb_evaluation_data_number);
     }
     if let Some(Ok(t)) = &d.outcome.tcb {

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::bytes::decode_hex;
 use crate::error::ParseError;
+use crate::json::kind;
 use crate::limits::{MAX_EVENTS, MAX_EVENT_PAYLOAD_BYTES};
 
 /// dstack runtime events are measured with this event type (`DSTACK_RUNTIME_EVENT_TYPE`).
@@ -57,7 +58,7 @@ pub fn parse_event_log(value: &Value) -> Result<EventLog, ParseError> {
                     crate::error::json_message(&e),
                 )
             })?;
-            if let Some(d) = crate::json_keys::first_duplicate_key(s) {
+            if let Some(d) = crate::json::first_duplicate_key(s) {
                 return Err(ParseError::field("", "each key at most once in an object", d.to_string()));
             }
             match &owned {
@@ -156,17 +157,5 @@ fn str_field<'v>(obj: &'v serde_json::Map<String, Value>, name: &str) -> Result<
         Some(Value::String(s)) => Ok(s),
         None | Some(Value::Null) => Ok(""),
         Some(other) => Err(ParseError::field(name, "a hex string", kind(other))),
-    }
-}
-
-/// Names a JSON value's type for error messages.
-pub fn kind(v: &Value) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("boolean {b}"),
-        Value::Number(n) => format!("number {n}"),
-        Value::String(s) => format!("string {}", crate::error::describe(s)),
-        Value::Array(a) => format!("an array of {} items", a.len()),
-        Value::Object(_) => "an object".into(),
     }
 }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::fixture;
-use dstack_audit::clock::parse_rfc3339;
+use dstack_audit::clock::{parse_rfc3339, UnixTime};
 use dstack_audit::dcap::collateral::{parse_collateral, Collateral};
 use dstack_audit::dcap::roots::TrustAnchor;
 use dstack_audit::dcap::verify::{verify_dcap, DcapOutcome};
@@ -143,8 +143,8 @@ pub fn load_collateral(rel: &str) -> Collateral {
     parse_collateral(&v).unwrap()
 }
 
-pub fn unix(t: &str) -> u64 {
-    parse_rfc3339(t, "t").unwrap().unix()
+pub fn unix(t: &str) -> UnixTime {
+    parse_rfc3339(t, "t").unwrap().unix_time()
 }
 
 pub fn run(quote: &Quote, collateral: &Collateral, at: &str) -> DcapOutcome {

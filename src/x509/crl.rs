@@ -1,6 +1,6 @@
-//! X.509 certificate revocation lists (RFC 5280 §5) of Intel's DCAP PKI: parsing, the CRL's
-//! signature by its issuer, and the serial lookup. Which CRL applies to which certificate, and
-//! whether it is current, is decided in `chain.rs`.
+//! X.509 certificate revocation lists (RFC 5280 §5): parsing, the CRL's signature by its issuer,
+//! and the serial lookup. Which CRL applies to which certificate, and whether it is current, is
+//! the chain verifier's decision (`dcap::chain` for Intel's PKI).
 //!
 //! Intel publishes two CRLs for TDX (Intel SGX PCK Certificate and CRL Profile Specification;
 //! QVL `PckCrlVerifier`): the root CA CRL (issuer "Intel SGX Root CA"; covers the PCK
@@ -12,7 +12,11 @@ use der::Decode;
 use sha2::{Digest, Sha256};
 use x509_cert::crl::CertificateList;
 
-use crate::dcap::x509::{self, Certificate, Signed, X509Error};
+use super::asn1::{der_error, sequence_items, split_sequence};
+use super::name::name_text;
+use super::signature::{check_ecdsa_sha256, verify_der_signature};
+use super::{Certificate, Signed, X509Error};
+use crate::clock::UnixTime;
 use crate::error::{Location, ParseError};
 use crate::limits::{MAX_CRL_BYTES, MAX_CRL_ENTRIES};
 
@@ -25,8 +29,8 @@ pub struct Crl {
     issuer_der: Vec<u8>,
     parsed: CertificateList,
     signature: Vec<u8>,
-    this_update: u64,
-    next_update: Option<u64>,
+    this_update: UnixTime,
+    next_update: Option<UnixTime>,
     revoked_serials: Vec<Vec<u8>>,
 }
 
@@ -51,8 +55,8 @@ impl Crl {
                 format!("{} bytes", der.len()),
             ));
         }
-        let parsed = CertificateList::from_der(der).map_err(|e| x509::der_error(&e, "a DER X.509 CRL"))?;
-        let [tbs, _, _] = x509::split_sequence::<3>(der, "CertificateList")?;
+        let parsed = CertificateList::from_der(der).map_err(|e| der_error(&e, "a DER X.509 CRL"))?;
+        let [tbs, _, _] = split_sequence::<3>(der, "CertificateList")?;
         let issuer_der = tbs_cert_list_issuer(tbs)?;
         let signature = parsed
             .signature
@@ -68,8 +72,8 @@ impl Crl {
             ));
         }
         let revoked_serials = entries.iter().map(|e| e.serial_number.as_bytes().to_vec()).collect();
-        let this_update = x509::unix_seconds(parsed.tbs_cert_list.this_update);
-        let next_update = parsed.tbs_cert_list.next_update.map(x509::unix_seconds);
+        let this_update = UnixTime::from(parsed.tbs_cert_list.this_update.to_date_time());
+        let next_update = parsed.tbs_cert_list.next_update.map(|t| UnixTime::from(t.to_date_time()));
         Ok(Crl {
             der: der.to_vec(),
             tbs: tbs.to_vec(),
@@ -94,7 +98,7 @@ impl Crl {
 
     /// The issuer as text, attributes in encoding order (`CN=Intel SGX Root CA, O=…`).
     pub fn issuer(&self) -> String {
-        x509::name_text(&self.parsed.tbs_cert_list.issuer)
+        name_text(&self.parsed.tbs_cert_list.issuer)
     }
 
     /// The DER encoding of the issuer name (what CRL selection compares).
@@ -102,13 +106,13 @@ impl Crl {
         &self.issuer_der
     }
 
-    /// thisUpdate, in unix seconds.
-    pub fn this_update(&self) -> u64 {
+    /// thisUpdate.
+    pub fn this_update(&self) -> UnixTime {
         self.this_update
     }
 
-    /// nextUpdate, in unix seconds; `None` when the CRL does not say.
-    pub fn next_update(&self) -> Option<u64> {
+    /// nextUpdate; `None` when the CRL does not say.
+    pub fn next_update(&self) -> Option<UnixTime> {
         self.next_update
     }
 
@@ -134,7 +138,7 @@ impl Crl {
         if self.issuer_der != issuer.subject_der() {
             return Err(X509Error::WrongIssuerName { object, expected: issuer.subject(), found: self.issuer() });
         }
-        x509::check_ecdsa_sha256(&object, &self.parsed.signature_algorithm)?;
+        check_ecdsa_sha256(&object, &self.parsed.signature_algorithm)?;
         if self.parsed.signature_algorithm != self.parsed.tbs_cert_list.signature {
             return Err(X509Error::UnsupportedAlgorithm {
                 object,
@@ -142,7 +146,7 @@ impl Crl {
                 found: "two different algorithm identifiers".to_string(),
             });
         }
-        x509::verify_der_signature(&object, issuer, &self.tbs, &self.signature)
+        verify_der_signature(&object, issuer, &self.tbs, &self.signature)
     }
 
     /// True when this CRL covers `cert` (same issuer name, DER) and lists its serial number.
@@ -155,7 +159,7 @@ impl Crl {
 /// signature, issuer, …).
 fn tbs_cert_list_issuer(tbs: &[u8]) -> Result<&[u8], ParseError> {
     const INTEGER: u8 = 0x02;
-    let items = x509::sequence_items(tbs, "tbsCertList")?;
+    let items = sequence_items(tbs, "tbsCertList")?;
     let skip = usize::from(items.first().and_then(|v| v.first()) == Some(&INTEGER));
     items
         .into_iter()
@@ -164,27 +168,9 @@ fn tbs_cert_list_issuer(tbs: &[u8]) -> Result<&[u8], ParseError> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::dcap::x509::tests::{quote_chain, root};
-
-    /// `(root_ca_crl, pck_crl)` of a collateral JSON file (hex or byte-array fields).
-    pub fn collateral_crls(rel: &str) -> (Crl, Crl) {
-        let v = collateral(rel);
-        (Crl::from_der(&binary(&v["root_ca_crl"])).unwrap(), Crl::from_der(&binary(&v["pck_crl"])).unwrap())
-    }
-
-    pub fn collateral(rel: &str) -> serde_json::Value {
-        let path = format!("{}/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-    }
-
-    pub fn binary(v: &serde_json::Value) -> Vec<u8> {
-        match v {
-            serde_json::Value::String(s) => hex::decode(s).unwrap(),
-            other => serde_json::from_value(other.clone()).unwrap(),
-        }
-    }
+    use crate::dcap::test_support::{collateral, collateral_crls, quote_chain, root};
 
     const DCAP_QVL: &str = "tdx/dcap-qvl/tdx_quote_collateral.json";
 
@@ -193,13 +179,13 @@ pub(crate) mod tests {
         let (root_crl, pck_crl) = collateral_crls(DCAP_QVL);
         let chain = quote_chain("tdx/dcap-qvl/tdx_quote");
         assert_eq!(root_crl.issuer(), "CN=Intel SGX Root CA, O=Intel Corporation, L=Santa Clara, ST=CA, C=US");
-        assert_eq!(x509::rfc3339(root_crl.this_update()), "2025-03-20T11:21:57Z");
-        assert_eq!(root_crl.next_update(), Some(1775215317)); // SOURCES.md row 2
+        assert_eq!(root_crl.this_update().to_string(), "2025-03-20T11:21:57Z");
+        assert_eq!(root_crl.next_update(), Some(UnixTime::from_secs(1775215317))); // SOURCES.md row 2
         assert!(root_crl.revoked_serials().is_empty());
         root_crl.verify_signed_by(&root()).unwrap();
         assert_eq!(pck_crl.issuer(), chain[0].issuer());
         assert_eq!(pck_crl.issuer_der(), chain[0].issuer_der());
-        assert_eq!(x509::rfc3339(pck_crl.next_update().unwrap()), "2025-07-19T10:00:35Z");
+        assert_eq!(pck_crl.next_update().unwrap().to_string(), "2025-07-19T10:00:35Z");
         assert_eq!(pck_crl.revoked_serials().len(), 44);
         pck_crl.verify_signed_by(&chain[1]).unwrap();
         assert!(root_crl.critical_extensions().is_empty() && pck_crl.critical_extensions().is_empty());
@@ -267,7 +253,7 @@ pub(crate) mod tests {
             let (root_crl, pck_crl) = collateral_crls(rel);
             root_crl.verify_signed_by(&root()).unwrap_or_else(|e| panic!("{rel}: {e}"));
             let issuer_chain = collateral(rel)["pck_crl_issuer_chain"].as_str().unwrap().to_string();
-            let issuers = x509::parse_pem_chain(issuer_chain.as_bytes(), "pck_crl_issuer_chain").unwrap();
+            let issuers = crate::x509::parse_pem_chain(issuer_chain.as_bytes(), "pck_crl_issuer_chain").unwrap();
             pck_crl.verify_signed_by(&issuers[0]).unwrap_or_else(|e| panic!("{rel}: {e}"));
             assert!(pck_crl.this_update() < pck_crl.next_update().unwrap());
         }

@@ -1,39 +1,24 @@
-//! X.509 certificates of Intel's DCAP PKI (PCK chain, TCB Signing chain): parsing, and the check
-//! of one certificate's signature by its issuer. Building and judging a whole chain (root pin,
-//! validity, CA flags, CRLs) is `chain.rs`; the SGX extension of PCK certificates is `pck.rs`.
-//!
-//! Intel's PKI uses one algorithm everywhere (Intel SGX PCK Certificate and CRL Profile
-//! Specification; QVL `PckCertVerifier`/`TCBSigningChain`): P-256 keys (id-ecPublicKey with
-//! prime256v1) and ecdsa-with-SHA256 (1.2.840.10045.4.3.2) signatures, DER-encoded inside
-//! certificates and CRLs. Anything else is refused with a clear error rather than guessed at.
-//! Signatures are checked over the exact `tbsCertificate` bytes as they appear in the input,
-//! never over a re-encoding; names are compared as DER bytes and shown as text.
+//! X.509 certificates: parsing one DER certificate, keeping its exact DER and signed bytes, and
+//! the check that an issuer signed it. Building and judging a whole chain (root pin, validity,
+//! CA flags, CRLs) is the caller's (`dcap::chain`); the SGX extension of PCK certificates is
+//! `dcap::pck`.
 
 use std::fmt;
 
 use der::asn1::ObjectIdentifier;
-use der::{Decode, Reader, SliceReader};
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::{Signature, VerifyingKey};
+use der::Decode;
+use p256::ecdsa::VerifyingKey;
 use sha2::{Digest, Sha256};
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
-use x509_cert::name::Name;
 
+use super::asn1::{der_error, sequence_items, split_sequence};
+use super::ext::{check_unique_extensions, single_extension};
+use super::name::{common_name, name_text};
+use super::signature::{check_ecdsa_sha256, verify_der_signature, OID_EC_PUBLIC_KEY, OID_PRIME256V1};
+use super::{Signed, X509Error};
+use crate::clock::UnixTime;
 use crate::error::{Location, ParseError};
-use crate::limits::{MAX_CERTS_IN_CHAIN, MAX_CERT_BYTES, MAX_PEM_CHAIN_BYTES};
-
-/// ecdsa-with-SHA256 (RFC 5758 §3.2), the only signature algorithm of Intel's DCAP PKI.
-pub const OID_ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
-/// id-ecPublicKey (RFC 5480 §2.1.1).
-pub const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-/// prime256v1 / secp256r1 (RFC 5480 §2.1.1.1).
-pub const OID_PRIME256V1: &str = "1.2.840.10045.3.1.7";
-/// basicConstraints (RFC 5280 §4.2.1.9).
-pub const OID_BASIC_CONSTRAINTS: &str = "2.5.29.19";
-/// keyUsage (RFC 5280 §4.2.1.3).
-pub const OID_KEY_USAGE: &str = "2.5.29.15";
-/// id-at-commonName.
-const OID_COMMON_NAME: &str = "2.5.4.3";
+use crate::limits::MAX_CERT_BYTES;
 
 /// A parsed X.509 certificate that keeps its exact DER and the exact signed (`tbsCertificate`)
 /// bytes. Parsing checks structure only; nothing here is trusted until `chain.rs` says so.
@@ -45,8 +30,8 @@ pub struct Certificate {
     subject_der: Vec<u8>,
     parsed: x509_cert::Certificate,
     signature: Vec<u8>,
-    not_before: u64,
-    not_after: u64,
+    not_before: UnixTime,
+    not_after: UnixTime,
     basic_constraints: Option<BasicConstraints>,
     key_usage: Option<KeyUsage>,
 }
@@ -88,8 +73,8 @@ impl Certificate {
             .ok_or_else(|| ParseError::field("signature", "a BIT STRING without unused bits", "unused bits"))?
             .to_vec();
         let tbs_cert = parsed.tbs_certificate();
-        let not_before = unix_seconds(tbs_cert.validity().not_before);
-        let not_after = unix_seconds(tbs_cert.validity().not_after);
+        let not_before = UnixTime::from(tbs_cert.validity().not_before.to_date_time());
+        let not_after = UnixTime::from(tbs_cert.validity().not_after.to_date_time());
         let basic_constraints = single_extension::<BasicConstraints>(&parsed, "basicConstraints")?;
         let key_usage = single_extension::<KeyUsage>(&parsed, "keyUsage")?;
         check_unique_extensions(&parsed)?;
@@ -149,13 +134,13 @@ impl Certificate {
         self.parsed.tbs_certificate().serial_number().as_bytes()
     }
 
-    /// notBefore, in unix seconds.
-    pub fn not_before(&self) -> u64 {
+    /// notBefore.
+    pub fn not_before(&self) -> UnixTime {
         self.not_before
     }
 
-    /// notAfter, in unix seconds.
-    pub fn not_after(&self) -> u64 {
+    /// notAfter.
+    pub fn not_after(&self) -> UnixTime {
         self.not_after
     }
 
@@ -251,211 +236,6 @@ impl Certificate {
     }
 }
 
-/// The signed object a signature check was about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Signed {
-    /// A certificate, by subject.
-    Certificate(String),
-    /// A CRL, by issuer.
-    Crl(String),
-}
-
-impl fmt::Display for Signed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Signed::Certificate(subject) => write!(f, "certificate `{subject}`"),
-            Signed::Crl(issuer) => write!(f, "CRL of `{issuer}`"),
-        }
-    }
-}
-
-/// Why one signature check failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum X509Error {
-    /// The object names another issuer than the certificate offered as its issuer.
-    WrongIssuerName { object: Signed, expected: String, found: String },
-    /// The signature does not verify with the issuer's key.
-    BadSignature { object: Signed, signer: String },
-    /// The signature algorithm is not ecdsa-with-SHA256 (or is inconsistent).
-    UnsupportedAlgorithm { object: Signed, expected: &'static str, found: String },
-    /// The issuer's key or the signature value cannot be used.
-    BadKey { object: Signed, reason: String },
-}
-
-impl X509Error {
-    /// The object whose signature check failed.
-    pub fn object(&self) -> &Signed {
-        match self {
-            X509Error::WrongIssuerName { object, .. }
-            | X509Error::BadSignature { object, .. }
-            | X509Error::UnsupportedAlgorithm { object, .. }
-            | X509Error::BadKey { object, .. } => object,
-        }
-    }
-
-    /// What went wrong, without naming the object (`Display` puts the two together).
-    pub fn reason(&self) -> String {
-        match self {
-            X509Error::WrongIssuerName { expected, found, .. } => {
-                format!("expected issuer `{expected}`, found issuer `{found}`")
-            }
-            X509Error::BadSignature { signer, .. } => {
-                format!("the signature does not verify with the key of `{signer}`")
-            }
-            X509Error::UnsupportedAlgorithm { expected, found, .. } => format!("expected {expected}, found {found}"),
-            X509Error::BadKey { reason, .. } => reason.clone(),
-        }
-    }
-}
-
-impl fmt::Display for X509Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.object(), self.reason())
-    }
-}
-
-impl std::error::Error for X509Error {}
-
-/// Checks that an AlgorithmIdentifier is ecdsa-with-SHA256 without parameters (RFC 5758 §3.2).
-pub(crate) fn check_ecdsa_sha256(
-    object: &Signed,
-    alg: &x509_cert::spki::AlgorithmIdentifierOwned,
-) -> Result<(), X509Error> {
-    let oid = alg.oid.to_string();
-    if oid != OID_ECDSA_WITH_SHA256 {
-        return Err(X509Error::UnsupportedAlgorithm {
-            object: object.clone(),
-            expected: "ecdsa-with-SHA256 (1.2.840.10045.4.3.2)",
-            found: oid,
-        });
-    }
-    if alg.parameters.is_some() {
-        return Err(X509Error::UnsupportedAlgorithm {
-            object: object.clone(),
-            expected: "ecdsa-with-SHA256 without parameters",
-            found: "parameters present".to_string(),
-        });
-    }
-    Ok(())
-}
-
-/// Verifies a DER ECDSA signature by `signer`'s key over SHA-256 of `signed`.
-pub(crate) fn verify_der_signature(
-    object: &Signed,
-    signer: &Certificate,
-    signed: &[u8],
-    signature_der: &[u8],
-) -> Result<(), X509Error> {
-    let key = signer.verifying_key().map_err(|e| X509Error::BadKey {
-        object: object.clone(),
-        reason: format!("the key of `{}` cannot be used: {e}", signer.subject()),
-    })?;
-    let bad = || X509Error::BadSignature { object: object.clone(), signer: signer.subject() };
-    let signature = Signature::from_der(signature_der).map_err(|_| bad())?;
-    key.verify(signed, &signature).map_err(|_| bad())
-}
-
-/// Verifies a raw `r ‖ s` ECDSA P-256 signature (32 + 32 bytes, big-endian) over SHA-256 of
-/// `msg` — the form used by the quote, the QE report and the collateral JSON signatures.
-pub fn verify_ecdsa_p256_raw(key: &VerifyingKey, msg: &[u8], sig_r_s: &[u8; 64]) -> bool {
-    match Signature::from_slice(sig_r_s) {
-        Ok(signature) => key.verify(msg, &signature).is_ok(),
-        Err(_) => false,
-    }
-}
-
-const PEM_BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
-const PEM_END: &[u8] = b"-----END CERTIFICATE-----";
-
-/// Parses a PEM chain (`-----BEGIN CERTIFICATE-----` blocks, in order). Whitespace between and
-/// after blocks and trailing NUL bytes (quotes NUL-terminate their PEM blob) are tolerated;
-/// anything else outside the blocks is an error. `what` names the input for errors.
-pub fn parse_pem_chain(text: &[u8], what: &str) -> Result<Vec<Certificate>, ParseError> {
-    if text.len() > MAX_PEM_CHAIN_BYTES {
-        return Err(ParseError::field(
-            what,
-            format!("a PEM chain of at most {MAX_PEM_CHAIN_BYTES} bytes"),
-            format!("{} bytes", text.len()),
-        ));
-    }
-    let body_end = text.iter().rposition(|b| *b != 0).map_or(0, |i| i.saturating_add(1));
-    let body = text.get(..body_end).unwrap_or_default();
-    let mut certs = Vec::new();
-    let mut pos = 0usize;
-    while let Some((start, end)) = next_pem_block(body, pos, what)? {
-        if certs.len() >= MAX_CERTS_IN_CHAIN {
-            return Err(ParseError::field(what, format!("at most {MAX_CERTS_IN_CHAIN} certificates"), "more"));
-        }
-        let field = format!("{what}[{}]", certs.len());
-        certs.push(decode_pem_certificate(body.get(start..end).unwrap_or_default(), &field)?);
-        pos = end;
-    }
-    if certs.is_empty() {
-        return Err(ParseError::field(what, "at least one PEM certificate", "none"));
-    }
-    Ok(certs)
-}
-
-/// The byte range of the next `BEGIN … END CERTIFICATE` block at or after `pos`, skipping
-/// whitespace; `None` at the end of the text.
-fn next_pem_block(body: &[u8], pos: usize, what: &str) -> Result<Option<(usize, usize)>, ParseError> {
-    let rest = body.get(pos..).unwrap_or_default();
-    let skip = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
-    let start = pos.saturating_add(skip);
-    let rest = body.get(start..).unwrap_or_default();
-    if rest.is_empty() {
-        return Ok(None);
-    }
-    let at = format!("{what} (byte {start})");
-    if !rest.starts_with(PEM_BEGIN) {
-        let head = String::from_utf8_lossy(rest.get(..rest.len().min(30)).unwrap_or_default()).into_owned();
-        return Err(ParseError::field(at, "`-----BEGIN CERTIFICATE-----`", crate::error::describe(&head)));
-    }
-    let len = find(rest, PEM_END)
-        .ok_or_else(|| ParseError::field(at.as_str(), "`-----END CERTIFICATE-----`", "the end of the text"))?
-        .saturating_add(PEM_END.len());
-    Ok(Some((start, start.saturating_add(len))))
-}
-
-/// One PEM block's base64 (RFC 7468) to a certificate.
-fn decode_pem_certificate(block: &[u8], field: &str) -> Result<Certificate, ParseError> {
-    let (label, der) =
-        der::pem::decode_vec(block).map_err(|e| ParseError::field(field, "a valid PEM block", e.to_string()))?;
-    if label != "CERTIFICATE" {
-        return Err(ParseError::field(field, "label CERTIFICATE", label.to_string()));
-    }
-    Certificate::from_der(&der).map_err(|e| e.within(field))
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// The first `N` top-level elements (as whole TLVs) of the DER SEQUENCE that is all of `der`;
-/// it must hold exactly `N` elements.
-pub(crate) fn split_sequence<'a, const N: usize>(der: &'a [u8], what: &str) -> Result<[&'a [u8]; N], ParseError> {
-    let items = sequence_items(der, what)?;
-    let count = items.len();
-    items.try_into().map_err(|_| ParseError::field(what, format!("a SEQUENCE of {N} elements"), format!("{count}")))
-}
-
-/// Every top-level element (as a whole TLV) of the DER SEQUENCE that is all of `der`.
-pub(crate) fn sequence_items<'a>(der: &'a [u8], what: &str) -> Result<Vec<&'a [u8]>, ParseError> {
-    let walk = || -> der::Result<Vec<&'a [u8]>> {
-        let mut reader = SliceReader::new(der)?;
-        let items = reader.sequence(|inner| -> der::Result<Vec<&'a [u8]>> {
-            let mut items = Vec::new();
-            while !inner.is_finished() {
-                items.push(inner.tlv_bytes()?);
-            }
-            Ok(items)
-        })?;
-        reader.finish()?;
-        Ok(items)
-    };
-    walk().map_err(|e| der_error(&e, &format!("a DER SEQUENCE ({what})")))
-}
-
 /// The raw issuer and subject names inside a `tbsCertificate` (RFC 5280 §4.1: optional [0]
 /// version, serialNumber, signature, issuer, validity, subject, …).
 fn tbs_names(tbs: &[u8]) -> Result<(&[u8], &[u8]), ParseError> {
@@ -470,95 +250,19 @@ fn tbs_names(tbs: &[u8]) -> Result<(&[u8], &[u8]), ParseError> {
     }
 }
 
-/// A `der` decoding error as a ParseError at its byte offset.
-pub(crate) fn der_error(e: &der::Error, expected: &str) -> ParseError {
-    let at = e.position().and_then(|p| usize::try_from(p).ok()).map_or(Location::Whole, Location::Offset);
-    ParseError::new(at, expected, e.kind().to_string())
-}
-
-pub(crate) fn unix_seconds(t: x509_cert::time::Time) -> u64 {
-    t.to_unix_duration().as_secs()
-}
-
-/// A unix time as RFC 3339 (`2025-07-19T10:00:35Z`) for messages.
-pub(crate) fn rfc3339(secs: u64) -> String {
-    crate::clock::EvalTime::from_unix(secs).map_or_else(|| format!("{secs} (unix seconds)"), |t| t.to_string())
-}
-
-/// A name as `CN=…, O=…, C=…` in encoding order (how Intel and OpenSSL print them; RFC 4514
-/// would reverse the order), each attribute escaped as RFC 4514 says.
-pub(crate) fn name_text(name: &Name) -> String {
-    name.iter_rdn().map(|rdn| rdn.to_string()).collect::<Vec<_>>().join(", ")
-}
-
-fn common_name(name: &Name) -> Option<String> {
-    let mut values = name.iter().filter(|atv| atv.oid.to_string() == OID_COMMON_NAME);
-    let atv = values.next()?;
-    if values.next().is_some() {
-        return None;
-    }
-    directory_string(&atv.value)
-}
-
-/// The text of a DirectoryString value (UTF8String, PrintableString, IA5String).
-pub(crate) fn directory_string(value: &der::Any) -> Option<String> {
-    use der::asn1::{Ia5StringRef, PrintableStringRef, Utf8StringRef};
-    use der::{Tag, Tagged};
-    match value.tag() {
-        Tag::Utf8String => value.decode_as::<Utf8StringRef<'_>>().ok().map(|s| s.as_str().to_string()),
-        Tag::PrintableString => value.decode_as::<PrintableStringRef<'_>>().ok().map(|s| s.as_str().to_string()),
-        Tag::Ia5String => value.decode_as::<Ia5StringRef<'_>>().ok().map(|s| s.as_str().to_string()),
-        _ => None,
-    }
-}
-
-/// Decodes an extension that may appear at most once.
-fn single_extension<'a, T>(cert: &'a x509_cert::Certificate, name: &str) -> Result<Option<T>, ParseError>
-where
-    T: Decode<'a, Error = der::Error> + der::oid::AssociatedOid,
-{
-    cert.tbs_certificate()
-        .get_extension::<T>()
-        .map(|found| found.map(|(_, v)| v))
-        .map_err(|e| der_error(&e, &format!("one well-formed {name} extension")).within(&format!("extensions.{name}")))
-}
-
-/// RFC 5280 §4.2: a certificate must not include more than one instance of an extension.
-fn check_unique_extensions(cert: &x509_cert::Certificate) -> Result<(), ParseError> {
-    let exts = cert.tbs_certificate().extensions().map(|v| v.as_slice()).unwrap_or_default();
-    for (i, e) in exts.iter().enumerate() {
-        if exts.iter().skip(i.saturating_add(1)).any(|other| other.extn_id == e.extn_id) {
-            return Err(ParseError::field("extensions", "each extension at most once", format!("{} twice", e.extn_id)));
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
+mod tests {
+    use p256::ecdsa::Signature;
 
-    pub const ROOT_PEM: &str =
-        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tdx/Intel_SGX_Provisioning_Certification_RootCA.pem");
+    use super::*;
+    use crate::dcap::test_support::{quote_chain, root, ROOT_PEM};
+    use crate::limits::MAX_CERTS_IN_CHAIN;
+    use crate::x509::{parse_pem_chain, verify_ecdsa_p256_raw, OID_BASIC_CONSTRAINTS, OID_KEY_USAGE};
+
     const ROOT_SHA256: &str = "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3";
 
-    pub fn root() -> Certificate {
-        let text = std::fs::read(ROOT_PEM).unwrap();
-        parse_pem_chain(&text, "root").unwrap().remove(0)
-    }
-
-    /// The PCK chain inside a quote file (binary, hex text or a JSON byte array).
-    pub fn quote_chain(rel: &str) -> Vec<Certificate> {
-        let path = format!("{}/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
-        let data = std::fs::read(&path).unwrap();
-        let bytes = if rel.ends_with(".json") {
-            serde_json::from_slice::<Vec<u8>>(&data).unwrap()
-        } else {
-            crate::tdx::quote::decode_quote_bytes(&data, rel).unwrap()
-        };
-        let quote = crate::tdx::quote::parse_quote(&bytes).unwrap();
-        assert_eq!(quote.signature.pck_cert_data_type, 5, "{rel}");
-        parse_pem_chain(&quote.signature.pck_cert_data, rel).unwrap()
+    fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+        haystack.windows(needle.len()).position(|w| w == needle)
     }
 
     #[test]
@@ -569,8 +273,8 @@ pub(crate) mod tests {
         assert_eq!(root.subject(), root.issuer());
         assert_eq!(root.subject_cn().as_deref(), Some("Intel SGX Root CA"));
         assert_eq!(hex::encode_upper(root.serial()), "22650CD65A9D3489F383B49552BF501B392706AC");
-        assert_eq!(rfc3339(root.not_before()), "2018-05-21T10:45:10Z");
-        assert_eq!(rfc3339(root.not_after()), "2049-12-31T23:59:59Z");
+        assert_eq!(root.not_before().to_string(), "2018-05-21T10:45:10Z");
+        assert_eq!(root.not_after().to_string(), "2049-12-31T23:59:59Z");
         assert_eq!((root.is_ca(), root.path_len(), root.key_usage_cert_sign()), (Some(true), Some(1), Some(true)));
         assert_eq!(root.key_usage_crl_sign(), Some(true));
         let mut crit = root.critical_extensions();
@@ -592,7 +296,7 @@ pub(crate) mod tests {
         assert_eq!(chain[1].subject_cn().as_deref(), Some("Intel SGX PCK Platform CA"));
         assert_eq!(chain[2], root());
         assert_eq!(hex::encode_upper(chain[0].serial()), "3C16ED54EACBB4CED072BE72630C85788CF46E36");
-        assert_eq!(rfc3339(chain[0].not_before()), "2025-02-06T23:25:51Z");
+        assert_eq!(chain[0].not_before().to_string(), "2025-02-06T23:25:51Z");
         assert_eq!(chain[0].is_ca(), Some(false));
         assert_eq!(chain[1].path_len(), Some(0));
         chain[0].verify_signed_by(&chain[1]).unwrap();
