@@ -13,10 +13,12 @@ mod common;
 
 use common::fixture;
 use dstack_audit::checks::launcher::{check, AppSettings, AttestedCompose};
+use dstack_audit::clock::EvalTime;
 use dstack_audit::compose::docker_compose::parse_compose;
 use dstack_audit::provenance::{split_bundles, BundleInput, TrustRoots};
 use dstack_audit::reference::{parse_reference, Reference};
 use dstack_audit::report::{CheckResult, Outcome, Status};
+use dstack_audit::signature::{verify_all, SignatureInputs, SignatureTrust};
 use serde_json::json;
 
 const IMAGE: &str = "ghcr.io/github/artifact-attestations-opa-provider";
@@ -55,7 +57,10 @@ fn bundles() -> Vec<BundleInput> {
 }
 
 fn run(c: &AttestedCompose, r: &Reference, b: &[BundleInput]) -> CheckResult {
-    check(c, r, b, &TrustRoots::embedded().unwrap()).0
+    let roots = TrustRoots::embedded().unwrap();
+    let at = EvalTime::from_unix(1_800_000_000).unwrap();
+    let signatures = verify_all(&SignatureInputs { bundles: b }, &SignatureTrust { sigstore: &roots }, at);
+    check(c, r, &signatures).0
 }
 
 fn fails(r: &CheckResult) -> Vec<&'static str> {
