@@ -21,6 +21,7 @@ pub mod provenance;
 pub mod reference;
 pub mod reference_init;
 pub mod report;
+pub mod signature;
 pub mod tdx;
 pub mod views;
 pub mod workload;
@@ -127,11 +128,16 @@ pub fn verify(
     let (observed, dcap) = observe_and_authenticate(sources, &prepared, settings.at)?;
     let shape = observed.shape.describe().to_string();
     let Prepared { anchor, roots, bundles, .. } = &prepared;
+    let signatures = signature::verify_all(
+        &signature::SignatureInputs { bundles },
+        &signature::SignatureTrust { sigstore: roots },
+        settings.at,
+    );
     let outcome = checks::run(
         &observed,
         &dcap,
         reference,
-        &checks::ProvenanceInputs { bundles, roots },
+        &signatures,
         checks::workload::WorkloadInputs { repo: settings.workload_repo.as_deref() },
     );
     let mut inputs: Vec<InputRecord> = [
@@ -173,7 +179,7 @@ pub fn verify(
             untrusted_test_root: false,
         }))
         .collect(),
-        provenance: outcome.provenance.as_ref().and_then(|o| o.accepted()).map(report::provenance_summary),
+        provenance: outcome.provenance.as_ref().and_then(|s| s.sigstore_statement()).map(report::provenance_summary),
         dcap: report::dcap_summary(&dcap),
         notes: observed.notes.clone(),
     })

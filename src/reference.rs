@@ -79,27 +79,8 @@ struct RawKeyProvider {
     id: Option<String>,
 }
 
-/// Expected launcher image and its provenance policy (used by check 2).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct LauncherExpect {
-    pub image: String,
-    pub provenance: Option<ProvenanceExpect>,
-}
-
-/// Identity policy for the launcher's build provenance (used by check 2).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProvenanceExpect {
-    pub issuer: Option<String>,
-    pub repository: Option<String>,
-    pub signer_workflow: Option<String>,
-    pub source_ref: Option<Vec<String>>,
-    pub source_commit: Option<String>,
-    pub repository_id: Option<String>,
-    pub owner_id: Option<String>,
-    pub allow_self_hosted_runner: Option<bool>,
-}
+/// The launcher section (check 2) lives with the signature formats it names.
+pub use crate::signature::expect::{LauncherExpect, ProvenanceExpect};
 
 /// Expected workload pin (used by check 3).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -274,7 +255,7 @@ const KEYS: &[(&str, &[&str])] = &[
     ("tcb", &["allowed_statuses", "allowed_advisories"]),
     ("dstack", &["os_image_hash", "compose_hash", "app_id", "key_provider", "report_data"]),
     ("dstack.key_provider", &["name", "id"]),
-    ("launcher", &["image", "provenance"]),
+    ("launcher", &["image", "provenance", "signers"]),
     (
         "launcher.provenance",
         &[

@@ -15,8 +15,10 @@ use crate::compose::git_launcher::{DEFAULT_CONFIG_PATH, DEFAULT_ENTRYPOINT};
 use crate::dcap::tcb_info::TcbStatus;
 use crate::error::Error;
 use crate::evidence::Sources;
-use crate::provenance::{verify_bundle, Artifact, VerifiedStatement};
 use crate::reference::{LauncherExpect, Reference, TcbPolicy, SCHEMA};
+use crate::signature::{
+    verify_all, FormatRecord, ImageDigest, SignatureInputs, SignatureTrust, VerifiedImageSignature,
+};
 use crate::{observe_and_authenticate, prepare, Prepared, Settings};
 
 /// A written reference: the JSON document, and what could not be taken (for stderr).
@@ -81,7 +83,7 @@ pub fn init(sources: &Sources, settings: &Settings, launcher_image: Option<&str>
     let compose = attested_compose(&observed, &dcap);
     match &compose {
         AttestedCompose::Attested { compose: file, source, .. } => {
-            let launcher = launcher(file, &prepared, launcher_image, source, &mut w)?;
+            let launcher = launcher(file, &prepared, settings, launcher_image, source, &mut w)?;
             workload_section(&compose, launcher, &mut w);
             script_pins(&compose, &mut w);
         }
@@ -162,23 +164,29 @@ fn tcb(dcap: &DcapObservation, w: &mut Writer) {
 fn launcher(
     file: &ComposeFile,
     prepared: &Prepared,
+    settings: &Settings,
     named: Option<&str>,
     source: &str,
     w: &mut Writer,
 ) -> Result<Option<ImageRef>, Error> {
     let pinned: Vec<&ImageRef> =
         file.services.iter().filter_map(|s| s.image.as_ref()).filter(|i| i.is_pinned()).collect();
-    // A bundle that verifies for a service's digest identifies the launcher.
-    let mut found: Option<(ImageRef, VerifiedStatement)> = None;
+    // A signature that verifies for a service's digest identifies the launcher.
+    let signatures = verify_all(
+        &SignatureInputs { bundles: &prepared.bundles },
+        &SignatureTrust { sigstore: &prepared.roots },
+        settings.at,
+    );
+    let verified: Vec<&VerifiedImageSignature> = signatures.results().iter().filter_map(|r| r.as_ref().ok()).collect();
+    let mut found: Option<(ImageRef, &VerifiedImageSignature)> = None;
     for image in &pinned {
         if named.is_some_and(|n| !image.matches_repository(n)) {
             continue;
         }
-        let Some(Ok(artifact)) = image.digest.as_ref().and_then(|d| Artifact::parse_digest(&d.to_string())) else {
-            continue;
-        };
-        let verified = prepared.bundles.iter().find_map(|b| verify_bundle(b, &artifact, &prepared.roots, None).ok());
-        if let Some(s) = verified {
+        let Some(digest) = image.digest.as_ref().filter(|d| d.algorithm == "sha256") else { continue };
+        let Ok(sha) = crate::bytes::decode_hex_array::<32>(&digest.hex, "digest") else { continue };
+        let pinned_digest = ImageDigest::new(sha);
+        if let Some(s) = verified.iter().find(|s| s.covering(&pinned_digest).is_some()) {
             found = Some(((*image).clone(), s));
             break;
         }
@@ -210,23 +218,21 @@ fn launcher(
     let mut launcher = Map::new();
     launcher.insert("image".into(), json!(image.name()));
     w.source("launcher.image", &format!("the service running {} in {source}", image.raw));
-    match &found {
-        Some((_, s)) => {
+    match found.map(|(_, s)| s.record()) {
+        Some(FormatRecord::Sigstore(s)) => {
             let mut p = Map::new();
             let mut put = |k: &str, v: Option<String>| {
                 if let Some(v) = v {
                     p.insert(k.into(), json!(v));
                 }
             };
-            put("issuer", s.issuer.clone());
-            put("repository", s.repository.clone());
-            put(
-                "signer_workflow",
-                s.workflow.as_deref().map(|wf| wf.rsplit_once('@').map_or(wf, |(w, _)| w).to_string()),
-            );
-            put("repository_id", s.repository_id.clone());
-            put("owner_id", s.owner_id.clone());
-            if let Some(r) = &s.source_ref {
+            let own = |v: Option<&str>| v.map(str::to_string);
+            put("issuer", own(s.issuer()));
+            put("repository", own(s.repository()));
+            put("signer_workflow", s.workflow().map(|wf| wf.rsplit_once('@').map_or(wf, |(w, _)| w).to_string()));
+            put("repository_id", own(s.repository_id()));
+            put("owner_id", own(s.owner_id()));
+            if let Some(r) = s.source_ref() {
                 p.insert("source_ref".into(), json!([r]));
             }
             launcher.insert("provenance".into(), Value::Object(p));
@@ -234,18 +240,17 @@ fn launcher(
                 "launcher.provenance",
                 &format!(
                     "the certificate of {} (verified for {}; signed {})",
-                    s.source,
+                    s.source(),
                     image.raw,
                     s.signing_time_text()
                 ),
             );
-            if s.runner.as_deref().is_some_and(|r| r != "github-hosted") {
+            if s.runner().is_some_and(|r| r != "github-hosted") {
                 w.warnings.push("the launcher was built on a self-hosted runner: `verify` refuses it unless launcher.provenance.allow_self_hosted_runner is set".into());
             }
-            if s.source_ref.as_deref().is_some_and(|r| r.starts_with("refs/pull/")) {
+            if let Some(r) = s.source_ref().filter(|r| r.starts_with("refs/pull/")) {
                 w.warnings.push(format!(
-                    "the launcher was built from a pull-request ref ({}); the reference allows exactly that ref",
-                    s.source_ref.as_deref().unwrap_or_default()
+                    "the launcher was built from a pull-request ref ({r}); the reference allows exactly that ref"
                 ));
             }
         }
@@ -290,7 +295,7 @@ fn script_pins(compose: &AttestedCompose, w: &mut Writer) {
 /// Writes `workload` (git-launcher) or `images` (image-pinned) from what check 3 observes.
 fn workload_section(compose: &AttestedCompose, launcher: Option<ImageRef>, w: &mut Writer) {
     let mut probe = Reference::none();
-    probe.launcher = launcher.map(|i| LauncherExpect { image: i.name(), provenance: None });
+    probe.launcher = launcher.map(|i| LauncherExpect::image_only(i.name()));
     let (result, obs) = workload::check(compose, &probe, WorkloadInputs::default());
     if let Some(c) = &obs.config {
         let mut v = Map::new();

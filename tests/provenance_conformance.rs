@@ -104,7 +104,7 @@ impl Case {
         policy.validate().map_err(|e| format!("unusable policy (exit 2): {e}"))?;
         let outcome = verify_provenance(&bundles, &artifact, &roots, &policy);
         match outcome.accepted() {
-            Some(s) => Ok(s.source.clone()),
+            Some(s) => Ok(s.source().to_string()),
             None => Err(outcome
                 .attempts
                 .iter()

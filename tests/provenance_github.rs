@@ -98,7 +98,7 @@ fn check(
 
 fn rejected(b: &[BundleInput], a: &Artifact, roots: &TrustRoots, p: &ProvenancePolicy) -> String {
     match check(b, a, roots, p) {
-        Ok((s, _)) => panic!("accepted {} but must be rejected", s.source),
+        Ok((s, _)) => panic!("accepted {} but must be rejected", s.source()),
         Err(code) => code,
     }
 }
@@ -116,26 +116,26 @@ fn opa_policy() -> ProvenancePolicy {
 #[test]
 fn opa_image_bundle_verifies_on_githubs_instance_and_reports_its_facts() {
     let (s, warnings) = check(&bundles(OPA), &digest(OPA_DIGEST), &embedded(), &opa_policy()).unwrap();
-    assert_eq!(s.repository.as_deref(), Some(OPA_REPO));
-    assert_eq!(s.workflow.as_deref(), Some(&*format!("{OPA_WORKFLOW}@refs/pull/31/merge")));
-    assert_eq!(s.san, s.workflow);
-    assert_eq!(s.source_ref.as_deref(), Some("refs/pull/31/merge"));
-    assert_eq!(s.source_commit.as_deref(), Some("f492e8cf01446c41f376aa07656dc4266f154739"));
-    assert_eq!(s.run_url.as_deref(), Some(&*format!("{OPA_REPO}/actions/runs/14878267127/attempts/1")));
-    assert_eq!(s.runner.as_deref(), Some("github-hosted"));
-    assert_eq!(s.trigger.as_deref(), Some("pull_request"));
-    assert_eq!(s.visibility.as_deref(), Some("private"));
+    assert_eq!(s.repository(), Some(OPA_REPO));
+    assert_eq!(s.workflow(), Some(&*format!("{OPA_WORKFLOW}@refs/pull/31/merge")));
+    assert_eq!(s.san(), s.workflow());
+    assert_eq!(s.source_ref(), Some("refs/pull/31/merge"));
+    assert_eq!(s.source_commit(), Some("f492e8cf01446c41f376aa07656dc4266f154739"));
+    assert_eq!(s.run_url(), Some(&*format!("{OPA_REPO}/actions/runs/14878267127/attempts/1")));
+    assert_eq!(s.runner(), Some("github-hosted"));
+    assert_eq!(s.trigger(), Some("pull_request"));
+    assert_eq!(s.visibility(), Some("private"));
     assert_eq!(s.signing_time_text(), "2025-05-07T08:05:10Z");
-    assert_eq!(s.signing_time, 1_746_605_110);
-    assert_eq!(s.issuer.as_deref(), Some(GH_ISSUER));
-    assert_eq!(s.root, "embedded GitHub root");
-    assert_eq!(s.root_kind, "github");
-    assert_eq!(s.log, "rfc3161 only (no transparency log)");
-    assert!(!s.tlog_verified && !s.sct_verified);
-    assert_eq!(s.bundle_version, "v0.3");
-    assert_eq!(s.predicate_type.as_deref(), Some("https://slsa.dev/provenance/v1"));
-    assert_eq!(s.subject_name.as_deref(), Some("ghcr.io/github/artifact-attestations-opa-provider"));
-    assert_eq!(s.subject_digests, vec![OPA_DIGEST.to_string()]);
+    assert_eq!(s.signing_time(), 1_746_605_110);
+    assert_eq!(s.issuer(), Some(GH_ISSUER));
+    assert_eq!(s.root(), "embedded GitHub root");
+    assert_eq!(s.root_kind(), "github");
+    assert_eq!(s.log(), "rfc3161 only (no transparency log)");
+    assert!(!s.tlog_verified() && !s.sct_verified());
+    assert_eq!(s.bundle_version(), "v0.3");
+    assert_eq!(s.predicate_type(), Some("https://slsa.dev/provenance/v1"));
+    assert_eq!(s.subject_name(), Some("ghcr.io/github/artifact-attestations-opa-provider"));
+    assert_eq!(s.subject_digests(), vec![OPA_DIGEST.to_string()]);
     assert!(warnings.is_empty(), "{warnings:?}");
 }
 
@@ -236,11 +236,15 @@ fn public_good_file_attestation_with_a_custom_issuer() {
     let roots = embedded();
     for a in [&file, &by_digest] {
         let (s, _) = check(&b, a, &roots, &custom_policy()).unwrap();
-        assert_eq!(s.root_kind, "sigstore-public-good");
-        assert!(s.tlog_verified && s.sct_verified);
-        assert!(s.log.starts_with("rekor v1 dsse/0.0.1 (https://rekor.sigstore.dev, index 129601213)"), "{}", s.log);
+        assert_eq!(s.root_kind(), "sigstore-public-good");
+        assert!(s.tlog_verified() && s.sct_verified());
+        assert!(
+            s.log().starts_with("rekor v1 dsse/0.0.1 (https://rekor.sigstore.dev, index 129601213)"),
+            "{}",
+            s.log()
+        );
         assert_eq!(s.signing_time_text(), "2024-09-11T19:19:03Z");
-        assert_eq!(s.source_commit.as_deref(), Some("283bf967fa3c591925dd25e6a6e8e781542117bf"));
+        assert_eq!(s.source_commit(), Some("283bf967fa3c591925dd25e6a6e8e781542117bf"));
     }
     let with = |f: &dyn Fn(&mut ProvenancePolicy)| {
         let mut p = custom_policy();
@@ -281,9 +285,9 @@ fn reusable_workflow_is_the_signer_not_the_callers_workflow() {
         ..repo_policy(GH_ISSUER, "https://github.com/malancas/attest-demo")
     };
     let (s, _) = check(&b, &a, &roots, &p).unwrap();
-    assert_eq!(s.workflow.as_deref(), Some(&*format!("{signer}@09b495c3f12c7881b3cc17209a327792065c1a1d")));
+    assert_eq!(s.workflow(), Some(&*format!("{signer}@09b495c3f12c7881b3cc17209a327792065c1a1d")));
     assert_eq!(
-        s.build_config.as_deref(),
+        s.build_config(),
         Some("https://github.com/malancas/attest-demo/.github/workflows/shared.yml@refs/heads/main")
     );
     let caller = ProvenancePolicy {
@@ -310,8 +314,8 @@ fn npm_bundle_with_an_intoto_entry_and_a_sha512_subject() {
         ..repo_policy(GH_ISSUER, "https://github.com/sigstore/sigstore-js")
     };
     let (s, _) = check(&b, &a, &embedded(), &p).unwrap();
-    assert!(s.log.starts_with("rekor v1 intoto/0.0.2 (https://rekor.sigstore.dev"), "{}", s.log);
-    assert_eq!(s.subject_name.as_deref(), Some("pkg:npm/sigstore@2.1.0"));
+    assert!(s.log().starts_with("rekor v1 intoto/0.0.2 (https://rekor.sigstore.dev"), "{}", s.log());
+    assert_eq!(s.subject_name(), Some("pkg:npm/sigstore@2.1.0"));
     assert_eq!(s.signing_time_text(), "2023-08-29T15:40:23Z");
     // The statement has only a sha512 subject: a sha256 digest cannot match it.
     let sha256 = digest("sha256:90f223f992e4c88dd068cd2a5fc57f9d2b30798343dd6e38f29c240e04ba090e");
@@ -332,7 +336,7 @@ fn npm_bundle_with_an_intoto_entry_and_a_sha512_subject() {
     assert_eq!(rejected(&b, &a, &embedded(), &tags), "source-ref-rejected");
     // The same signature packed as a v0.1 bundle verifies, with a note that gh would refuse it.
     let (s, warnings) = check(&bundles("cli-cli/sigstore-js-2.1.0-bundle-v0.1.json"), &a, &embedded(), &p).unwrap();
-    assert_eq!(s.bundle_version, "v0.1");
+    assert_eq!(s.bundle_version(), "v0.1");
     assert!(warnings.iter().any(|w| w.contains("v0.1")), "{warnings:?}");
 }
 
@@ -344,7 +348,7 @@ fn jsonl_with_two_bundles_and_several_bundle_files() {
     let p = repo_policy(GH_ISSUER, "https://github.com/sigstore/sigstore-js");
     let out = verify_provenance(&b, &digest(NPM_DIGEST), &embedded(), &p);
     assert_eq!(out.attempts.len(), 1, "the first accepted bundle ends the search");
-    assert_eq!(out.accepted().unwrap().source, "cli-cli/sigstore-js-2.1.0_with_2_bundles.jsonl line 1");
+    assert_eq!(out.accepted().unwrap().source(), "cli-cli/sigstore-js-2.1.0_with_2_bundles.jsonl line 1");
     // Both lines verify on their own.
     for one in &b {
         check(std::slice::from_ref(one), &digest(NPM_DIGEST), &embedded(), &p).unwrap();
@@ -358,7 +362,7 @@ fn jsonl_with_two_bundles_and_several_bundle_files() {
     assert_eq!(out.attempts.len(), 3);
     assert_eq!(out.attempts[0].1.as_ref().unwrap_err().code(), "subject-digest-mismatch");
     assert_eq!(out.attempts[1].1.as_ref().unwrap_err().code(), "subject-digest-mismatch");
-    assert_eq!(out.accepted().unwrap().source, "cli-cli/sigstore-js-2.1.0_with_2_bundles.jsonl line 1");
+    assert_eq!(out.accepted().unwrap().source(), "cli-cli/sigstore-js-2.1.0_with_2_bundles.jsonl line 1");
 }
 
 #[test]
@@ -371,9 +375,9 @@ fn private_repository_release_on_githubs_instance() {
         ..repo_policy(GH_ISSUER, "https://github.com/actions/attest-demo")
     };
     let (s, _) = check(&b, &a, &embedded(), &p).unwrap();
-    assert_eq!(s.root_kind, "github");
+    assert_eq!(s.root_kind(), "github");
     assert_eq!(s.signing_time_text(), "2024-04-22T17:33:26Z");
-    assert_eq!(s.visibility.as_deref(), Some("private"));
+    assert_eq!(s.visibility(), Some("private"));
     assert_eq!(rejected(&b, &a, &public_good_only(), &p), "certificate-issuer-untrusted");
     assert_eq!(
         rejected(&b, &a, &embedded(), &repo_policy(GH_ISSUER, "https://github.com/actions/attest")),
@@ -390,7 +394,7 @@ fn other_predicates_and_immutable_releases_are_not_build_provenance() {
     assert_eq!(rejected(&b, &a, &embedded(), &p), "predicate-type-mismatch");
     let any = ProvenancePolicy { predicate: PredicateRule::Any, ..p };
     let (s, _) = check(&b, &a, &embedded(), &any).unwrap();
-    assert_eq!(s.predicate_type.as_deref(), Some("https://schemas.conda.org/attestations-publish-1.schema.json"));
+    assert_eq!(s.predicate_type(), Some("https://schemas.conda.org/attestations-publish-1.schema.json"));
     // GitHub immutable-release attestation: a valid signature on GitHub's instance, but the
     // certificate carries no GitHub Actions claims at all.
     let b = bundles("sigstore-rust/github-private-attestation.sigstore.json");
@@ -523,8 +527,8 @@ fn byte_flips_never_panic_and_never_change_what_is_accepted() {
             if let Some(s) = out.accepted() {
                 accepted += 1;
                 assert_eq!(
-                    (&s.san, &s.source_commit, s.signing_time),
-                    (&good.san, &good.source_commit, good.signing_time)
+                    (&s.san(), &s.source_commit(), s.signing_time()),
+                    (&good.san(), &good.source_commit(), good.signing_time())
                 );
             }
         }

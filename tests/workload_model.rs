@@ -341,9 +341,12 @@ fn the_reference_rejects_unknown_weakenings() {
 fn check_2_finds_the_launcher_only_where_compose_runs_it() {
     use dstack_audit::checks::launcher::check as launcher_check;
     use dstack_audit::provenance::TrustRoots;
+    use dstack_audit::signature::{verify_all, SignatureInputs, SignatureTrust};
     let roots = TrustRoots::embedded().unwrap();
+    let at = dstack_audit::clock::EvalTime::from_unix(1_800_000_000).unwrap();
+    let none = verify_all(&SignatureInputs::default(), &SignatureTrust { sigstore: &roots }, at);
     let r = reference(|_| {});
-    let run = |y: &str, app: AppSettings| launcher_check(&attested(y, app), &r, &[], &roots).0;
+    let run = |y: &str, app: AppSettings| launcher_check(&attested(y, app), &r, &none).0;
     // Without a bundle the provenance is not checked, but the launcher is found and pinned.
     let found = run(&compose("", ""), app("docker-compose", &[]));
     assert!(found.findings.iter().any(|f| f.code == "launcher-pinned"), "{found:#?}");

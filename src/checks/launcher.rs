@@ -1,15 +1,18 @@
 //! Check 2 — launcher provenance (SPEC §1, check 2): the launcher image pinned by digest in the
-//! attested compose file has a valid Sigstore build-provenance bundle from the expected workflow.
+//! attested compose file carries a verified signature from an acceptable signer.
 //!
 //! Order: the compose file must be attested (its app-compose hash is the measured one); the
 //! launcher is the service whose image repository is the reference's `launcher.image`; its image
-//! must be pinned by `@sha256:`; then the bundles (`--bundle`) are verified against the trusted
-//! roots with the reference's identity policy, and any one that satisfies it is enough.
+//! must be pinned by `@sha256:`; then among the signatures the authenticate stage verified
+//! (`signature::verify_all`), one must cover the pinned digest and match a signer the reference
+//! accepts (`launcher.provenance` or `launcher.signers`). This module verifies nothing: it judges
+//! `VerifiedImageSignature`s, and reports every `Rejected` input with its code when none passes.
 
 use crate::compose::docker_compose::{ComposeFile, ImageRef};
-use crate::provenance::{verify_provenance, Artifact, BundleInput, ProvenanceOutcome, ProvenancePolicy, TrustRoots};
+use crate::provenance::{appraise, ProvenancePolicy};
 use crate::reference::Reference;
 use crate::report::{CheckId, CheckResult, Finding};
+use crate::signature::{FormatRecord, ImageDigest, ImageSignatures, Signer, VerifiedImageSignature};
 
 /// The compose file as check 2 (and 3) may use it.
 // Built once per verification: its size does not matter, and boxing would burden every caller.
@@ -62,25 +65,28 @@ pub struct AppSettings {
 #[derive(Debug, Clone, Default)]
 pub struct LauncherObservation {
     pub image: Option<ImageRef>,
-    pub outcome: Option<ProvenanceOutcome>,
+    /// The signature that covers the pinned digest and matches an acceptable signer.
+    pub accepted: Option<VerifiedImageSignature>,
 }
 
+/// Judges the launcher: `signatures` are what `signature::verify_all` verified (and rejected).
 pub fn check(
     compose: &AttestedCompose,
     reference: &Reference,
-    bundles: &[BundleInput],
-    roots: &TrustRoots,
+    signatures: &ImageSignatures,
 ) -> (CheckResult, LauncherObservation) {
     let mut f = Vec::new();
-    let observation = evaluate(compose, reference, bundles, roots, &mut f);
-    let summary = observation.outcome.as_ref().and_then(|o| o.accepted()).map(|s| {
-        format!(
-            "launcher {} was built by {} ({}) — bundle {}",
-            observation.image.as_ref().map(|i| i.raw.as_str()).unwrap_or("?"),
-            s.workflow.as_deref().unwrap_or("?"),
-            s.source_ref.as_deref().unwrap_or("?"),
-            s.source
-        )
+    let observation = evaluate(compose, reference, signatures, &mut f);
+    let summary = observation.accepted.as_ref().map(|s| {
+        let image = observation.image.as_ref().map(|i| i.raw.as_str()).unwrap_or("?");
+        match s.signer() {
+            Signer::Fulcio(id) => format!(
+                "launcher {image} was built by {} ({}) — bundle {}",
+                id.workflow().unwrap_or("?"),
+                id.source_ref().unwrap_or("?"),
+                s.source()
+            ),
+        }
     });
     let result = CheckResult::from_findings(CheckId::Launcher, f);
     let result = match summary {
@@ -93,8 +99,7 @@ pub fn check(
 fn evaluate(
     compose: &AttestedCompose,
     reference: &Reference,
-    bundles: &[BundleInput],
-    roots: &TrustRoots,
+    signatures: &ImageSignatures,
     f: &mut Vec<Finding>,
 ) -> LauncherObservation {
     let mut obs = LauncherObservation::default();
@@ -184,22 +189,24 @@ fn evaluate(
         Finding::pass("launcher-pinned", format!("service `{}` runs the launcher pinned by digest", service))
             .actual(image.raw.clone()),
     );
-    let Some(expect_provenance) = &expect.provenance else {
+    let policies = expect.sigstore_policies();
+    if policies.is_empty() {
         f.push(Finding::not_checked(
             "launcher-policy-missing",
             "the reference has no `launcher.provenance`: the expected repository and workflow are not known",
         ));
         return obs;
-    };
-    let policy = ProvenancePolicy::from_reference(expect_provenance);
-    if let Err(why) = policy.validate() {
-        f.push(Finding::not_checked(
-            "launcher-policy-missing",
-            format!("`launcher.provenance` cannot decide who built the launcher: {why}"),
-        ));
-        return obs;
     }
-    if bundles.is_empty() {
+    for (field, policy) in &policies {
+        if let Err(why) = policy.validate() {
+            f.push(Finding::not_checked(
+                "launcher-policy-missing",
+                format!("`{field}` cannot decide who built the launcher: {why}"),
+            ));
+            return obs;
+        }
+    }
+    if signatures.is_empty() {
         f.push(Finding::not_checked(
             "launcher-bundle-missing",
             format!("no --bundle given: the provenance of {} is not checked", image.raw),
@@ -213,40 +220,97 @@ fn evaluate(
         );
         return obs;
     };
-    let outcome = verify_provenance(bundles, &Artifact::Sha256(sha), roots, &policy);
-    match outcome.accepted() {
-        Some(s) => f.push(
-            Finding::pass(
-                "launcher-provenance-verified",
-                format!(
-                    "{} verifies ({}, {}, signed {}): built from {} by {} at {}",
-                    s.source,
-                    s.root,
-                    s.log,
-                    s.signing_time_text(),
-                    s.repository.as_deref().unwrap_or("?"),
-                    s.workflow.as_deref().unwrap_or("?"),
-                    s.source_ref.as_deref().unwrap_or("?")
-                ),
-            )
-            .actual(format!("commit {}", s.source_commit.as_deref().unwrap_or("?"))),
-        ),
-        None => {
-            for (source, result) in &outcome.attempts {
-                if let Err(e) = result {
-                    f.push(Finding::fail(e.code(), format!("{source}: {e}")));
+    judge_signatures(signatures, &ImageDigest::new(sha), &policies, f, &mut obs);
+    obs
+}
+
+/// The first verified signature that covers `pinned` and matches a policy passes the check;
+/// when none does, every rejected input and every mismatch is a failure.
+fn judge_signatures(
+    signatures: &ImageSignatures,
+    pinned: &ImageDigest,
+    policies: &[(String, ProvenancePolicy)],
+    f: &mut Vec<Finding>,
+    obs: &mut LauncherObservation,
+) {
+    let mut rejections = Vec::new();
+    for result in signatures.results() {
+        let signature = match result {
+            Ok(s) => s,
+            Err(r) => {
+                rejections.push(Finding::fail(r.code(), format!("{}: {}", r.source(), r.reason())));
+                continue;
+            }
+        };
+        match accept(signature, pinned, policies) {
+            Ok(warnings) => {
+                f.push(accepted_finding(signature));
+                for w in signatures.warnings().iter().chain(&warnings) {
+                    f.push(Finding::warn("launcher-provenance-warning", w.clone()));
                 }
+                obs.accepted = Some(signature.clone());
+                return;
             }
-            if outcome.attempts.is_empty() {
-                f.push(Finding::fail("launcher-bundle-missing", "the bundle files hold no bundle"));
-            }
+            Err(found) => rejections.extend(found),
         }
     }
-    for w in &outcome.warnings {
+    if rejections.is_empty() {
+        rejections.push(Finding::fail("launcher-bundle-missing", "the bundle files hold no bundle"));
+    }
+    f.extend(rejections);
+    for w in signatures.warnings() {
         f.push(Finding::warn("launcher-provenance-warning", w.clone()));
     }
-    obs.outcome = Some(outcome);
-    obs
+}
+
+/// Whether `s` covers the pinned digest and one policy accepts its signer: the warnings of the
+/// accepting policy, or a failure per policy (one policy: the v1 message, unprefixed).
+fn accept(
+    s: &VerifiedImageSignature,
+    pinned: &ImageDigest,
+    policies: &[(String, ProvenancePolicy)],
+) -> Result<Vec<String>, Vec<Finding>> {
+    if s.covering(pinned).is_none() {
+        let covered: Vec<String> = s.covers().iter().map(|c| c.digest().to_string()).collect();
+        let found = if covered.is_empty() { "no sha256 digest".to_string() } else { covered.join(", ") };
+        return Err(vec![Finding::fail(
+            "subject-digest-mismatch",
+            format!("{}: the signature covers {found}, not the launcher's digest", s.source()),
+        )
+        .expected(pinned.to_string())
+        .actual(found)]);
+    }
+    let FormatRecord::Sigstore(statement) = s.record();
+    let mut failures = Vec::new();
+    for (field, policy) in policies {
+        match appraise(statement, policy) {
+            Ok(mut warnings) => {
+                let mut all: Vec<String> = statement.notes().to_vec();
+                all.append(&mut warnings);
+                return Ok(all);
+            }
+            Err(e) if policies.len() == 1 => failures.push(Finding::fail(e.code(), format!("{}: {e}", s.source()))),
+            Err(e) => failures.push(Finding::fail(e.code(), format!("{}: {field}: {e}", s.source()))),
+        }
+    }
+    Err(failures)
+}
+
+fn accepted_finding(s: &VerifiedImageSignature) -> Finding {
+    match s.signer() {
+        Signer::Fulcio(id) => Finding::pass(
+            "launcher-provenance-verified",
+            format!(
+                "{} verifies ({}, {}, signed {}): {}",
+                s.source(),
+                s.trust().name(),
+                s.evidence(),
+                s.time(),
+                s.signer().describe()
+            ),
+        )
+        .actual(format!("commit {}", id.source_commit().unwrap_or("?"))),
+    }
 }
 
 fn image_list(m: &crate::deployment::model::ComposeModel) -> String {

@@ -91,7 +91,8 @@ pub struct Outcome {
     pub checks: Vec<CheckResult>,
     pub facts: Facts,
     pub claims: Vec<ClaimRecord>,
-    pub provenance: Option<crate::provenance::ProvenanceOutcome>,
+    /// The launcher-image signature check 2 accepted.
+    pub provenance: Option<crate::signature::VerifiedImageSignature>,
 }
 
 /// Runs DCAP on the observed quote: the collateral is `collateral` (a `--collateral` file's JSON)
@@ -123,12 +124,6 @@ pub fn authenticate(
         collateral_origin: source.map(|(_, origin)| origin),
         at,
     }
-}
-
-/// Bundles and trusted roots for check 2.
-pub struct ProvenanceInputs<'a> {
-    pub bundles: &'a [crate::provenance::BundleInput],
-    pub roots: &'a crate::provenance::TrustRoots,
 }
 
 /// The compose file, if the attestation proves it: the quote is genuine and the exact
@@ -183,13 +178,13 @@ pub fn run(
     observed: &Observed,
     dcap: &DcapObservation,
     reference: &Reference,
-    provenance: &ProvenanceInputs,
+    signatures: &crate::signature::ImageSignatures,
     workload_inputs: workload::WorkloadInputs,
 ) -> Outcome {
     let (claim_records, claim_findings) = claims::appraise(observed);
     let attestation = attestation::check(observed, dcap, reference, claim_findings);
     let compose = attested_compose(observed, dcap);
-    let (launcher, launcher_obs) = launcher::check(&compose, reference, provenance.bundles, provenance.roots);
+    let (launcher, launcher_obs) = launcher::check(&compose, reference, signatures);
     let (workload, workload_obs) = workload::check(&compose, reference, workload_inputs);
     let mut facts = facts(observed);
     if let Some(Ok(t)) = &dcap.outcome.tcb {
@@ -204,7 +199,7 @@ pub fn run(
         checks: vec![attestation, launcher, workload],
         facts,
         claims: claim_records,
-        provenance: launcher_obs.outcome,
+        provenance: launcher_obs.accepted,
     }
 }
 

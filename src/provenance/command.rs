@@ -9,9 +9,11 @@ use std::io::Read;
 use clap::{Args, ValueEnum};
 use sha2::{Digest, Sha256};
 
+use super::artifact::Artifact;
+use super::bundle::{check_key_pem, split_bundles, BundleInput};
 use super::policy::{PredicateRule, ProvenancePolicy, GITHUB_ACTIONS_ISSUER};
 use super::trust::{RootInfo, TrustRoots};
-use super::verify::{check_key_pem, split_bundles, Artifact, BundleInput, VerifiedStatement};
+use super::verify::VerifiedStatement;
 use super::{verify_provenance, ProvenanceOutcome};
 use crate::cli::read_input;
 use crate::error::{Error, Location};
@@ -278,11 +280,11 @@ impl ProvenanceView {
         let statement = outcome.accepted().cloned();
         let mut warnings = outcome.warnings;
         if let (Some(repo), Some(s)) = (image, &statement) {
-            if s.subject_name.as_deref() != Some(repo) {
+            if s.subject_name() != Some(repo) {
                 warnings.push(format!(
                     "the statement's subject with this digest is named `{}`, the image repository is `{repo}` \
                      (names are not compared; the digest is)",
-                    s.subject_name.as_deref().unwrap_or("")
+                    s.subject_name().unwrap_or("")
                 ));
             }
         }
@@ -371,26 +373,26 @@ impl ProvenanceView {
 
 fn statement_rows(s: &VerifiedStatement) -> Vec<(String, Cell)> {
     let mut rows = vec![
-        ("bundle".to_string(), Cell::plain(format!("{} ({}, {})", s.source, s.bundle_version, s.content))),
-        ("trusted root".into(), Cell::plain(format!("{} ({})", s.root, s.root_kind))),
-        ("verified".into(), Cell::plain(s.trust_domain)),
-        ("log".into(), Cell::plain(s.log.clone())),
+        ("bundle".to_string(), Cell::plain(format!("{} ({}, {})", s.source(), s.bundle_version(), s.content()))),
+        ("trusted root".into(), Cell::plain(format!("{} ({})", s.root(), s.root_kind()))),
+        ("verified".into(), Cell::plain(s.trust_domain())),
+        ("log".into(), Cell::plain(s.log().to_string())),
         ("signing time".into(), Cell::plain(s.signing_time_text())),
     ];
     let optional = [
-        ("issuer", &s.issuer),
-        ("identity (SAN)", &s.san),
-        ("repository", &s.repository),
-        ("workflow", &s.workflow),
-        ("ref", &s.source_ref),
-        ("commit", &s.source_commit),
-        ("run", &s.run_url),
-        ("runner", &s.runner),
-        ("trigger", &s.trigger),
-        ("predicate type", &s.predicate_type),
-        ("subject", &s.subject_name),
+        ("issuer", s.issuer()),
+        ("identity (SAN)", s.san()),
+        ("repository", s.repository()),
+        ("workflow", s.workflow()),
+        ("ref", s.source_ref()),
+        ("commit", s.source_commit()),
+        ("run", s.run_url()),
+        ("runner", s.runner()),
+        ("trigger", s.trigger()),
+        ("predicate type", s.predicate_type()),
+        ("subject", s.subject_name()),
     ];
-    rows.extend(optional.into_iter().filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), Cell::plain(v.clone())))));
+    rows.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_string(), Cell::plain(v.to_string())))));
     rows
 }
 

@@ -4,6 +4,9 @@
 //! Layers, each with its own types:
 //! - `trust.rs`: the trusted roots (embedded public-good + GitHub roots pinned by SHA-256, or
 //!   `--trusted-root` files) and the trust domain each implies;
+//! - `artifact.rs`: what a bundle must be about (bytes, `sha256:`/`sha512:` digests);
+//! - `bundle.rs`: `--bundle` files → bundles (JSON or JSONL, bounded), `--key` PEM keys;
+//! - `statement.rs`: the in-toto statement of a DSSE payload and its subjects;
 //! - `verify.rs`: one bundle → `VerifiedStatement` (signature, certificate chain, SCT, Rekor
 //!   inclusion proof / checkpoint / SET, RFC 3161 timestamps, subject digest), built on
 //!   sigstore-verify 0.15.1, whose types stay inside this module;
@@ -14,16 +17,21 @@
 //! It leaves the compose file and the launcher image (`compose/`) and the check's findings
 //! (`checks/launcher.rs`) to others.
 
+pub mod artifact;
+pub mod bundle;
 pub mod command;
 pub mod error;
 pub mod policy;
+mod statement;
 pub mod trust;
 pub mod verify;
 
+pub use artifact::Artifact;
+pub use bundle::{check_key_pem, split_bundles, BundleInput};
 pub use error::{Claim, ProvenanceError, Step};
 pub use policy::{appraise, PredicateRule, ProvenancePolicy, GITHUB_ACTIONS_ISSUER, SLSA_PROVENANCE_V1};
 pub use trust::{RootInfo, TrustRoots, GITHUB_ROOT_SHA256, SIGSTORE_PUBLIC_GOOD_ROOT_SHA256};
-pub use verify::{split_bundles, verify_bundle, Artifact, BundleInput, VerifiedStatement};
+pub use verify::{verify_bundle, verify_image_bundle, SignedDigest, VerifiedStatement};
 
 use crate::limits::MAX_BUNDLES;
 
@@ -59,7 +67,7 @@ pub fn verify_provenance(
     for input in bundles.iter().take(MAX_BUNDLES) {
         let result = verify_bundle(input, artifact, roots, policy.key.as_deref()).and_then(|s| {
             let found = appraise(&s, policy)?;
-            warnings.extend(s.notes.iter().cloned());
+            warnings.extend(s.notes().iter().cloned());
             warnings.extend(found);
             Ok(s)
         });

@@ -10,7 +10,6 @@
 use super::error::{Claim, ProvenanceError};
 use super::verify::VerifiedStatement;
 use crate::limits::MAX_POLICY_VALUE_BYTES;
-use crate::reference::ProvenanceExpect;
 
 /// The OIDC issuer of GitHub Actions, the default.
 pub const GITHUB_ACTIONS_ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -78,21 +77,6 @@ impl Default for ProvenancePolicy {
 }
 
 impl ProvenancePolicy {
-    /// The policy a reference file's `launcher.provenance` section states.
-    pub fn from_reference(p: &ProvenanceExpect) -> Self {
-        ProvenancePolicy {
-            issuer: p.issuer.clone().unwrap_or_else(|| GITHUB_ACTIONS_ISSUER.to_string()),
-            repository: p.repository.clone(),
-            signer_workflow: p.signer_workflow.clone(),
-            source_refs: p.source_ref.clone().unwrap_or_default(),
-            allow_self_hosted_runner: p.allow_self_hosted_runner.unwrap_or(false),
-            repository_id: p.repository_id.clone(),
-            owner_id: p.owner_id.clone(),
-            source_commit: p.source_commit.clone(),
-            ..ProvenancePolicy::default()
-        }
-    }
-
     /// Rejects contradictory or insufficient policies before anything runs.
     pub fn validate(&self) -> Result<(), String> {
         let certificate_rules = [
@@ -106,7 +90,7 @@ impl ProvenancePolicy {
             ("self-hosted runners", self.allow_self_hosted_runner),
         ];
         if let Some(pem) = &self.key {
-            super::verify::check_key_pem(pem).map_err(|m| format!("public key: {m}"))?;
+            super::bundle::check_key_pem(pem).map_err(|m| format!("public key: {m}"))?;
             if let Some((name, _)) = certificate_rules.iter().find(|(_, set)| *set) {
                 return Err(format!(
                     "a public key (managed-key bundle) and a {name} rule contradict each other: \
@@ -184,13 +168,13 @@ pub fn appraise(s: &VerifiedStatement, p: &ProvenancePolicy) -> Result<Vec<Strin
     if p.key.is_none() {
         appraise_certificate(s, p, &mut warnings)?;
     }
-    match (p.predicate, &s.predicate_type) {
+    match (p.predicate, s.predicate_type()) {
         (PredicateRule::Any, _) => {}
         (PredicateRule::SlsaProvenanceV1, None) => {
-            return Err(ProvenanceError::NotAnAttestation { content: s.content.clone() });
+            return Err(ProvenanceError::NotAnAttestation { content: s.content().to_string() });
         }
         (PredicateRule::SlsaProvenanceV1, Some(t)) if t != SLSA_PROVENANCE_V1 => {
-            return Err(ProvenanceError::PredicateType { expected: SLSA_PROVENANCE_V1.into(), found: t.clone() });
+            return Err(ProvenanceError::PredicateType { expected: SLSA_PROVENANCE_V1.into(), found: t.to_string() });
         }
         (PredicateRule::SlsaProvenanceV1, Some(_)) => {}
     }
@@ -203,18 +187,18 @@ fn appraise_certificate(
     warnings: &mut Vec<String>,
 ) -> Result<(), ProvenanceError> {
     let issuer = p.identity.as_ref().map_or(p.issuer.as_str(), |(_, i)| i.as_str());
-    exact(Claim::Issuer, issuer, s.issuer.as_deref())?;
+    exact(Claim::Issuer, issuer, s.issuer())?;
     if let Some((san, _)) = &p.identity {
-        exact(Claim::San, san, s.san.as_deref())?;
+        exact(Claim::San, san, s.san())?;
     }
     if let Some(w) = &p.signer_workflow {
         check_workflow(s, w)?;
     }
     if let Some(r) = &p.repository {
-        exact(Claim::SourceRepository, r, s.repository.as_deref())?;
+        exact(Claim::SourceRepository, r, s.repository())?;
     }
     check_source_ref(s, p)?;
-    match s.runner.as_deref() {
+    match s.runner() {
         None => warnings.push(format!(
             "the certificate has no {} claim ({}): the runner was not checked",
             Claim::Runner.name(),
@@ -233,13 +217,13 @@ fn appraise_certificate(
         }
     }
     if let Some(v) = &p.repository_id {
-        exact(Claim::RepositoryId, v, s.repository_id.as_deref())?;
+        exact(Claim::RepositoryId, v, s.repository_id())?;
     }
     if let Some(v) = &p.owner_id {
-        exact(Claim::OwnerId, v, s.owner_id.as_deref())?;
+        exact(Claim::OwnerId, v, s.owner_id())?;
     }
     if let Some(v) = &p.source_commit {
-        exact(Claim::SourceCommit, v, s.source_commit.as_deref())?;
+        exact(Claim::SourceCommit, v, s.source_commit())?;
     }
     Ok(())
 }
@@ -255,9 +239,9 @@ fn exact(claim: Claim, expected: &str, found: Option<&str>) -> Result<(), Proven
 /// The signer workflow with `@ref` must equal `.1.9` (or the SAN); without, `.1.9` must be the
 /// workflow followed by `@` and any ref.
 fn check_workflow(s: &VerifiedStatement, expected: &str) -> Result<(), ProvenanceError> {
-    let (claim, found) = match (&s.workflow, &s.san) {
-        (Some(w), _) => (Claim::BuildSignerUri, Some(w.as_str())),
-        (None, san) => (Claim::San, san.as_deref()),
+    let (claim, found) = match (s.workflow(), s.san()) {
+        (Some(w), _) => (Claim::BuildSignerUri, Some(w)),
+        (None, san) => (Claim::San, san),
     };
     let Some(found) = found else {
         return Err(ProvenanceError::ClaimMissing { claim, expected: format!("`{expected}`") });
@@ -282,7 +266,7 @@ fn check_source_ref(s: &VerifiedStatement, p: &ProvenancePolicy) -> Result<(), P
     } else {
         p.source_refs.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(" or ")
     };
-    let Some(r) = s.source_ref.as_deref() else {
+    let Some(r) = s.source_ref() else {
         if p.source_refs.is_empty() && p.identity_mode() {
             return Ok(());
         }

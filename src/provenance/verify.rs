@@ -3,7 +3,7 @@
 //!
 //! Steps (research/sigstore.md §2; Sigstore client spec "Verification"; protobuf-specs
 //! `sigstore_bundle.proto`):
-//! 1. Parse the bundle (v0.1–v0.3 media types) with sigstore-types.
+//! 1. Parse the bundle (v0.1–v0.3 media types) with sigstore-types (`bundle.rs`).
 //! 2. Choose the trust root by the signing certificate's issuer: a root is a candidate when a
 //!    certificate of one of its Fulcio CA chains has the issuer's name (gh's `chooseVerifier`
 //!    chooses by the issuer's O=; the name match is the same idea, made exact). Managed-key
@@ -14,183 +14,217 @@
 //!    chain at each time, the SCT, inclusion proof + signed checkpoint + SET, the DSSE/message
 //!    signature, the subject binding and tlog/bundle consistency. For a TSA domain it runs with
 //!    `skip_tlog_unsafe` + `skip_sct`, the options its docs name for GitHub's instance.
-//! 5. Read the in-toto statement from the verified DSSE payload and check again, ourselves, that
-//!    a subject digest (sha256 or sha512) equals the artifact's.
+//! 5. Read the in-toto statement from the verified DSSE payload (`statement.rs`) and check again,
+//!    ourselves, that a subject digest (sha256 or sha512) equals the artifact's.
 //!
+//! `VerifiedStatement` is built only here; its fields are private and read through accessors.
 //! sigstore-verify reads the clock only to refuse integrated times in the future; every time it
 //! validates certificates at comes from a SET or a TSA, never from "now".
 
-use sha2::{Digest, Sha256, Sha512};
-
+use super::artifact::Artifact;
+use super::bundle::{parse_bundle, parse_key, BundleInput};
 use super::error::{from_sigstore, ProvenanceError, Step};
-use super::trust::{json_documents, LoadedRoot, TrustDomain, TrustRoots};
+use super::statement::{matching_subject, parse_statement, subject_mismatch};
+use super::trust::{LoadedRoot, TrustDomain, TrustRoots};
 use crate::dcap::x509::Certificate;
-use crate::error::{Error, Location};
-use crate::limits::{
-    MAX_BUNDLES_PER_FILE, MAX_BUNDLE_BYTES, MAX_BUNDLE_FILE_BYTES, MAX_STATEMENT_SUBJECTS, MAX_SUBJECT_DIGESTS,
-};
 use sigstore_verify::types::bundle::VerificationMaterialContent;
-use sigstore_verify::types::{
-    Artifact as SigArtifact, ArtifactDigest, Bundle, DerPublicKey, HashAlgorithm, KindVersion, MediaType, Sha256Hash,
-    Sha512Hash, SignatureContent,
-};
+use sigstore_verify::types::{Bundle, DerPublicKey, HashAlgorithm, KindVersion, MediaType, SignatureContent};
 use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy, VerificationResult};
 
-/// What the bundle must be about.
+/// One digest the verified signature covers: a statement subject's (with its name), or the
+/// message digest of a message signature (no name).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Artifact {
-    /// The artifact's bytes (a file).
-    Bytes(Vec<u8>),
-    /// A SHA-256 digest (`sha256:HEX`, e.g. an OCI manifest digest).
-    Sha256([u8; 32]),
-    /// A SHA-512 digest (`sha512:HEX`, e.g. an npm tarball).
-    Sha512([u8; 64]),
+pub struct SignedDigest {
+    name: Option<String>,
+    algorithm: String,
+    hex: String,
 }
 
-impl Artifact {
-    /// Parses `sha256:HEX` or `sha512:HEX` (hex in either case). `None` when `text` has neither
-    /// prefix; `Some(Err)` when it has one but the hex is wrong.
-    pub fn parse_digest(text: &str) -> Option<Result<Artifact, String>> {
-        if let Some(h) = text.strip_prefix("sha256:") {
-            return Some(decode_fixed::<32>(h).map(Artifact::Sha256).ok_or_else(|| bad_digest("sha256", 64, h)));
-        }
-        if let Some(h) = text.strip_prefix("sha512:") {
-            return Some(decode_fixed::<64>(h).map(Artifact::Sha512).ok_or_else(|| bad_digest("sha512", 128, h)));
-        }
-        None
+impl SignedDigest {
+    /// The subject's name (`ghcr.io/org/image`, `pkg:npm/x@1`); `None` for a message signature.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
-
-    /// The digests a subject may match: both algorithms for bytes, the one given otherwise.
-    pub fn digests(&self) -> Vec<(&'static str, Vec<u8>)> {
-        match self {
-            Artifact::Bytes(b) => {
-                vec![("sha256", Sha256::digest(b).to_vec()), ("sha512", Sha512::digest(b).to_vec())]
-            }
-            Artifact::Sha256(d) => vec![("sha256", d.to_vec())],
-            Artifact::Sha512(d) => vec![("sha512", d.to_vec())],
-        }
+    /// `sha256`, `sha512`, … as the statement spells it.
+    pub fn algorithm(&self) -> &str {
+        &self.algorithm
     }
-
-    /// `sha256:HEX` (or `sha512:HEX`); for bytes, their SHA-256.
-    pub fn describe(&self) -> String {
-        match self {
-            Artifact::Bytes(b) => format!("sha256:{}", hex::encode(Sha256::digest(b))),
-            Artifact::Sha256(d) => format!("sha256:{}", hex::encode(d)),
-            Artifact::Sha512(d) => format!("sha512:{}", hex::encode(d)),
-        }
+    /// Lowercase hex.
+    pub fn hex(&self) -> &str {
+        &self.hex
     }
-
-    fn for_sigstore(&self) -> SigArtifact<'_> {
-        match self {
-            Artifact::Bytes(b) => SigArtifact::Blob(b),
-            Artifact::Sha256(d) => SigArtifact::Digest(ArtifactDigest::sha256(Sha256Hash::from(*d))),
-            Artifact::Sha512(d) => match ArtifactDigest::new(HashAlgorithm::Sha2512, Sha512Hash::from(*d)) {
-                Ok(digest) => SigArtifact::Digest(digest),
-                // A 64-byte array always has the SHA-512 length; keep a value that cannot match.
-                Err(_) => SigArtifact::Blob(&[]),
-            },
-        }
-    }
-}
-
-fn decode_fixed<const N: usize>(h: &str) -> Option<[u8; N]> {
-    hex::decode(h).ok()?.try_into().ok()
-}
-
-fn bad_digest(alg: &str, len: usize, h: &str) -> String {
-    format!("{alg} digest: expected {len} hex digits, found {}", crate::error::describe(h))
-}
-
-/// One bundle to try, with where it came from (`file.jsonl line 2`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BundleInput {
-    pub source: String,
-    pub text: Vec<u8>,
-}
-
-/// Splits a `--bundle` file into bundles: one JSON document, or JSON Lines (one bundle per line,
-/// as `gh attestation download` writes). Only JSON syntax is checked here; a line that is JSON
-/// but not a bundle is a failed attempt later, not an unusable input.
-pub fn split_bundles(name: &str, bytes: &[u8]) -> Result<Vec<BundleInput>, Error> {
-    let too_big = |expected: String, found: String| Error::Input {
-        input: name.to_string(),
-        at: Location::Whole,
-        expected,
-        found,
-    };
-    if bytes.len() > MAX_BUNDLE_FILE_BYTES {
-        return Err(too_big(
-            format!("a bundle file of at most {MAX_BUNDLE_FILE_BYTES} bytes (MAX_BUNDLE_FILE_BYTES)"),
-            format!("{} bytes", bytes.len()),
-        ));
-    }
-    let docs = json_documents(bytes).map_err(|e| e.in_input(name))?;
-    if docs.len() > MAX_BUNDLES_PER_FILE {
-        return Err(too_big(
-            format!("at most {MAX_BUNDLES_PER_FILE} bundles in one file (MAX_BUNDLES_PER_FILE)"),
-            format!("{} bundles", docs.len()),
-        ));
-    }
-    Ok(docs
-        .into_iter()
-        .map(|(label, text)| BundleInput {
-            source: label.map_or_else(|| name.to_string(), |l| format!("{name} {l}")),
-            text: text.as_bytes().to_vec(),
-        })
-        .collect())
 }
 
 /// A bundle whose signature, certificate, log and timestamps verified under a trusted root, and
 /// whose statement names the artifact. Only `verify_bundle` makes one; policy comes after.
+/// Serialised as the `statement` of the `provenance` command's JSON.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[non_exhaustive]
 pub struct VerifiedStatement {
-    /// Which bundle (`file.jsonl line 2`).
-    pub source: String,
-    /// Bundle media-type version: `v0.1`, `v0.2`, `v0.3`.
-    pub bundle_version: &'static str,
-    /// `DSSE envelope` or `message signature`.
-    pub content: String,
-    /// The trusted root it verified under, and that root's kind.
-    pub root: String,
-    pub root_kind: &'static str,
-    /// What the root's trust domain required (all of it verified).
-    pub trust_domain: &'static str,
-    /// The log evidence: `rekor v1 dsse/0.0.1 (https://rekor.sigstore.dev, index N)`,
-    /// `rekor v2 hashedrekord/0.0.2 (…) + RFC 3161 timestamp`, or `rfc3161 only (no transparency log)`.
-    pub log: String,
-    /// The earliest verified signing time (Unix seconds), and all of them.
-    pub signing_time: u64,
-    pub verified_times: Vec<u64>,
-    pub sct_verified: bool,
-    pub tlog_verified: bool,
-    /// Certificate claims (absent for managed-key bundles).
-    pub issuer: Option<String>,
-    pub san: Option<String>,
-    pub repository: Option<String>,
-    pub workflow: Option<String>,
-    pub source_ref: Option<String>,
-    pub source_commit: Option<String>,
-    pub run_url: Option<String>,
-    pub runner: Option<String>,
-    pub repository_id: Option<String>,
-    pub owner: Option<String>,
-    pub owner_id: Option<String>,
-    pub trigger: Option<String>,
-    pub visibility: Option<String>,
-    pub build_config: Option<String>,
-    /// In-toto statement (absent for message signatures).
-    pub statement_type: Option<String>,
-    pub predicate_type: Option<String>,
-    /// The name of the subject whose digest equals the artifact's.
-    pub subject_name: Option<String>,
-    /// Every subject digest, `alg:hex`.
-    pub subject_digests: Vec<String>,
-    /// Observations that do not reject the bundle (e.g. a v0.1 bundle).
-    pub notes: Vec<String>,
+    source: String,
+    bundle_version: &'static str,
+    content: String,
+    root: String,
+    root_kind: &'static str,
+    #[serde(skip)]
+    root_sha256: String,
+    trust_domain: &'static str,
+    log: String,
+    signing_time: u64,
+    verified_times: Vec<u64>,
+    sct_verified: bool,
+    tlog_verified: bool,
+    issuer: Option<String>,
+    san: Option<String>,
+    repository: Option<String>,
+    workflow: Option<String>,
+    source_ref: Option<String>,
+    source_commit: Option<String>,
+    run_url: Option<String>,
+    runner: Option<String>,
+    repository_id: Option<String>,
+    owner: Option<String>,
+    owner_id: Option<String>,
+    trigger: Option<String>,
+    visibility: Option<String>,
+    build_config: Option<String>,
+    statement_type: Option<String>,
+    predicate_type: Option<String>,
+    subject_name: Option<String>,
+    subject_digests: Vec<String>,
+    notes: Vec<String>,
+    #[serde(skip)]
+    signed: Vec<SignedDigest>,
 }
 
 impl VerifiedStatement {
+    /// Which bundle (`file.jsonl line 2`).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+    /// Bundle media-type version: `v0.1`, `v0.2`, `v0.3`.
+    pub fn bundle_version(&self) -> &'static str {
+        self.bundle_version
+    }
+    /// `DSSE envelope` or `message signature`.
+    pub fn content(&self) -> &str {
+        &self.content
+    }
+    /// The trusted root it verified under.
+    pub fn root(&self) -> &str {
+        &self.root
+    }
+    /// That root's kind: `sigstore-public-good`, `github`, `custom`.
+    pub fn root_kind(&self) -> &'static str {
+        self.root_kind
+    }
+    /// SHA-256 of that root's text, hex.
+    pub fn root_sha256(&self) -> &str {
+        &self.root_sha256
+    }
+    /// What the root's trust domain required (all of it verified).
+    pub fn trust_domain(&self) -> &'static str {
+        self.trust_domain
+    }
+    /// The log evidence: `rekor v1 dsse/0.0.1 (https://rekor.sigstore.dev, index N)`,
+    /// `rekor v2 hashedrekord/0.0.2 (…) + RFC 3161 timestamp`, or `rfc3161 only (no transparency log)`.
+    pub fn log(&self) -> &str {
+        &self.log
+    }
+    /// The earliest verified signing time (Unix seconds).
+    pub fn signing_time(&self) -> u64 {
+        self.signing_time
+    }
+    /// Every verified signing time (Unix seconds), sorted.
+    pub fn verified_times(&self) -> &[u64] {
+        &self.verified_times
+    }
+    pub fn sct_verified(&self) -> bool {
+        self.sct_verified
+    }
+    pub fn tlog_verified(&self) -> bool {
+        self.tlog_verified
+    }
+    /// OIDC issuer claim (`.1.8` or `.1.1`); absent for managed-key bundles.
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
+    /// The certificate's subject alternative name.
+    pub fn san(&self) -> Option<&str> {
+        self.san.as_deref()
+    }
+    /// Source repository URI (`.1.12`).
+    pub fn repository(&self) -> Option<&str> {
+        self.repository.as_deref()
+    }
+    /// Build signer URI (`.1.9`): the signer workflow with its ref.
+    pub fn workflow(&self) -> Option<&str> {
+        self.workflow.as_deref()
+    }
+    /// Source repository ref (`.1.14`).
+    pub fn source_ref(&self) -> Option<&str> {
+        self.source_ref.as_deref()
+    }
+    /// Source repository digest (`.1.13`).
+    pub fn source_commit(&self) -> Option<&str> {
+        self.source_commit.as_deref()
+    }
+    /// Run invocation URI (`.1.21`).
+    pub fn run_url(&self) -> Option<&str> {
+        self.run_url.as_deref()
+    }
+    /// Runner environment (`.1.11`).
+    pub fn runner(&self) -> Option<&str> {
+        self.runner.as_deref()
+    }
+    /// Source repository identifier (`.1.15`).
+    pub fn repository_id(&self) -> Option<&str> {
+        self.repository_id.as_deref()
+    }
+    /// Source repository owner URI (`.1.16`).
+    pub fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
+    }
+    /// Source repository owner identifier (`.1.17`).
+    pub fn owner_id(&self) -> Option<&str> {
+        self.owner_id.as_deref()
+    }
+    /// Build trigger (`.1.20`).
+    pub fn trigger(&self) -> Option<&str> {
+        self.trigger.as_deref()
+    }
+    /// Repository visibility at signing (`.1.22`).
+    pub fn visibility(&self) -> Option<&str> {
+        self.visibility.as_deref()
+    }
+    /// Build config URI (`.1.18`).
+    pub fn build_config(&self) -> Option<&str> {
+        self.build_config.as_deref()
+    }
+    /// In-toto statement `_type` (absent for message signatures).
+    pub fn statement_type(&self) -> Option<&str> {
+        self.statement_type.as_deref()
+    }
+    /// In-toto `predicateType` (absent for message signatures).
+    pub fn predicate_type(&self) -> Option<&str> {
+        self.predicate_type.as_deref()
+    }
+    /// The name of the subject whose digest equals the artifact's.
+    pub fn subject_name(&self) -> Option<&str> {
+        self.subject_name.as_deref()
+    }
+    /// Every subject digest, `alg:hex`.
+    pub fn subject_digests(&self) -> &[String] {
+        &self.subject_digests
+    }
+    /// Every digest the verified signature covers, with the subject names.
+    pub fn signed_digests(&self) -> &[SignedDigest] {
+        &self.signed
+    }
+    /// Observations that do not reject the bundle (e.g. a v0.1 bundle).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
     /// The earliest verified signing time as RFC 3339.
     pub fn signing_time_text(&self) -> String {
         crate::clock::EvalTime::from_unix(self.signing_time)
@@ -198,14 +232,46 @@ impl VerifiedStatement {
     }
 }
 
-/// Checks that `pem` is a PEM `PUBLIC KEY` usable for `--key`.
-pub fn check_key_pem(pem: &[u8]) -> Result<(), String> {
-    parse_key(pem).map(|_| ())
+/// Verifies a keyless bundle for whatever image it claims to sign: the first sha256 digest of
+/// its statement's subjects (or its message digest) names the artifact for sigstore-verify, which
+/// then checks that the signature covers it. The claim is read before verification only to name
+/// the artifact; every digest the result reports comes from the verified payload.
+pub fn verify_image_bundle(input: &BundleInput, roots: &TrustRoots) -> Result<VerifiedStatement, ProvenanceError> {
+    let bundle = parse_bundle(&input.text)?;
+    let claimed = claimed_sha256(&bundle)?;
+    verify_bundle(input, &Artifact::Sha256(claimed), roots, None)
 }
 
-fn parse_key(pem: &[u8]) -> Result<DerPublicKey, String> {
-    let text = std::str::from_utf8(pem).map_err(|_| "expected a PEM public key, found non-UTF-8 bytes".to_string())?;
-    DerPublicKey::from_pem(text).map_err(|e| format!("expected a PEM `PUBLIC KEY`, found: {e}"))
+/// The first sha256 digest the (not yet verified) bundle says it signs.
+fn claimed_sha256(bundle: &Bundle) -> Result<[u8; 32], ProvenanceError> {
+    let none = |found: Vec<String>| ProvenanceError::SubjectMismatch {
+        object: "in-toto statement subject",
+        expected: "a sha256 digest (an OCI image manifest digest)".into(),
+        found,
+    };
+    match &bundle.content {
+        SignatureContent::DsseEnvelope(env) => {
+            let s = parse_statement(env.payload.as_bytes())?;
+            let sha256 = s.digests.iter().filter(|(_, alg, _)| alg == "sha256");
+            sha256
+                .filter_map(|(_, _, h)| hex::decode(h).ok()?.try_into().ok())
+                .next()
+                .ok_or_else(|| none(s.digests.iter().map(|(_, alg, h)| format!("{alg}:{h}")).collect()))
+        }
+        SignatureContent::MessageSignature(m) => match &m.message_digest {
+            Some(d) if d.algorithm == HashAlgorithm::Sha2256 => {
+                d.digest.as_bytes().try_into().map_err(|_| none(vec!["a sha256 digest of another length".into()]))
+            }
+            _ => Err(ProvenanceError::SubjectMismatch {
+                object: "messageSignature",
+                expected: "a sha256 message digest (an OCI image manifest digest)".into(),
+                found: vec!["another digest, or none".into()],
+            }),
+        },
+        _ => Err(ProvenanceError::Unsupported {
+            detail: "the bundle has neither a DSSE envelope nor a message signature".into(),
+        }),
+    }
 }
 
 /// Verifies one bundle for `artifact` under `roots`. `key` (PEM) selects managed-key bundles.
@@ -252,17 +318,6 @@ pub fn verify_bundle(
         }
     }
     Err(first_error.unwrap_or_else(|| ProvenanceError::Unsupported { detail: "no trusted root was given".into() }))
-}
-
-fn parse_bundle(text: &[u8]) -> Result<Bundle, ProvenanceError> {
-    if text.len() > MAX_BUNDLE_BYTES {
-        return Err(ProvenanceError::Malformed {
-            detail: format!("expected at most {MAX_BUNDLE_BYTES} bytes (MAX_BUNDLE_BYTES), found {}", text.len()),
-        });
-    }
-    let text = std::str::from_utf8(text)
-        .map_err(|_| ProvenanceError::Malformed { detail: "expected UTF-8 JSON, found other bytes".into() })?;
-    Bundle::from_json(text).map_err(|e| ProvenanceError::Malformed { detail: e.to_string() })
 }
 
 /// The roots with a Fulcio CA whose name is the issuer of a certificate in the bundle's chain.
@@ -363,115 +418,6 @@ fn verify_under(
     Ok(result)
 }
 
-/// The in-toto statement fields we read.
-struct Statement {
-    statement_type: String,
-    predicate_type: String,
-    /// (subject name, algorithm, lowercase hex)
-    digests: Vec<(String, String, String)>,
-}
-
-fn parse_statement(payload: &[u8]) -> Result<Statement, ProvenanceError> {
-    let bad = |detail: String| ProvenanceError::Statement { detail };
-    let v: serde_json::Value = serde_json::from_slice(payload)
-        .map_err(|e| bad(format!("expected an in-toto statement (JSON), found: {}", crate::error::json_message(&e))))?;
-    let text = |field: &str| {
-        v.get(field)
-            .and_then(|t| t.as_str())
-            .map(str::to_string)
-            .ok_or_else(|| bad(format!("field `{field}`: expected a string, found {}", kind(v.get(field)))))
-    };
-    let statement_type = text("_type")?;
-    if !matches!(statement_type.as_str(), "https://in-toto.io/Statement/v1" | "https://in-toto.io/Statement/v0.1") {
-        return Err(bad(format!(
-            "field `_type`: expected `https://in-toto.io/Statement/v1` (or v0.1), found `{statement_type}`"
-        )));
-    }
-    let predicate_type = text("predicateType")?;
-    let subjects = v
-        .get("subject")
-        .and_then(|s| s.as_array())
-        .ok_or_else(|| bad(format!("field `subject`: expected an array, found {}", kind(v.get("subject")))))?;
-    if subjects.len() > MAX_STATEMENT_SUBJECTS {
-        return Err(bad(format!(
-            "field `subject`: expected at most {MAX_STATEMENT_SUBJECTS} subjects (MAX_STATEMENT_SUBJECTS), found {}",
-            subjects.len()
-        )));
-    }
-    let mut digests = Vec::new();
-    for (i, s) in subjects.iter().enumerate() {
-        let name = s.get("name").and_then(|n| n.as_str()).unwrap_or("").to_string();
-        let map = s.get("digest").and_then(|d| d.as_object()).ok_or_else(|| {
-            bad(format!("field `subject[{i}].digest`: expected an object, found {}", kind(s.get("digest"))))
-        })?;
-        if map.len() > MAX_SUBJECT_DIGESTS {
-            return Err(bad(format!(
-                "field `subject[{i}].digest`: expected at most {MAX_SUBJECT_DIGESTS} digests (MAX_SUBJECT_DIGESTS), found {}",
-                map.len()
-            )));
-        }
-        for (alg, value) in map {
-            if let Some(h) = value.as_str() {
-                digests.push((name.clone(), alg.clone(), h.to_ascii_lowercase()));
-            }
-        }
-    }
-    Ok(Statement { statement_type, predicate_type, digests })
-}
-
-fn kind(v: Option<&serde_json::Value>) -> &'static str {
-    match v {
-        None => "nothing",
-        Some(serde_json::Value::Null) => "null",
-        Some(serde_json::Value::Bool(_)) => "a boolean",
-        Some(serde_json::Value::Number(_)) => "a number",
-        Some(serde_json::Value::String(_)) => "a string",
-        Some(serde_json::Value::Array(_)) => "an array",
-        Some(serde_json::Value::Object(_)) => "an object",
-    }
-}
-
-/// The subject (name) whose digest equals the artifact's, if any.
-fn matching_subject(statement: &Statement, artifact: &Artifact) -> Option<String> {
-    let wanted = artifact.digests();
-    statement
-        .digests
-        .iter()
-        .find(|(_, alg, h)| wanted.iter().any(|(a, d)| a == alg && hex::encode(d) == *h))
-        .map(|(name, _, _)| name.clone())
-}
-
-fn subject_mismatch(bundle: &Bundle, artifact: &Artifact) -> ProvenanceError {
-    let (object, found) = match &bundle.content {
-        SignatureContent::DsseEnvelope(env) => (
-            "in-toto statement subject",
-            match parse_statement(env.payload.as_bytes()) {
-                Ok(s) => s.digests.iter().map(|(_, alg, h)| format!("{alg}:{h}")).collect(),
-                Err(e) => vec![e.to_string()],
-            },
-        ),
-        SignatureContent::MessageSignature(m) => (
-            "messageSignature",
-            match &m.message_digest {
-                Some(d) => vec![format!("{}:{}", algorithm_name(d.algorithm), hex::encode(d.digest.as_bytes()))],
-                None => vec!["a signature that does not verify over the artifact".to_string()],
-            },
-        ),
-        _ => ("bundle content", Vec::new()),
-    };
-    let expected = artifact.digests().iter().map(|(a, d)| format!("{a}:{}", hex::encode(d))).collect::<Vec<_>>();
-    ProvenanceError::SubjectMismatch { object, expected: expected.join(" or "), found }
-}
-
-fn algorithm_name(a: HashAlgorithm) -> &'static str {
-    match a {
-        HashAlgorithm::Sha2256 => "sha256",
-        HashAlgorithm::Sha2384 => "sha384",
-        HashAlgorithm::Sha2512 => "sha512",
-        _ => "another algorithm",
-    }
-}
-
 /// Builds the verified statement from a successful verification.
 fn statement(
     input: &BundleInput,
@@ -516,12 +462,26 @@ fn statement(
     let cert = result.certificate();
     let claims = cert.map(|c| &c.ci_claims);
     let claim = |f: fn(&sigstore_verify::crypto::FulcioCiClaims) -> &Option<String>| claims.and_then(|c| f(c).clone());
+    let signed = match &parsed {
+        Some(s) => s
+            .digests
+            .iter()
+            .map(|(name, alg, h)| SignedDigest { name: Some(name.clone()), algorithm: alg.clone(), hex: h.clone() })
+            .collect(),
+        None => artifact
+            .digests()
+            .into_iter()
+            .map(|(alg, d)| SignedDigest { name: None, algorithm: alg.to_string(), hex: hex::encode(d) })
+            .collect(),
+    };
     Ok(VerifiedStatement {
+        signed,
         source: input.source.clone(),
         bundle_version,
         content: content.to_string(),
         root: root.name.clone(),
         root_kind: root.kind.as_str(),
+        root_sha256: root.sha256.clone(),
         trust_domain: root.domain.describe(),
         log: describe_log(bundle, root),
         signing_time,

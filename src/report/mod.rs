@@ -387,19 +387,20 @@ pub struct ProvenanceSummary {
 }
 
 pub fn provenance_summary(s: &crate::provenance::VerifiedStatement) -> ProvenanceSummary {
+    let text = |v: Option<&str>| v.map(str::to_string);
     ProvenanceSummary {
-        bundle: s.source.clone(),
-        trusted_root: s.root.clone(),
-        log: s.log.clone(),
+        bundle: s.source().to_string(),
+        trusted_root: s.root().to_string(),
+        log: s.log().to_string(),
         signing_time: s.signing_time_text(),
-        issuer: s.issuer.clone(),
-        repository: s.repository.clone(),
-        workflow: s.workflow.clone(),
-        source_ref: s.source_ref.clone(),
-        source_commit: s.source_commit.clone(),
-        run_url: s.run_url.clone(),
-        runner: s.runner.clone(),
-        predicate_type: s.predicate_type.clone(),
+        issuer: text(s.issuer()),
+        repository: text(s.repository()),
+        workflow: text(s.workflow()),
+        source_ref: text(s.source_ref()),
+        source_commit: text(s.source_commit()),
+        run_url: text(s.run_url()),
+        runner: text(s.runner()),
+        predicate_type: text(s.predicate_type()),
     }
 }
 
