@@ -118,6 +118,15 @@ impl PolicyView {
 }
 
 impl ProvenanceView {
+    /// 0 when a bundle was accepted, 1 when every bundle was rejected.
+    pub fn exit_code(&self) -> u8 {
+        if self.statement.is_some() {
+            0
+        } else {
+            1
+        }
+    }
+
     pub fn new(
         artifact: &Artifact,
         image: Option<&str>,
@@ -163,17 +172,6 @@ impl ProvenanceView {
             warnings,
             policy: PolicyView::of(policy),
             trust_roots: roots.to_vec(),
-        }
-    }
-}
-
-impl ProvenanceView {
-    /// 0 when a bundle was accepted, 1 when every bundle was rejected.
-    pub fn exit_code(&self) -> u8 {
-        if self.statement.is_some() {
-            0
-        } else {
-            1
         }
     }
 }
