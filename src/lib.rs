@@ -2,18 +2,19 @@
 //!
 //! Layers (docs/architecture.md): `evidence` reads input shapes into canonical evidence;
 //! `tdx` and `compose` parse and replay without policy; `checks` appraise observed facts
-//! against the `reference`; `report` holds the result as data and renders it. `cli` is a thin
-//! shell around `verify`.
+//! against the `reference`; `report` holds the result as data and renders it. The command line
+//! is the binary's (`src/main.rs`, `src/cmd/`), a thin shell around `verify`; `fetch` (the only
+//! network access) is built with the `fetch` feature.
 
 pub mod bytes;
 pub mod checks;
-pub mod cli;
 pub mod clock;
 pub mod compose;
 pub mod dcap;
 pub mod deployment;
 pub mod error;
 pub mod evidence;
+#[cfg(feature = "fetch")]
 pub mod fetch;
 pub mod json;
 pub mod limits;

@@ -1,5 +1,8 @@
-//! The `dstack-audit` binary: parse arguments, run, print, exit.
+//! The `dstack-audit` binary: a thin shell around the library (`cmd/`: arguments → checked
+//! configuration → files read → run → render → exit code).
+
+mod cmd;
 
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(dstack_audit::cli::main())
+    std::process::ExitCode::from(cmd::main())
 }

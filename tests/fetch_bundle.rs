@@ -6,6 +6,7 @@
 //!
 //! `.ci/run` installs the registry and sets DSTACK_AUDIT_REQUIRE_REGISTRY=1, which turns a
 //! missing registry binary into a failure instead of a skip.
+#![cfg(feature = "fetch")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

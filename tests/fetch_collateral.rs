@@ -3,6 +3,7 @@
 //! headers, DER CRLs, the root CA CRL as hex as a PCCS sends it). `verify --collateral` with what
 //! was fetched gives the same verdict as with the recorded collateral; a server that alters a
 //! byte of the signed TCB Info is fetched without complaint and then fails verification.
+#![cfg(feature = "fetch")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -19,7 +19,7 @@
 //! thread of its own with a `SELECT_STACK_BYTES` stack, and a panic inside jaq (for example a
 //! capacity overflow from `"a" * 1e18`) becomes an error. `apply_select` itself bounds neither
 //! time nor memory nor recursion (jaq has no budget): the command line runs it in a child process
-//! under resource limits (`cli/select_child.rs`, docs/decisions.md 34), and talks to that child
+//! under resource limits (`cmd/select_child.rs`, docs/decisions.md 34), and talks to that child
 //! with `encode_outcome` / `decode_outcome`. Which runner is used is the caller's choice
 //! (`evidence::Select`).
 

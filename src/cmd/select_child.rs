@@ -14,14 +14,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::error::{Location, ParseError};
-use crate::evidence::select::{apply_select, decode_outcome, encode_outcome, SELECT_STACK_BYTES};
-use crate::limits::{
+use dstack_audit::error::{Location, ParseError};
+use dstack_audit::evidence::select::{apply_select, decode_outcome, encode_outcome, SELECT_STACK_BYTES};
+use dstack_audit::limits::{
     MAX_INPUT_BYTES, MAX_SELECT_ANSWER_BYTES, SELECT_CPU_SECS, SELECT_MEMORY_BYTES, SELECT_WALL_MILLIS,
 };
 
 /// The hidden command the child runs.
-pub const CHILD_COMMAND: &str = "__select";
+const CHILD_COMMAND: &str = "__select";
 
 /// How often the parent looks whether the child has ended.
 const POLL: Duration = Duration::from_millis(5);
@@ -33,7 +33,7 @@ fn problem(expected: impl Into<String>, found: impl Into<String>) -> ParseError 
 }
 
 /// Runs `filter` on `input` in a child process under the `SELECT_*` limits.
-pub fn run_bounded(filter: &str, input: &[u8]) -> Result<Value, ParseError> {
+pub(super) fn run_bounded(filter: &str, input: &[u8]) -> Result<Value, ParseError> {
     let exe = std::env::current_exe()
         .map_err(|e| problem("this program's path, to run the filter in a child process", e.to_string()))?;
     let mut child = Command::new(exe)
@@ -159,7 +159,7 @@ fn signal_of(_: std::process::ExitStatus) -> Option<i32> {
 }
 
 /// The child: limit itself, read the input, run the filter, write the outcome. Returns the exit code.
-pub fn child_main(filter: &str) -> u8 {
+pub(super) fn child_main(filter: &str) -> u8 {
     let mut input = Vec::new();
     let limit = u64::try_from(MAX_INPUT_BYTES).unwrap_or(u64::MAX).saturating_add(1);
     let outcome = match limit_this_process() {
