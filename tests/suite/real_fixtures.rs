@@ -8,9 +8,7 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use dstack_audit::evidence::Sources;
 use dstack_audit::report::{Outcome, Verdict};
 use serde_json::Value;

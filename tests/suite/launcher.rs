@@ -9,9 +9,7 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
-
-use common::fixture;
+use crate::common::fixture;
 use dstack_audit::checks::launcher::{check, AppSettings, AttestedCompose};
 use dstack_audit::compose::docker_compose::parse_compose;
 use dstack_audit::provenance::{split_bundles, BundleInput, TrustRoots};

@@ -15,7 +15,6 @@
     clippy::arithmetic_side_effects
 )]
 
-#[path = "git_launcher_differential/corpus.rs"]
 mod corpus;
 
 use std::collections::BTreeMap;

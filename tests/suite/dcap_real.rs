@@ -8,9 +8,9 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
+use crate::common;
 
-use common::dcap::{load_collateral, load_quote, result, run, unix, Want, ROWS};
+use crate::common::dcap::{load_collateral, load_quote, result, run, unix, Want, ROWS};
 use dstack_audit::dcap::roots::TrustAnchor;
 use dstack_audit::dcap::verify::verify_dcap;
 

@@ -9,9 +9,7 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use dstack_audit::evidence::{Shape, Sources};
 use dstack_audit::report::{Outcome, Report};
 use serde_json::{json, Value};

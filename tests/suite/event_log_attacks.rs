@@ -12,12 +12,12 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{attestation, finding, has, input, verify};
+use crate::common::{attestation, finding, has, input, verify};
 use dstack_audit::report::Outcome;
 use dstack_audit::tdx::event_log::{parse_event_log, EventLog, EventLogEntry, DSTACK_RUNTIME_EVENT_TYPE};
 use dstack_audit::tdx::quote::{parse_quote, TdReport};

@@ -10,9 +10,7 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use dstack_audit::evidence::Sources;
 
 fn real_quote() -> Vec<u8> {

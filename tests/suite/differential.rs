@@ -9,9 +9,9 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
+use crate::common;
 
-use common::fixture;
+use crate::common::fixture;
 use dcap_qvl::verify::QuoteVerifier;
 use dcap_qvl::QuoteCollateralV3;
 use dstack_audit::dcap::collateral::Collateral;

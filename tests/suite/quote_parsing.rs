@@ -8,9 +8,7 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
-
-use common::fixture;
+use crate::common::fixture;
 use dstack_audit::error::Location;
 use dstack_audit::tdx::quote::{decode_quote_bytes, parse_quote, BodyType};
 

@@ -14,13 +14,11 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::http::read_request;
+use crate::common::http::read_request;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 

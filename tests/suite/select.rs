@@ -10,9 +10,7 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const AT: &str = "2026-09-01T00:00:00Z";
 

@@ -13,7 +13,7 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,5 +1,5 @@
 //! The binary as users and CI run it: exit codes, stdin, and golden outputs in all formats.
-//! Regenerate the golden files with `UPDATE_GOLDEN=1 cargo test --test cli` and review the diff.
+//! Regenerate the golden files with `UPDATE_GOLDEN=1 cargo test --test suite cli::` and review the diff.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -8,12 +8,12 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::run_cli;
+use crate::common::run_cli;
 use serde_json::Value;
 
 const NEAR: &str = "fixtures/dstack/near-mpc-dstack-dev-0.5.8/public_data.json";

@@ -11,15 +11,13 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
-
 use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
-use common::http::read_request;
+use crate::common::http::read_request;
 use serde_json::Value;
 
 fn root() -> PathBuf {

@@ -9,9 +9,7 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use dstack_audit::evidence::Sources;
 use dstack_audit::reference::{parse_reference, Reference};
 use dstack_audit::report::{Outcome, Report, Verdict};

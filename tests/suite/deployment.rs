@@ -10,9 +10,9 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
+use crate::common;
 
-use common::run_cli;
+use crate::common::run_cli;
 use serde_json::Value;
 
 const DIR: &str = "fixtures/synthetic/deployments/opa-launcher";

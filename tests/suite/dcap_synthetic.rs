@@ -10,10 +10,8 @@
     clippy::arithmetic_side_effects
 )]
 
-mod common;
-
-use common::dcap::{expected, scenarios};
-use common::{fixture, run_cli};
+use crate::common::dcap::{expected, scenarios};
+use crate::common::{fixture, run_cli};
 use dstack_audit::clock::parse_rfc3339;
 use dstack_audit::dcap::collateral::parse_collateral;
 use dstack_audit::dcap::roots::TrustAnchor;
