@@ -5,21 +5,13 @@
 //! under the TEST root) with one thing changed, and the generated `app-compose-duplicate-key`.
 //! Rule by rule: `MeasuredRuntimeEvents` on logs whose RTMR3 is made to replay, so that only the
 //! rule under test can object.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
-use crate::common;
+use crate::common::tdx::{report, runtime};
 
 use std::path::PathBuf;
 use std::process::Command;
 
-use dstack_audit::tdx::event_log::{EventLog, EventLogEntry, DSTACK_RUNTIME_EVENT_TYPE};
-use dstack_audit::tdx::quote::{parse_quote, TdReport};
+use dstack_audit::tdx::event_log::{EventLog, EventLogEntry};
 use dstack_audit::tdx::rtmr::{extend, replay};
 use dstack_audit::tdx::runtime_events::{
     canonical_preimage_v2, runtime_event_digest_v1, runtime_event_digest_v2, Anomaly, MeasuredRuntimeEvents,
@@ -229,23 +221,6 @@ fn a_reference_with_a_field_twice_or_an_empty_list_is_refused() {
 }
 
 // ---- rule by rule ------------------------------------------------------------------------
-
-fn report() -> TdReport {
-    let text = std::fs::read_to_string(common::fixture("dstack/tee-solver-phala-prod-0.5/quote.hex")).unwrap();
-    parse_quote(&hex::decode(text.trim()).unwrap()).unwrap().body
-}
-
-fn runtime(name: &str, payload: &[u8]) -> EventLogEntry {
-    EventLogEntry {
-        imr: 3,
-        event_type: DSTACK_RUNTIME_EVENT_TYPE,
-        digest: None,
-        event: name.into(),
-        event_payload: payload.to_vec(),
-        version: None,
-        preimage: None,
-    }
-}
 
 /// Sets RTMR3 to what `entries` replay to (each by its own version's rule), so that only the
 /// rule under test can object.

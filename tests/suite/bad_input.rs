@@ -2,14 +2,6 @@
 //! message that names the input (and, where there is one, the field or byte offset) and says
 //! what was expected. Nothing may panic.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::panic
-)]
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};

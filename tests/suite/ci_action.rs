@@ -6,13 +6,6 @@
 //!
 //! The install step (`id: install`, a `cargo install`) is skipped: the binary under test is put on
 //! PATH instead. Nothing touches the network.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,12 +1,5 @@
 //! The binary as users and CI run it: exit codes, stdin, and golden outputs in all formats.
 //! Regenerate the golden files with `UPDATE_GOLDEN=1 cargo test --test suite cli::` and review the diff.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use crate::common;
 

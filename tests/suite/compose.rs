@@ -2,7 +2,6 @@
 //! evidence shapes carry it (app-compose files, `tcb_info.app_compose`, NEAR `public_data`
 //! `tee_participant_info.Dstack.tcb_info.app_compose`, Phala's `tcb_info` JSON string), parsed,
 //! and compared with the services and images read off the files by hand.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 

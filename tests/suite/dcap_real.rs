@@ -1,12 +1,5 @@
 //! DCAP on real quotes and collateral: every pairing of the expected-outcomes table in
 //! fixtures/SOURCES.md (tdx section), checked with Intel's pinned root at the stated time.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use crate::common;
 

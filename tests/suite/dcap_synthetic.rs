@@ -2,13 +2,6 @@
 //! root): every TCB status, and every failure real data cannot show — a revoked PCK, expired or
 //! not-yet-valid collateral, an unknown module identity, a wrong FMSPC, a bad QE binding, a bad
 //! quote signature, a wrong root, a debug TD.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use crate::common::dcap::{expected, scenarios};
 use crate::common::{fixture, run_cli};

@@ -2,13 +2,6 @@
 //! opa-launcher, TEST root): a genuine quote measures an app-compose whose launcher is GitHub's
 //! OPA-provider image, and the image's real GitHub bundle proves its build. Check 2 passes only
 //! when the bundle, the pinned digest and the policy all agree.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use crate::common;
 

@@ -1,13 +1,6 @@
 //! Differential test against the `dcap-qvl` crate (0.7, RustCrypto backend) on the same inputs:
 //! every real pairing and every generated scenario. Where the two differ on purpose, the reason
 //! is written next to the case (docs/dcap.md, "Differences from dcap-qvl").
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use crate::common;
 

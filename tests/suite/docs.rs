@@ -1,5 +1,4 @@
 //! Documentation stays in step with the code: every finding code is documented.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 /// Kebab-case literals in src/checks that are not finding codes (event names, claim statuses,
 /// Docker options).

@@ -2,13 +2,6 @@
 //! Real fixtures carry agreeing pairs (the RA-TLS certificate's event log and `tcb_info`'s, a
 //! V0 attestation's `event_log` and `runtime_events`, NEAR's side files); mutated copies must
 //! fail check 1 (within one input) or be refused (a side file against the attestation).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use crate::common::*;
 use dstack_audit::evidence::Sources;

@@ -4,23 +4,16 @@
 //! End to end: the generated attacks in fixtures/synthetic/attacks (TEST root), each with its
 //! `args` and `expected.json`. Rule by rule: `MeasuredRuntimeEvents` on logs whose RTMR3 is
 //! made to replay, so that only the rule under test can object.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use crate::common;
+use crate::common::tdx::{report, runtime};
 
 use std::path::PathBuf;
 use std::process::Command;
 
 use crate::common::{attestation, finding, has, input, verify};
 use dstack_audit::report::Outcome;
-use dstack_audit::tdx::event_log::{parse_event_log, EventLog, EventLogEntry, DSTACK_RUNTIME_EVENT_TYPE};
-use dstack_audit::tdx::quote::{parse_quote, TdReport};
+use dstack_audit::tdx::event_log::{parse_event_log, EventLog, EventLogEntry};
 use dstack_audit::tdx::rtmr::{extend, replay};
 use dstack_audit::tdx::runtime_events::{runtime_event_digest_v1, Layout, MeasuredRuntimeEvents, NotMeasured};
 use serde_json::Value;
@@ -184,24 +177,6 @@ fn a_v3_document_that_is_not_the_hashed_one_fails_and_a_missing_one_is_not_verif
 }
 
 // ---- rule by rule -------------------------------------------------------------------------
-
-/// A TD report from a real quote, to carry the RTMR3 a test log replays to.
-fn report() -> TdReport {
-    let text = std::fs::read_to_string(common::fixture("dstack/tee-solver-phala-prod-0.5/quote.hex")).unwrap();
-    parse_quote(&hex::decode(text.trim()).unwrap()).unwrap().body
-}
-
-fn runtime(name: &str, payload: &[u8]) -> EventLogEntry {
-    EventLogEntry {
-        imr: 3,
-        event_type: DSTACK_RUNTIME_EVENT_TYPE,
-        digest: None,
-        event: name.into(),
-        event_payload: payload.to_vec(),
-        version: None,
-        preimage: None,
-    }
-}
 
 /// Builds the runtime events of `entries` after setting the report's RTMR3 to what they
 /// replay to (supplied digests for non-runtime entries), so only the layout rules can object.

@@ -2,13 +2,6 @@
 //! `/quote` and `/info` over HTTP, and a guest agent on a Unix socket. What is fetched verifies
 //! with the same verdict as the original fixture; every failure (server down, 404, 500, slow,
 //! truncated, wrong JSON, wrong content type) ends with exit 2, names the URL, and writes nothing.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use std::io::{BufReader, Write};
 use std::net::TcpListener;

@@ -6,37 +6,19 @@
 //!
 //! `.ci/run` installs the registry and sets DSTACK_AUDIT_REQUIRE_REGISTRY=1, which turns a
 //! missing registry binary into a failure instead of a skip.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::http::read_request;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::common::{root, run_cli as bin};
+
 const GL: &str = "fixtures/synthetic/git-launcher";
 const BUNDLE_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn bin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dstack-audit"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
 
 struct Registry {
     child: Child,

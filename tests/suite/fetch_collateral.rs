@@ -3,35 +3,17 @@
 //! headers, DER CRLs, the root CA CRL as hex as a PCCS sends it). `verify --collateral` with what
 //! was fetched gives the same verdict as with the recorded collateral; a server that alters a
 //! byte of the signed TCB Info is fetched without complaint and then fails verification.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 use crate::common::http::read_request;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn bin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dstack-audit"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
+use crate::common::{root, run_cli as bin};
 
 /// Bytes from a collateral field written as hex or as an array of byte values.
 fn bytes(v: &Value) -> Vec<u8> {

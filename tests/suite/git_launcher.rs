@@ -3,18 +3,13 @@
 //! variant fails (or leaves not checked) exactly the check its `expected.json` names, with the
 //! expected finding code, and `--workload-repo` finds the pinned commit in a local clone made
 //! by scripts/example-workload-repo.sh.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
+
+use crate::common::json::{check, codes};
 
 const BASE: &str = "fixtures/synthetic/git-launcher";
 const VARIANTS: &str = "fixtures/synthetic/git-launcher-variants";
@@ -51,20 +46,6 @@ fn verify_in(dir: &Path, extra: &[&str]) -> (i32, Value) {
     let report = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{dir:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap(), report)
-}
-
-fn check<'r>(r: &'r Value, id: &str) -> &'r Value {
-    r["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()
-}
-
-fn codes(c: &Value, outcome: &str) -> Vec<String> {
-    c["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["outcome"] == outcome)
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[test]

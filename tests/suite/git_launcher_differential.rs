@@ -7,13 +7,6 @@
 //! version. The functions are cut out of the script by name, so its top level (argument
 //! checks, `require_tool git`, `main`) never runs; the harness runs no other program, with an
 //! empty environment, a temporary HOME and the image's C locale.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 mod corpus;
 

@@ -1,13 +1,6 @@
 //! Check 2 on an attested compose file whose launcher is GitHub's OPA-provider image: it passes
 //! only when the bundle, the pinned digest and the reference policy all agree. (The compose file is
 //! given as attested; the attestation itself is exercised by the other suites.)
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use crate::common::fixture;
 use dstack_audit::checks::launcher::{check, AppSettings, AttestedCompose};

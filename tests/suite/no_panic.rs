@@ -3,14 +3,6 @@
 //! `proptest!` body fails the property, so the bodies just call the code under test; where a
 //! result is `Ok`, a few cheap invariants are checked too.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::panic
-)]
-
 use std::sync::LazyLock;
 
 use dstack_audit::checks::observe;

@@ -6,13 +6,6 @@
 //! `identity`/`issuer` else the conformance beacon identity; `key.pub` → managed key.
 //!
 //! The library API is used for speed; two cases also go through the `provenance` command line.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

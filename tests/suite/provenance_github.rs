@@ -2,13 +2,6 @@
 //! the GitHub private-instance OCI image bundle, the npm sha512 / intoto bundle, JSONL with two
 //! bundles. Each passes one policy and fails, with a stated code, every policy change that must
 //! fail it (issuer, repository, workflow, ref, digest, wrong root, …).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use std::path::Path;
 

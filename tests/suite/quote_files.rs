@@ -2,13 +2,6 @@
 //! tee-solver quote written as binary, hex (with and without `0x`, with line breaks), base64
 //! (with line breaks), a JSON string and a JSON byte array (NEAR MPC's `quote.json` form) gives
 //! the same report; a bad file names the first offending character and its byte offset.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use crate::common::*;
 use dstack_audit::evidence::Sources;

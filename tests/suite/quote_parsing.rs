@@ -1,12 +1,5 @@
 //! Quote layout on real quotes: v4, v5 with TD report 1.5 and 1.5-ex bodies, driver padding,
 //! hex forms, and rejection of SGX quotes. Values from fixtures/SOURCES.md.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use crate::common::fixture;
 use dstack_audit::error::Location;

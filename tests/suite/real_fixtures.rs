@@ -1,12 +1,5 @@
 //! Every real dstack attestation in fixtures/, checked against the values recorded in
 //! fixtures/expected.json (computed independently and matching fixtures/SOURCES.md).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use crate::common::*;
 use dstack_audit::evidence::Sources;

@@ -1,12 +1,5 @@
 //! `reference init` writes a reference from verified values only, and `verify` with it on the
 //! same inputs passes; it refuses evidence that does not verify.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

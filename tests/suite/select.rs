@@ -2,13 +2,6 @@
 //! `--select '.'` changes nothing on any real attestation; a selected Info keeps its `tcb_info`
 //! and `app_cert`; and a runaway filter ends with exit 2 and a message naming the bound, never an
 //! abort, a stack overflow or a hang (the filter runs in a child process under limits).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use crate::common::*;
 

@@ -1,13 +1,6 @@
 //! Every attestation shape of SPEC §2 is recognised without flags. Shapes that no real capture
 //! exists for (Phala Cloud listings, the Phala CLI output, combined objects, the verifier request)
 //! are assembled here from the real tee-solver Phala CVM evidence, so their measurements are real.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use crate::common::*;
 use dstack_audit::evidence::{Shape, Sources};

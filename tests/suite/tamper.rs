@@ -1,13 +1,6 @@
 //! Tamper tests: one change to real evidence, and the attestation check must fail with the
 //! right code. Where real data cannot show a case (a duplicated event that still replays), the
 //! quote's RTMR3 is recomputed so that only the rule under test can catch it.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use crate::common::*;
 use dstack_audit::evidence::Sources;

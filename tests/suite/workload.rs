@@ -2,13 +2,6 @@
 //! git-launcher config comes from, override hazards, the comparison with the reference, and
 //! image-pinned deployments. Each rule has the input that breaks it. (The compose file is given
 //! as attested; tests/git_launcher.rs runs the whole pipeline.)
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use dstack_audit::checks::launcher::{AppSettings, AttestedCompose};
 use dstack_audit::checks::workload::{check, WorkloadInputs};

@@ -3,75 +3,12 @@
 //! shared under a second name, and sidecars reaching the launcher through the CVM's kernel
 //! interfaces. Each attack is one edit of a deployment that passes, so each assertion fails
 //! without its rule.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
-use dstack_audit::checks::launcher::{AppSettings, AttestedCompose};
-use dstack_audit::checks::workload::{check, WorkloadInputs};
-use dstack_audit::compose::docker_compose::parse_compose;
-use dstack_audit::reference::{parse_reference, Reference};
-use dstack_audit::report::{CheckResult, Outcome, Status};
-use serde_json::{json, Value};
-
-const IMAGE: &str =
-    "docker.io/example/git-launcher@sha256:1111111111111111111111111111111111111111111111111111111111111111";
-const SIDECAR: &str = "docker.io/example/cache@sha256:3333333333333333333333333333333333333333333333333333333333333333";
-const COMMIT: &str = "1d6918c65fc08f781f61f47255e91702f05278b3";
-const REPO: &str = "https://github.com/example/app";
-
-/// A deployment that passes: the launcher reads an inline config at the default path, its
-/// checkout lives in the container, the guest-agent socket is mounted. `service` is indented
-/// under the launcher; `top` is appended at the top level.
-fn compose(service: &str, top: &str) -> String {
-    format!(
-        "services:\n  launcher:\n    image: {IMAGE}\n    volumes:\n      - /var/run/dstack.sock:/var/run/dstack.sock\n{service}    configs:\n      - source: pin\n        target: /etc/git-launcher/config.conf\nconfigs:\n  pin:\n    content: |\n      REPO_URL={REPO}\n      COMMIT_SHA={COMMIT}\n      WORK_DIR=/var/lib/git-launcher/app\n{top}"
-    )
-}
-
-fn app(runner: &str, envs: &[&str]) -> AppSettings {
-    AppSettings {
-        allowed_envs: envs.iter().map(|s| s.to_string()).collect(),
-        runner: Some(runner.into()),
-        ..AppSettings::default()
-    }
-}
-
-fn attested(yaml: &str, app: AppSettings) -> AttestedCompose {
-    AttestedCompose::Attested {
-        compose: parse_compose(yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}")),
-        source: "test compose".into(),
-        app,
-    }
-}
-
-fn reference(edit: impl FnOnce(&mut Value)) -> Reference {
-    let mut r = json!({
-        "schema": "dstack-audit/reference/v1",
-        "launcher": {"image": "docker.io/example/git-launcher"},
-        "workload": {"repo_url": REPO, "commit_sha": COMMIT}
-    });
-    edit(&mut r);
-    parse_reference(&serde_json::to_vec(&r).unwrap(), "ref.json").unwrap()
-}
-
-fn judge_with(yaml: &str, app: AppSettings, r: &Reference) -> CheckResult {
-    check(&attested(yaml, app), r, WorkloadInputs::default()).0
-}
-
-/// Fails with `code`, and some failure's message holds every one of `words`.
-fn fails(r: &CheckResult, code: &str, words: &[&str]) {
-    assert_eq!(r.status, Status::Fail, "{r:#?}");
-    let hit = r
-        .findings
-        .iter()
-        .any(|f| f.outcome == Outcome::Fail && f.code == code && words.iter().all(|w| f.message.contains(w)));
-    assert!(hit, "expected {code} with {words:?}: {r:#?}");
-}
+use crate::common::workload::git_launcher::*;
+use crate::common::workload::*;
+use dstack_audit::reference::Reference;
+use dstack_audit::report::{CheckResult, Status};
+use serde_json::json;
 
 /// The base deployment plus a pinned sidecar `cache` (with `body`), and `top` at the top level.
 fn with_sidecar(service: &str, body: &str, top: &str) -> String {

@@ -2,20 +2,13 @@
 //! allow-list is not enough when the service around the image can change what runs. Each
 //! attack is one edit of an image-pinned deployment that passes, so each assertion fails
 //! without its rule.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
-use dstack_audit::checks::launcher::{AppSettings, AttestedCompose};
-use dstack_audit::checks::workload::{check, WorkloadInputs};
-use dstack_audit::compose::docker_compose::parse_compose;
-use dstack_audit::reference::{parse_reference, Reference};
+use dstack_audit::checks::launcher::AppSettings;
+use dstack_audit::reference::Reference;
 use dstack_audit::report::{CheckResult, Outcome, Status};
 use serde_json::{json, Value};
+
+use crate::common::workload::{fails, judge_with, reference_from};
 use sha2::{Digest, Sha256};
 
 const APP: &str = "docker.io/example/app@sha256:4444444444444444444444444444444444444444444444444444444444444444";
@@ -34,30 +27,11 @@ fn settings() -> AppSettings {
 fn reference(edit: impl FnOnce(&mut Value)) -> Reference {
     let mut r = json!({"schema": "dstack-audit/reference/v1", "images": [APP, CACHE]});
     edit(&mut r);
-    parse_reference(&serde_json::to_vec(&r).unwrap(), "ref.json").unwrap()
-}
-
-fn judge_with(yaml: &str, app: AppSettings, r: &Reference) -> CheckResult {
-    let attested = AttestedCompose::Attested {
-        compose: parse_compose(yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}")),
-        source: "test compose".into(),
-        app,
-    };
-    check(&attested, r, WorkloadInputs::default()).0
+    reference_from(&r)
 }
 
 fn judge(yaml: &str) -> CheckResult {
     judge_with(yaml, settings(), &reference(|_| {}))
-}
-
-/// Fails with `code`, and some failure's message holds every one of `words`.
-fn fails(r: &CheckResult, code: &str, words: &[&str]) {
-    assert_eq!(r.status, Status::Fail, "{r:#?}");
-    let hit = r
-        .findings
-        .iter()
-        .any(|f| f.outcome == Outcome::Fail && f.code == code && words.iter().all(|w| f.message.contains(w)));
-    assert!(hit, "expected {code} with {words:?}: {r:#?}");
 }
 
 fn noted(r: &CheckResult, code: &str, word: &str) -> bool {

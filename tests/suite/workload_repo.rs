@@ -1,10 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 //! `workload::repo::inspect` against real repositories built with the local `git`.
 
 use std::path::{Path, PathBuf};

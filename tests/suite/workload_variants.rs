@@ -3,18 +3,13 @@
 //! and the decisive check holds the expected finding code. Among them, the git-launcher
 //! README's own composes: the recommended one (inline config, checkout volume) is not checked
 //! until the reference accepts the persistent checkout; the host-mounted one fails.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    clippy::arithmetic_side_effects
-)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
+
+use crate::common::json::{check, codes};
 
 const VARIANTS: &str = "fixtures/synthetic/workload-model-variants";
 
@@ -31,20 +26,6 @@ fn verify_in(dir: &Path) -> (i32, Value) {
     let report = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{dir:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap(), report)
-}
-
-fn check<'r>(r: &'r Value, id: &str) -> &'r Value {
-    r["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()
-}
-
-fn codes(c: &Value, outcome: &str) -> Vec<String> {
-    c["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["outcome"] == outcome)
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[test]

@@ -3,6 +3,9 @@
 
 pub mod dcap;
 pub mod http;
+pub mod json;
+pub mod tdx;
+pub mod workload;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -11,6 +14,11 @@ use dstack_audit::clock::{parse_rfc3339, EvalTime};
 use dstack_audit::evidence::{InputFile, Sources};
 use dstack_audit::reference::{parse_reference, Reference};
 use dstack_audit::report::{CheckId, Finding, Outcome, Report};
+
+/// The repository root (the tests' working directory).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
 
 pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
