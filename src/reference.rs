@@ -241,6 +241,9 @@ impl Reference {
 
 /// Parses and checks a reference file.
 pub fn parse_reference(bytes: &[u8], name: &str) -> Result<Reference, Error> {
+    if let Some(e) = keys::repeated_key(bytes) {
+        return Err(e.in_input(name));
+    }
     problem::clear();
     keys::check_document(bytes)
         .map_err(|e| problem::take(&e, &format!("a {SCHEMA} reference (JSON)")).in_input(name))?;

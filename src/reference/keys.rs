@@ -1,7 +1,7 @@
 //! The keys each object of the reference may hold, read off the serde model (`model.rs`) rather
 //! than written down a second time, and the first pass over a reference file that uses them: every
-//! object's keys are known ones (an unknown key names its path, `tdx.mrtdd`, and the keys allowed
-//! there) and none is given twice (JSON parsers disagree on which copy wins, so neither does).
+//! object's keys are known ones (an unknown key names its path, `tdx.mrtdd`, its line and the keys
+//! allowed there). A key given twice is found before, by `crate::json_keys` (decision 95).
 //!
 //! How the list is read: `Recorder` is a serde `Deserializer` that answers every struct with its
 //! own field names (serde hands them to `deserialize_struct`) and every other value with an empty
@@ -128,8 +128,15 @@ impl<'de> MapAccess<'de> for Fields<'_> {
     }
 }
 
-/// Checks every object of a reference file: keys the model knows (where the model has that
-/// object) and no key twice. Syntax errors are left to serde_json's own message.
+/// A key written twice in one object of the file (decision 95), with its path and line.
+pub(super) fn repeated_key(bytes: &[u8]) -> Option<ParseError> {
+    let d = crate::json_keys::first_duplicate_key(std::str::from_utf8(bytes).ok()?)?;
+    let found = format!("a duplicate field `{}` (line {}, column {})", d.key, d.line, d.column);
+    Some(ParseError::field(join(&d.path, &d.key), "each key once", found))
+}
+
+/// Checks that every object of a reference file that the model describes holds only keys the
+/// model knows. Syntax errors are left to serde_json's own message.
 pub(super) fn check_document(bytes: &[u8]) -> Result<(), serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     Walk { path: String::new() }.deserialize(&mut de)?;
@@ -190,18 +197,13 @@ impl<'de> Visitor<'de> for Walk {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let allowed = allowed(&self.path);
-        let mut seen: Vec<String> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
             let path = join(&self.path, &key);
             if let Some(keys) = allowed.filter(|keys| !keys.contains(&key.as_str())) {
                 let expected = format!("one of the keys {}", keys.join(", "));
                 return Err(problem::raise(ParseError::field(path, expected, "an unknown key")));
             }
-            if seen.contains(&key) {
-                return Err(problem::raise(ParseError::field(path, "each key once", "the key a second time")));
-            }
             map.next_value_seed(Walk { path })?;
-            seen.push(key);
         }
         Ok(())
     }
@@ -237,6 +239,9 @@ mod tests {
     }
 
     fn check(text: &str) -> Result<(), String> {
+        if let Some(e) = repeated_key(text.as_bytes()) {
+            return Err(e.to_string());
+        }
         problem::clear();
         check_document(text.as_bytes()).map_err(|e| problem::take(&e, "JSON").to_string())
     }

@@ -111,7 +111,7 @@ impl OneOrMany {
 }
 
 /// `sources`: key path → where the value came from, in the order written. A key given twice is
-/// refused (JSON objects elsewhere in the file are checked for that by `keys::check_document`).
+/// refused here too, though `keys::repeated_key` finds it first in a file (decision 95).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceNotes(Vec<(String, String)>);
 
