@@ -5,85 +5,27 @@
 //! reference entry demanded what. A section or value that is absent stays `None`: the
 //! appraisal reports it as not checked, never as a pass.
 
-use serde::Deserialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::bytes::decode_hex;
 use crate::compose::docker_compose::ImageRef;
 use crate::dcap::tcb_info::TcbStatus;
-use crate::error::{describe, Error, Location, ParseError};
+use crate::error::{describe, Error, ParseError};
+
+pub mod keys;
+pub mod model;
+mod problem;
+
+use model::{OneOrMany, ReferenceFile, TcbSection};
 
 pub const SCHEMA: &str = "dstack-audit/reference/v1";
-
-/// One value or a list of allowed values, as written in the file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    fn into_vec(self) -> Vec<String> {
-        match self {
-            OneOrMany::One(s) => vec![s],
-            OneOrMany::Many(v) => v,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawReference {
-    schema: String,
-    tdx: Option<RawTdx>,
-    tcb: Option<RawTcb>,
-    dstack: Option<RawDstack>,
-    launcher: Option<LauncherExpect>,
-    workload: Option<WorkloadExpect>,
-    images: Option<Vec<String>>,
-    /// Where `reference init` took each value from (for people; not an expectation).
-    #[allow(dead_code)]
-    sources: Option<std::collections::BTreeMap<String, String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTdx {
-    mrtd: Option<OneOrMany>,
-    rtmr0: Option<OneOrMany>,
-    rtmr1: Option<OneOrMany>,
-    rtmr2: Option<OneOrMany>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTcb {
-    allowed_statuses: Option<Vec<String>>,
-    allowed_advisories: Option<Vec<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDstack {
-    os_image_hash: Option<OneOrMany>,
-    compose_hash: Option<OneOrMany>,
-    app_id: Option<OneOrMany>,
-    key_provider: Option<RawKeyProvider>,
-    report_data: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawKeyProvider {
-    name: String,
-    id: Option<String>,
-}
 
 /// The launcher section (check 2) lives with the signature formats it names.
 pub use crate::signature::expect::{LauncherExpect, ProvenanceExpect};
 
 /// Expected workload pin (used by check 3).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadExpect {
     pub repo_url: Option<String>,
@@ -118,6 +60,36 @@ pub const WORKLOAD_ACCEPT: [&str; 10] = [
     "userns_mode",
     "cgroup",
 ];
+
+impl Serialize for WorkloadExpect {
+    /// Unset values are left out, except that a git-launcher workload states its subdirectory
+    /// (null: the repository root), as the launcher's config does.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        let text = [
+            ("repo_url", &self.repo_url),
+            ("commit_sha", &self.commit_sha),
+            ("repo_subdir", &self.repo_subdir),
+            ("entrypoint_script", &self.entrypoint_script),
+            ("run_cmd", &self.run_cmd),
+            ("install_cmd", &self.install_cmd),
+            ("config_path", &self.config_path),
+            ("pre_launch_script_sha256", &self.pre_launch_script_sha256),
+        ];
+        for (key, value) in text {
+            if value.is_some() || (key == "repo_subdir" && self.expects_launcher()) {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        if let Some(list) = &self.init_script_sha256 {
+            map.serialize_entry("init_script_sha256", list)?;
+        }
+        if !self.accept.is_empty() {
+            map.serialize_entry("accept", &self.accept)?;
+        }
+        map.end()
+    }
+}
 
 impl WorkloadExpect {
     /// Whether the reference accepts `what` by name.
@@ -248,82 +220,20 @@ impl Reference {
     }
 }
 
-/// The keys each object of the reference may hold (`""` is the top level).
-const KEYS: &[(&str, &[&str])] = &[
-    ("", &["schema", "tdx", "tcb", "dstack", "launcher", "workload", "images", "sources"]),
-    ("tdx", &["mrtd", "rtmr0", "rtmr1", "rtmr2"]),
-    ("tcb", &["allowed_statuses", "allowed_advisories"]),
-    ("dstack", &["os_image_hash", "compose_hash", "app_id", "key_provider", "report_data"]),
-    ("dstack.key_provider", &["name", "id"]),
-    ("launcher", &["image", "provenance", "signers"]),
-    (
-        "launcher.provenance",
-        &[
-            "issuer",
-            "repository",
-            "signer_workflow",
-            "source_ref",
-            "source_commit",
-            "repository_id",
-            "owner_id",
-            "allow_self_hosted_runner",
-        ],
-    ),
-    (
-        "workload",
-        &[
-            "repo_url",
-            "commit_sha",
-            "repo_subdir",
-            "entrypoint_script",
-            "run_cmd",
-            "install_cmd",
-            "config_path",
-            "pre_launch_script_sha256",
-            "init_script_sha256",
-            "accept",
-        ],
-    ),
-];
-
 /// Parses and checks a reference file.
 pub fn parse_reference(bytes: &[u8], name: &str) -> Result<Reference, Error> {
-    let at_line = |e: &serde_json::Error| Location::Line { line: e.line(), column: e.column() };
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Error::Input {
-        input: name.into(),
-        at: at_line(&e),
-        expected: format!("a {SCHEMA} reference (JSON)"),
-        found: crate::error::json_message(&e),
-    })?;
-    check_keys(&value, "").map_err(|e| e.in_input(name))?;
-    let raw: RawReference = serde_json::from_slice(bytes).map_err(|e| Error::Input {
-        input: name.into(),
-        at: at_line(&e),
-        expected: format!("a {SCHEMA} reference"),
-        found: crate::error::json_message(&e),
-    })?;
-    check(raw, name).map_err(|e| e.in_input(name))
-}
-
-/// Rejects unknown keys, naming their path (`tdx.mrtdd`) and the keys allowed there.
-fn check_keys(value: &serde_json::Value, path: &str) -> Result<(), ParseError> {
-    let Some(obj) = value.as_object() else { return Ok(()) };
-    let Some((_, allowed)) = KEYS.iter().find(|(p, _)| *p == path) else { return Ok(()) };
-    for (key, child) in obj {
-        let child_path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-        if !allowed.contains(&key.as_str()) {
-            return Err(ParseError::field(
-                child_path,
-                format!("one of the keys {}", allowed.join(", ")),
-                "an unknown key",
-            ));
-        }
-        check_keys(child, &child_path)?;
+    if let Some(e) = keys::repeated_key(bytes) {
+        return Err(e.in_input(name));
     }
-    Ok(())
+    problem::clear();
+    keys::check_document(bytes)
+        .map_err(|e| problem::take(&e, &format!("a {SCHEMA} reference (JSON)")).in_input(name))?;
+    let file: ReferenceFile = serde_json::from_slice(bytes)
+        .map_err(|e| problem::take(&e, &format!("a {SCHEMA} reference")).in_input(name))?;
+    check(file, name).map_err(|e| e.in_input(name))
 }
 
-fn check(raw: RawReference, name: &str) -> Result<Reference, ParseError> {
+fn check(raw: ReferenceFile, name: &str) -> Result<Reference, ParseError> {
     if raw.schema != SCHEMA {
         return Err(ParseError::field("schema", format!("\"{SCHEMA}\""), format!("{:?}", raw.schema)));
     }
@@ -356,7 +266,7 @@ fn check(raw: RawReference, name: &str) -> Result<Reference, ParseError> {
         tdx,
         tcb,
         dstack,
-        launcher: raw.launcher,
+        launcher: raw.launcher.map(|l| l.validate().map(|()| l)).transpose()?,
         workload: raw.workload.map(check_workload).transpose()?,
         images: raw.images.map(images).transpose()?,
         nonce: None,
@@ -365,7 +275,7 @@ fn check(raw: RawReference, name: &str) -> Result<Reference, ParseError> {
 
 /// `tcb`: statuses in Intel's exact spelling (case matters, as in Intel's QVL), never `Revoked`;
 /// advisory IDs in Intel's form. An absent `allowed_statuses` is the default (`UpToDate`).
-fn check_tcb(t: RawTcb) -> Result<TcbPolicy, ParseError> {
+fn check_tcb(t: TcbSection) -> Result<TcbPolicy, ParseError> {
     let default = t.allowed_statuses.is_none();
     let allowed_statuses = match t.allowed_statuses {
         None => TcbPolicy::default().allowed_statuses,
@@ -373,7 +283,7 @@ fn check_tcb(t: RawTcb) -> Result<TcbPolicy, ParseError> {
             return Err(ParseError::field("tcb.allowed_statuses", "at least one TCB status", "an empty list"))
         }
         Some(list) => list
-            .iter()
+            .into_iter()
             .enumerate()
             .map(|(i, s)| allowed_status(s, format!("tcb.allowed_statuses[{i}]")))
             .collect::<Result<_, _>>()?,
@@ -385,26 +295,16 @@ fn check_tcb(t: RawTcb) -> Result<TcbPolicy, ParseError> {
     Ok(TcbPolicy { allowed_statuses, allowed_advisories, default })
 }
 
-/// One entry of `tcb.allowed_statuses`.
-fn allowed_status(text: &str, at: String) -> Result<TcbStatus, ParseError> {
-    match text.parse::<TcbStatus>() {
-        Ok(TcbStatus::Revoked) => Err(ParseError::field(
+/// One entry of `tcb.allowed_statuses` (the model has parsed it into Intel's set).
+fn allowed_status(status: TcbStatus, at: String) -> Result<TcbStatus, ParseError> {
+    match status {
+        TcbStatus::Revoked => Err(ParseError::field(
             at,
             "a status other than Revoked: Intel marks a TCB level Revoked when it is compromised, so a \
              platform at that level proves nothing and no policy may accept it",
             "`Revoked`",
         )),
-        Ok(status) => Ok(status),
-        Err(_) => {
-            let names: Vec<&str> =
-                TcbStatus::ALL.iter().filter(|s| **s != TcbStatus::Revoked).map(|s| s.as_str()).collect();
-            let hint = TcbStatus::ALL
-                .iter()
-                .find(|s| s.as_str().eq_ignore_ascii_case(text.trim()))
-                .map(|s| format!(" (names are case-sensitive: did you mean {s}?)"))
-                .unwrap_or_default();
-            Err(ParseError::field(at, format!("one of the TCB statuses {}{hint}", names.join(", ")), describe(text)))
-        }
+        status => Ok(status),
     }
 }
 
@@ -618,5 +518,49 @@ mod tests {
             assert!(e.contains("tcb.allowed_advisories[0]") && e.contains("INTEL-SA-00837"), "{bad}: {e}");
             assert!(!e.contains("upper case"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn the_model_writes_every_workload_key_it_reads() {
+        let full = WorkloadExpect {
+            repo_url: Some("u".into()),
+            commit_sha: Some("c".into()),
+            repo_subdir: Some("s".into()),
+            entrypoint_script: Some("e".into()),
+            run_cmd: Some("r".into()),
+            install_cmd: Some("i".into()),
+            config_path: Some("/p".into()),
+            pre_launch_script_sha256: Some("h".into()),
+            init_script_sha256: Some(vec!["h".into()]),
+            accept: vec!["privileged".into()],
+        };
+        let written = serde_json::to_value(&full).unwrap();
+        let keys: Vec<&str> = written.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(Some(keys.as_slice()), keys::allowed("workload"));
+        let back: WorkloadExpect = serde_json::from_value(written).unwrap();
+        assert_eq!(back, full);
+        // Unset values are left out; a git-launcher workload states its subdirectory.
+        let scripts = WorkloadExpect { pre_launch_script_sha256: Some("h".into()), ..WorkloadExpect::default() };
+        assert_eq!(serde_json::to_string(&scripts).unwrap(), r#"{"pre_launch_script_sha256":"h"}"#);
+        let launcher = WorkloadExpect { repo_url: Some("u".into()), ..WorkloadExpect::default() };
+        assert_eq!(serde_json::to_string(&launcher).unwrap(), r#"{"repo_url":"u","repo_subdir":null}"#);
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_with_its_path_and_line() {
+        let text = format!("{{\"schema\":\"{SCHEMA}\",\n\"tdx\":{{\"mrtd\":\"{H48}\",\n\"mrtd\":\"{H48}\"}}}}");
+        let e = parse_reference(text.as_bytes(), "ref.json").unwrap_err().to_string();
+        assert!(e.starts_with("ref.json: field `tdx.mrtd`: expected each key once") && e.contains("line 3"), "{e}");
+        let text = format!(r#"{{"schema":"{SCHEMA}","sources":{{"tdx":"a","tdx":"b"}}}}"#);
+        let e = parse_reference(text.as_bytes(), "ref.json").unwrap_err().to_string();
+        assert!(e.contains("field `sources.tdx`"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_say_what_is_allowed_and_where() {
+        let text = format!("{{\"schema\":\"{SCHEMA}\",\n\"dstack\":{{\"key_provider\":{{\"nam\":\"kms\"}}}}}}");
+        let e = parse_reference(text.as_bytes(), "ref.json").unwrap_err().to_string();
+        assert!(e.starts_with("ref.json: field `dstack.key_provider.nam`: expected one of the keys name, id"), "{e}");
+        assert!(e.contains("line 2"), "{e}");
     }
 }

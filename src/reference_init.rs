@@ -5,7 +5,7 @@
 //! each came from. The safe defaults stay (TCB `UpToDate`, GitHub-hosted runner, exact ref):
 //! weakening one is left to the person who signs off the reference.
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use crate::checks::launcher::AttestedCompose;
 use crate::checks::workload::{self, WorkloadInputs};
@@ -15,7 +15,10 @@ use crate::compose::git_launcher::{DEFAULT_CONFIG_PATH, DEFAULT_ENTRYPOINT};
 use crate::dcap::tcb_info::TcbStatus;
 use crate::error::Error;
 use crate::evidence::Sources;
-use crate::reference::{LauncherExpect, Reference, TcbPolicy, SCHEMA};
+use crate::reference::model::{
+    DstackSection, KeyProviderSection, OneOrMany, ReferenceFile, SourceNotes, TcbSection, TdxSection,
+};
+use crate::reference::{LauncherExpect, ProvenanceExpect, Reference, TcbPolicy, WorkloadExpect};
 use crate::signature::{
     verify_all, FormatRecord, ImageDigest, SignatureInputs, SignatureTrust, VerifiedImageSignature,
 };
@@ -46,21 +49,26 @@ pub fn init(sources: &Sources, settings: &Settings, launcher_image: Option<&str>
     }
     let m = runtime.measurements();
     let quote_at = observed.quote_origin.to_string();
-    let mut w = Writer { doc: Map::new(), sources: Map::new(), warnings: Vec::new() };
-    w.doc.insert("schema".into(), json!(SCHEMA));
+    let mut w = Writer { doc: ReferenceFile::new(), sources: SourceNotes::default(), warnings: Vec::new() };
 
     let b = &observed.quote.body;
-    let tdx = json!({"mrtd": [hex::encode(b.mr_td)], "rtmr0": [hex::encode(b.rtmr0)],
-                     "rtmr1": [hex::encode(b.rtmr1)], "rtmr2": [hex::encode(b.rtmr2)]});
-    w.put("tdx", tdx, &["mrtd", "rtmr0", "rtmr1", "rtmr2"], &format!("the quote's TD report ({quote_at})"));
+    let one = |bytes: &[u8]| Some(OneOrMany::Many(vec![hex::encode(bytes)]));
+    w.doc.tdx =
+        Some(TdxSection { mrtd: one(&b.mr_td), rtmr0: one(&b.rtmr0), rtmr1: one(&b.rtmr1), rtmr2: one(&b.rtmr2) });
+    for key in ["mrtd", "rtmr0", "rtmr1", "rtmr2"] {
+        w.source(&format!("tdx.{key}"), &format!("the quote's TD report ({quote_at})"));
+    }
     tcb(&dcap, &mut w);
 
-    let mut dstack = Map::new();
-    for (key, value) in [("os_image_hash", &m.os_image_hash), ("compose_hash", &m.compose_hash), ("app_id", &m.app_id)]
-    {
+    let mut dstack = DstackSection::default();
+    for (key, value, slot) in [
+        ("os_image_hash", &m.os_image_hash, &mut dstack.os_image_hash),
+        ("compose_hash", &m.compose_hash, &mut dstack.compose_hash),
+        ("app_id", &m.app_id, &mut dstack.app_id),
+    ] {
         match value {
             Some(v) => {
-                dstack.insert(key.into(), json!([hex::encode(v)]));
+                *slot = one(v.as_ref());
                 w.source(
                     &format!("dstack.{key}"),
                     &format!("the {} runtime event (RTMR3 replays)", key.replace('_', "-")),
@@ -70,15 +78,11 @@ pub fn init(sources: &Sources, settings: &Settings, launcher_image: Option<&str>
         }
     }
     if let Some(k) = &m.key_provider {
-        let mut kp = Map::new();
-        kp.insert("name".into(), json!(k.name));
-        if !k.id.is_empty() {
-            kp.insert("id".into(), json!(k.id));
-        }
-        dstack.insert("key_provider".into(), Value::Object(kp));
+        let id = Some(k.id.clone()).filter(|id| !id.is_empty());
+        dstack.key_provider = Some(KeyProviderSection { name: k.name.clone(), id });
         w.source("dstack.key_provider", "the key-provider runtime event (RTMR3 replays)");
     }
-    w.doc.insert("dstack".into(), Value::Object(dstack));
+    w.doc.dstack = Some(dstack);
 
     let compose = attested_compose(&observed, &dcap);
     match &compose {
@@ -91,8 +95,8 @@ pub fn init(sources: &Sources, settings: &Settings, launcher_image: Option<&str>
             w.warnings.push(format!("no launcher or workload section: the compose file cannot be used ({why})"));
         }
     }
-    w.doc.insert("sources".into(), Value::Object(w.sources.clone()));
-    let reference = Value::Object(w.doc);
+    w.doc.sources = Some(w.sources);
+    let reference = serde_json::to_value(&w.doc).map_err(|e| Error::Usage(format!("reference init: {e}")))?;
     let mut warnings = w.warnings;
     self_check(sources, settings, &reference, &mut warnings)?;
     Ok(Derived { reference, warnings })
@@ -119,22 +123,17 @@ fn self_check(
     Ok(())
 }
 
+/// The reference being written (the serde model, serialised once at the end), where each value
+/// came from, and what could not be taken.
 struct Writer {
-    doc: Map<String, Value>,
-    sources: Map<String, Value>,
+    doc: ReferenceFile,
+    sources: SourceNotes,
     warnings: Vec<String>,
 }
 
 impl Writer {
     fn source(&mut self, path: &str, from: &str) {
-        self.sources.insert(path.into(), json!(from));
-    }
-
-    fn put(&mut self, key: &str, value: Value, fields: &[&str], from: &str) {
-        self.doc.insert(key.into(), value);
-        for f in fields {
-            self.source(&format!("{key}.{f}"), from);
-        }
+        self.sources.set(path, from);
     }
 }
 
@@ -143,8 +142,10 @@ impl Writer {
 /// not accepted.
 fn tcb(dcap: &DcapObservation, w: &mut Writer) {
     let policy = TcbPolicy::default();
-    let statuses: Vec<&str> = policy.allowed_statuses.iter().map(|s| s.as_str()).collect();
-    w.doc.insert("tcb".into(), json!({"allowed_statuses": statuses, "allowed_advisories": policy.allowed_advisories}));
+    w.doc.tcb = Some(TcbSection {
+        allowed_statuses: Some(policy.allowed_statuses.clone()),
+        allowed_advisories: Some(policy.allowed_advisories.clone()),
+    });
     w.source("tcb", "the default policy (UpToDate, no advisories)");
     match &dcap.outcome.tcb {
         Some(Ok(t)) if policy.allowed_statuses.contains(&t.status) && t.advisory_ids.is_empty() => {}
@@ -215,27 +216,21 @@ fn launcher(
         );
         return Ok(None);
     };
-    let mut launcher = Map::new();
-    launcher.insert("image".into(), json!(image.name()));
+    let mut launcher = LauncherExpect { image: image.name(), provenance: None, signers: None };
     w.source("launcher.image", &format!("the service running {} in {source}", image.raw));
-    match found.map(|(_, s)| s.record()) {
+    match found.as_ref().map(|(_, s)| s.record()) {
         Some(FormatRecord::Sigstore(s)) => {
-            let mut p = Map::new();
-            let mut put = |k: &str, v: Option<String>| {
-                if let Some(v) = v {
-                    p.insert(k.into(), json!(v));
-                }
-            };
             let own = |v: Option<&str>| v.map(str::to_string);
-            put("issuer", own(s.issuer()));
-            put("repository", own(s.repository()));
-            put("signer_workflow", s.workflow().map(|wf| wf.rsplit_once('@').map_or(wf, |(w, _)| w).to_string()));
-            put("repository_id", own(s.repository_id()));
-            put("owner_id", own(s.owner_id()));
-            if let Some(r) = s.source_ref() {
-                p.insert("source_ref".into(), json!([r]));
-            }
-            launcher.insert("provenance".into(), Value::Object(p));
+            launcher.provenance = Some(ProvenanceExpect {
+                issuer: own(s.issuer()),
+                repository: own(s.repository()),
+                signer_workflow: s.workflow().map(|wf| wf.rsplit_once('@').map_or(wf, |(w, _)| w).to_string()),
+                source_ref: s.source_ref().map(|r| vec![r.to_string()]),
+                source_commit: None,
+                repository_id: own(s.repository_id()),
+                owner_id: own(s.owner_id()),
+                allow_self_hosted_runner: None,
+            });
             w.source(
                 "launcher.provenance",
                 &format!(
@@ -259,7 +254,7 @@ fn launcher(
             image.raw
         )),
     }
-    w.doc.insert("launcher".into(), Value::Object(launcher));
+    w.doc.launcher = Some(launcher);
     Ok(Some(image))
 }
 
@@ -271,20 +266,17 @@ fn script_pins(compose: &AttestedCompose, w: &mut Writer) {
     let hash = |t: &String| hex::encode(Sha256::digest(t.as_bytes()));
     let mut pins = Vec::new();
     if let Some(t) = &app.pre_launch_script_text {
-        pins.push(("pre_launch_script_sha256", json!(hash(t)), "the attested app-compose's pre_launch_script"));
+        let section = w.doc.workload.get_or_insert_with(WorkloadExpect::default);
+        section.pre_launch_script_sha256 = Some(hash(t));
+        pins.push(("pre_launch_script_sha256", "the attested app-compose's pre_launch_script"));
     }
     if let Some(ts) = &app.init_script_texts {
-        let all: Vec<String> = ts.iter().map(hash).collect();
-        pins.push(("init_script_sha256", json!(all), "the attested app-compose's init_script"));
+        let section = w.doc.workload.get_or_insert_with(WorkloadExpect::default);
+        section.init_script_sha256 = Some(ts.iter().map(hash).collect());
+        pins.push(("init_script_sha256", "the attested app-compose's init_script"));
     }
-    if pins.is_empty() {
-        return;
-    }
-    let entry = w.doc.entry("workload").or_insert_with(|| Value::Object(Map::new()));
-    let Value::Object(section) = entry else { return };
-    for (key, value, from) in pins {
-        section.insert(key.into(), value);
-        w.sources.insert(format!("workload.{key}"), json!(from));
+    for (key, from) in pins {
+        w.source(&format!("workload.{key}"), from);
         w.warnings.push(format!(
             "workload.{key} pins {from}, which dstack sources as root before the services start: read it \
              (`dstack-audit inspect`) before you rely on this reference"
@@ -298,34 +290,32 @@ fn workload_section(compose: &AttestedCompose, launcher: Option<ImageRef>, w: &m
     probe.launcher = launcher.map(|i| LauncherExpect::image_only(i.name()));
     let (result, obs) = workload::check(compose, &probe, WorkloadInputs::default());
     if let Some(c) = &obs.config {
-        let mut v = Map::new();
-        v.insert("repo_url".into(), json!(c.repo_url));
-        v.insert("commit_sha".into(), json!(c.commit_sha));
-        v.insert("repo_subdir".into(), json!(c.repo_subdir));
-        v.insert("entrypoint_script".into(), json!(c.entrypoint_script));
-        if let Some(r) = &c.run_cmd {
-            v.insert("run_cmd".into(), json!(r));
-            if let Some(i) = &c.install_cmd {
-                v.insert("install_cmd".into(), json!(i));
-            }
-        }
-        if let Some(p) = obs.config_path.as_deref().filter(|p| *p != DEFAULT_CONFIG_PATH) {
-            v.insert("config_path".into(), json!(p));
-        }
+        // INSTALL_CMD only counts in advanced mode (with RUN_CMD), so only then is it pinned.
+        let install_cmd = c.run_cmd.as_ref().and(c.install_cmd.clone());
+        let v = WorkloadExpect {
+            repo_url: Some(c.repo_url.clone()),
+            commit_sha: Some(c.commit_sha.clone()),
+            repo_subdir: c.repo_subdir.clone(),
+            entrypoint_script: Some(c.entrypoint_script.clone()),
+            run_cmd: c.run_cmd.clone(),
+            install_cmd,
+            config_path: obs.config_path.clone().filter(|p| p != DEFAULT_CONFIG_PATH),
+            ..WorkloadExpect::default()
+        };
         if c.entrypoint_script == DEFAULT_ENTRYPOINT && c.repo_subdir.is_none() {
             w.source("workload", "the attested git-launcher config (default entry script)");
         } else {
             w.source("workload", "the attested git-launcher config");
         }
-        w.doc.insert("workload".into(), Value::Object(v));
+        w.doc.workload = Some(v);
     } else if let Some(images) = &obs.images {
-        let mut unique: Vec<&String> = Vec::new();
+        let mut unique: Vec<String> = Vec::new();
         for i in images {
-            if !unique.contains(&i) {
-                unique.push(i);
+            if !unique.contains(i) {
+                unique.push(i.clone());
             }
         }
-        w.doc.insert("images".into(), json!(unique));
+        w.doc.images = Some(unique);
         w.source("images", "the attested compose file (every service pinned by digest)");
     } else {
         let why: Vec<String> = result

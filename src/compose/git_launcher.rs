@@ -18,7 +18,7 @@
 //! keys and oversized input (43); `CHILD_ENV_FILE` (42); a REPO_URL other than `https://…` or
 //! `git@HOST:PATH` (44); a WORK_DIR that is relative, has a `..` component or is `/` (45); an
 //! ENTRYPOINT_SCRIPT that bash would take as an option or that cannot name a file (46).
-//! `tests/git_launcher_differential.rs` runs both launcher versions on a generated corpus and
+//! `tests/suite/git_launcher_differential.rs` runs both launcher versions on a generated corpus and
 //! holds this module to exactly that.
 
 use std::fmt;

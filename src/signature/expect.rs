@@ -13,6 +13,7 @@ use std::fmt;
 use serde::de::{Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::error::ParseError;
 use crate::provenance::{ProvenancePolicy, GITHUB_ACTIONS_ISSUER};
 
 /// Signer kinds the reference format reserves for evidence formats not supported yet.
@@ -20,7 +21,7 @@ pub const RESERVED_SIGNER_KINDS: [&str; 3] = ["key", "gpg", "notary"];
 
 /// Expected launcher image and its acceptable signers (used by check 2).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(try_from = "RawLauncherExpect")]
+#[serde(deny_unknown_fields)]
 pub struct LauncherExpect {
     /// The launcher's image repository (`ghcr.io/org/launcher`).
     pub image: String,
@@ -49,30 +50,24 @@ impl LauncherExpect {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawLauncherExpect {
-    image: String,
-    provenance: Option<ProvenanceExpect>,
-    signers: Option<Vec<SignerExpect>>,
-}
-
-impl TryFrom<RawLauncherExpect> for LauncherExpect {
-    type Error = String;
-
-    fn try_from(raw: RawLauncherExpect) -> Result<Self, String> {
-        if raw.provenance.is_some() && raw.signers.is_some() {
-            return Err("launcher: expected either `provenance` (reference v1) or `signers`, found both".into());
+impl LauncherExpect {
+    /// The rules serde cannot state: one form of signer list, never both, never empty, and each
+    /// listed Sigstore signer names somebody (checked when the reference is parsed).
+    pub fn validate(&self) -> Result<(), ParseError> {
+        if self.provenance.is_some() && self.signers.is_some() {
+            return Err(ParseError::field("launcher", "either `provenance` (reference v1) or `signers`", "both"));
         }
-        if let Some(signers) = &raw.signers {
+        if let Some(signers) = &self.signers {
             if signers.is_empty() {
-                return Err("launcher.signers: expected at least one signer, found an empty list".into());
+                return Err(ParseError::field("launcher.signers", "at least one signer", "an empty list"));
             }
             for (i, SignerExpect::Sigstore(s)) in signers.iter().enumerate() {
-                s.policy().validate().map_err(|why| format!("launcher.signers[{i}].sigstore: {why}"))?;
+                s.policy().validate().map_err(|why| {
+                    ParseError::field(format!("launcher.signers[{i}].sigstore"), "a usable signer policy", why)
+                })?;
             }
         }
-        Ok(LauncherExpect { image: raw.image, provenance: raw.provenance, signers: raw.signers })
+        Ok(())
     }
 }
 
