@@ -420,8 +420,8 @@ fn render<T: serde::Serialize>(format: Format, data: &T, doc: impl FnOnce() -> D
     }
 }
 
-fn observe(a: &EvidenceArgs) -> Result<crate::checks::Observed, Error> {
-    crate::checks::observe(crate::evidence::load(&sources(a)?)?)
+fn observe(a: &EvidenceArgs) -> Result<crate::pipeline::Observed, Error> {
+    crate::pipeline::observe(crate::evidence::load(&sources(a)?)?)
 }
 
 fn sources(a: &EvidenceArgs) -> Result<Sources, Error> {

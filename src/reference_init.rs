@@ -8,16 +8,17 @@
 use serde_json::{json, Map, Value};
 
 use crate::checks::launcher::AttestedCompose;
-use crate::checks::workload::{self, WorkloadInputs};
-use crate::checks::{attested_compose, DcapObservation};
+use crate::checks::DcapObservation;
 use crate::compose::docker_compose::{ComposeFile, ImageRef};
 use crate::compose::git_launcher::{DEFAULT_CONFIG_PATH, DEFAULT_ENTRYPOINT};
 use crate::dcap::tcb_info::TcbStatus;
 use crate::error::Error;
 use crate::evidence::Sources;
+use crate::pipeline::authenticate::attested_compose;
+use crate::pipeline::{appraise::workload_pin, observe::git_launcher_image, parse_and_authenticate, prepare};
+use crate::pipeline::{Prepared, Settings};
 use crate::provenance::{verify_bundle, Artifact, VerifiedStatement};
 use crate::reference::{LauncherExpect, Reference, TcbPolicy, SCHEMA};
-use crate::{observe_and_authenticate, prepare, Prepared, Settings};
 
 /// A written reference: the JSON document, and what could not be taken (for stderr).
 #[derive(Debug, Clone)]
@@ -30,12 +31,14 @@ pub struct Derived {
 /// cannot tell which service it is.
 pub fn init(sources: &Sources, settings: &Settings, launcher_image: Option<&str>) -> Result<Derived, Error> {
     let prepared = prepare(settings)?;
-    let (observed, dcap) = observe_and_authenticate(sources, &prepared, settings.at)?;
+    let (observed, authenticated) = parse_and_authenticate(sources, &prepared, settings)?;
+    let dcap = &authenticated.dcap;
     let refuse = |why: String| Error::Usage(format!("reference init: {why}: only verified values are written"));
-    if let Err(e) = &dcap.outcome.quote {
-        return Err(refuse(format!("the quote does not verify ({e})")));
-    }
-    let runtime = observed
+    let quote = match &dcap.outcome.quote {
+        Ok(q) => q,
+        Err(e) => return Err(refuse(format!("the quote does not verify ({e})"))),
+    };
+    let runtime = authenticated
         .runtime
         .as_ref()
         .map_err(|_| refuse("the runtime events are not measured (no event log, or RTMR3 does not replay)".into()))?;
@@ -47,11 +50,11 @@ pub fn init(sources: &Sources, settings: &Settings, launcher_image: Option<&str>
     let mut w = Writer { doc: Map::new(), sources: Map::new(), warnings: Vec::new() };
     w.doc.insert("schema".into(), json!(SCHEMA));
 
-    let b = &observed.quote.body;
+    let b = quote.td_report();
     let tdx = json!({"mrtd": [hex::encode(b.mr_td)], "rtmr0": [hex::encode(b.rtmr0)],
                      "rtmr1": [hex::encode(b.rtmr1)], "rtmr2": [hex::encode(b.rtmr2)]});
     w.put("tdx", tdx, &["mrtd", "rtmr0", "rtmr1", "rtmr2"], &format!("the quote's TD report ({quote_at})"));
-    tcb(&dcap, &mut w);
+    tcb(dcap, &mut w);
 
     let mut dstack = Map::new();
     for (key, value) in [("os_image_hash", &m.os_image_hash), ("compose_hash", &m.compose_hash), ("app_id", &m.app_id)]
@@ -78,7 +81,7 @@ pub fn init(sources: &Sources, settings: &Settings, launcher_image: Option<&str>
     }
     w.doc.insert("dstack".into(), Value::Object(dstack));
 
-    let compose = attested_compose(&observed, &dcap);
+    let compose = attested_compose(&observed, &authenticated);
     match &compose {
         AttestedCompose::Attested { compose: file, source, .. } => {
             let launcher = launcher(file, &prepared, launcher_image, source, &mut w)?;
@@ -192,14 +195,7 @@ fn launcher(
             }
             i.cloned()
         }
-        (None, None) => {
-            let m = crate::deployment::model::model(&file.text).unwrap_or_default();
-            let launchers = workload::locate::launcher_services(&m, &Reference::none());
-            match launchers.as_slice() {
-                [one] => one.image.clone(),
-                _ => None,
-            }
-        }
+        (None, None) => git_launcher_image(file),
     };
     let Some(image) = image else {
         w.warnings.push(
@@ -291,7 +287,7 @@ fn script_pins(compose: &AttestedCompose, w: &mut Writer) {
 fn workload_section(compose: &AttestedCompose, launcher: Option<ImageRef>, w: &mut Writer) {
     let mut probe = Reference::none();
     probe.launcher = launcher.map(|i| LauncherExpect { image: i.name(), provenance: None });
-    let (result, obs) = workload::check(compose, &probe, WorkloadInputs::default());
+    let (result, obs) = workload_pin(compose, &probe);
     if let Some(c) = &obs.config {
         let mut v = Map::new();
         v.insert("repo_url".into(), json!(c.repo_url));

@@ -3,7 +3,7 @@
 //!
 //! End to end: `fixtures/synthetic/attacks/mr-config-v2` (a deployment whose check 1 passes
 //! under the TEST root) with one thing changed, and the generated `app-compose-duplicate-key`.
-//! Rule by rule: `MeasuredRuntimeEvents` on logs whose RTMR3 is made to replay, so that only the
+//! Rule by rule: `ReplayedRuntimeEvents` on logs whose RTMR3 is made to replay, so that only the
 //! rule under test can object.
 #![allow(
     clippy::unwrap_used,
@@ -22,8 +22,8 @@ use dstack_audit::tdx::event_log::{EventLog, EventLogEntry, DSTACK_RUNTIME_EVENT
 use dstack_audit::tdx::quote::{parse_quote, TdReport};
 use dstack_audit::tdx::rtmr::{extend, replay};
 use dstack_audit::tdx::runtime_events::{
-    canonical_preimage_v2, runtime_event_digest_v1, runtime_event_digest_v2, Anomaly, MeasuredRuntimeEvents,
-    NotMeasured,
+    canonical_preimage_v2, runtime_event_digest_v1, runtime_event_digest_v2, Anomaly, NotMeasured,
+    ReplayedRuntimeEvents,
 };
 use serde_json::Value;
 
@@ -249,7 +249,7 @@ fn runtime(name: &str, payload: &[u8]) -> EventLogEntry {
 
 /// Sets RTMR3 to what `entries` replay to (each by its own version's rule), so that only the
 /// rule under test can object.
-fn measure(entries: Vec<EventLogEntry>) -> Result<MeasuredRuntimeEvents, NotMeasured> {
+fn measure(entries: Vec<EventLogEntry>) -> Result<ReplayedRuntimeEvents, NotMeasured> {
     let mut body = report();
     let mut rtmr3 = [0u8; 48];
     for e in &entries {
@@ -263,7 +263,7 @@ fn measure(entries: Vec<EventLogEntry>) -> Result<MeasuredRuntimeEvents, NotMeas
     let log = EventLog { entries };
     let r = replay(&log, &body);
     assert!(r.rtmr(3).unwrap().matches());
-    MeasuredRuntimeEvents::from_replay(&log, &r)
+    ReplayedRuntimeEvents::from_replay(&log, &r)
 }
 
 fn boot(key_provider: &[u8]) -> Vec<EventLogEntry> {
