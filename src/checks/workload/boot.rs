@@ -7,7 +7,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::checks::launcher::AppSettings;
-use crate::deployment::boot::{boot_reader, runner, Runner};
+use crate::deployment::boot::boot_reader;
 use crate::reference::Reference;
 use crate::report::Finding;
 
