@@ -20,7 +20,7 @@ fn bench(c: &mut Criterion) {
         let bytes = std::fs::read(format!("{}/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let sources = Sources { attestation: Some(InputFile { name: (*rel).into(), bytes }), ..Sources::default() };
         c.bench_function(&format!("{label}: parse + replay + compose-hash"), |b| {
-            b.iter(|| dstack_audit::checks::observe(dstack_audit::evidence::load(&sources).unwrap()).unwrap())
+            b.iter(|| dstack_audit::pipeline::observe(dstack_audit::evidence::load(&sources).unwrap()).unwrap())
         });
         c.bench_function(&format!("{label}: whole verify report"), |b| {
             b.iter(|| dstack_audit::verify(&sources, &Reference::none(), None, &settings).unwrap())

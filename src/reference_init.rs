@@ -8,13 +8,15 @@
 use serde_json::Value;
 
 use crate::checks::launcher::AttestedCompose;
-use crate::checks::workload::{self, WorkloadInputs};
-use crate::checks::{attested_compose, DcapObservation};
+use crate::checks::DcapObservation;
 use crate::compose::docker_compose::{ComposeFile, ImageRef};
 use crate::compose::git_launcher::{DEFAULT_CONFIG_PATH, DEFAULT_ENTRYPOINT};
 use crate::dcap::tcb_info::TcbStatus;
 use crate::error::Error;
 use crate::evidence::Sources;
+use crate::pipeline::authenticate::attested_compose;
+use crate::pipeline::{appraise::workload_pin, observe::git_launcher_image, parse_and_authenticate, prepare};
+use crate::pipeline::{Prepared, Settings};
 use crate::reference::model::{
     DstackSection, KeyProviderSection, OneOrMany, ReferenceFile, SourceNotes, TcbSection, TdxSection,
 };
@@ -22,7 +24,6 @@ use crate::reference::{LauncherExpect, ProvenanceExpect, Reference, TcbPolicy, W
 use crate::signature::{
     verify_all, FormatRecord, ImageDigest, SignatureInputs, SignatureTrust, VerifiedImageSignature,
 };
-use crate::{observe_and_authenticate, prepare, Prepared, Settings};
 
 /// A written reference: the JSON document, and what could not be taken (for stderr).
 #[derive(Debug, Clone)]
@@ -35,12 +36,14 @@ pub struct Derived {
 /// cannot tell which service it is.
 pub fn init(sources: &Sources, settings: &Settings, launcher_image: Option<&str>) -> Result<Derived, Error> {
     let prepared = prepare(settings)?;
-    let (observed, dcap) = observe_and_authenticate(sources, &prepared, settings.at)?;
+    let (observed, authenticated) = parse_and_authenticate(sources, &prepared, settings)?;
+    let dcap = &authenticated.dcap;
     let refuse = |why: String| Error::Usage(format!("reference init: {why}: only verified values are written"));
-    if let Err(e) = &dcap.outcome.quote {
-        return Err(refuse(format!("the quote does not verify ({e})")));
-    }
-    let runtime = observed
+    let quote = match &dcap.outcome.quote {
+        Ok(q) => q,
+        Err(e) => return Err(refuse(format!("the quote does not verify ({e})"))),
+    };
+    let runtime = authenticated
         .runtime
         .as_ref()
         .map_err(|_| refuse("the runtime events are not measured (no event log, or RTMR3 does not replay)".into()))?;
@@ -51,14 +54,14 @@ pub fn init(sources: &Sources, settings: &Settings, launcher_image: Option<&str>
     let quote_at = observed.quote_origin.to_string();
     let mut w = Writer { doc: ReferenceFile::new(), sources: SourceNotes::default(), warnings: Vec::new() };
 
-    let b = &observed.quote.body;
+    let b = quote.td_report();
     let one = |bytes: &[u8]| Some(OneOrMany::Many(vec![hex::encode(bytes)]));
     w.doc.tdx =
         Some(TdxSection { mrtd: one(&b.mr_td), rtmr0: one(&b.rtmr0), rtmr1: one(&b.rtmr1), rtmr2: one(&b.rtmr2) });
     for key in ["mrtd", "rtmr0", "rtmr1", "rtmr2"] {
         w.source(&format!("tdx.{key}"), &format!("the quote's TD report ({quote_at})"));
     }
-    tcb(&dcap, &mut w);
+    tcb(dcap, &mut w);
 
     let mut dstack = DstackSection::default();
     for (key, value, slot) in [
@@ -84,7 +87,7 @@ pub fn init(sources: &Sources, settings: &Settings, launcher_image: Option<&str>
     }
     w.doc.dstack = Some(dstack);
 
-    let compose = attested_compose(&observed, &dcap);
+    let compose = attested_compose(&observed, &authenticated);
     match &compose {
         AttestedCompose::Attested { compose: file, source, .. } => {
             let launcher = launcher(file, &prepared, settings, launcher_image, source, &mut w)?;
@@ -201,14 +204,7 @@ fn launcher(
             }
             i.cloned()
         }
-        (None, None) => {
-            let m = crate::deployment::model::model(&file.text).unwrap_or_default();
-            let launchers = workload::locate::launcher_services(&m, &Reference::none());
-            match launchers.as_slice() {
-                [one] => one.image.clone(),
-                _ => None,
-            }
-        }
+        (None, None) => git_launcher_image(file),
     };
     let Some(image) = image else {
         w.warnings.push(
@@ -288,7 +284,7 @@ fn script_pins(compose: &AttestedCompose, w: &mut Writer) {
 fn workload_section(compose: &AttestedCompose, launcher: Option<ImageRef>, w: &mut Writer) {
     let mut probe = Reference::none();
     probe.launcher = launcher.map(|i| LauncherExpect::image_only(i.name()));
-    let (result, obs) = workload::check(compose, &probe, WorkloadInputs::default());
+    let (result, obs) = workload_pin(compose, &probe);
     if let Some(c) = &obs.config {
         // INSTALL_CMD only counts in advanced mode (with RUN_CMD), so only then is it pinned.
         let install_cmd = c.run_cmd.as_ref().and(c.install_cmd.clone());

@@ -1,12 +1,15 @@
 //! Data for the `inspect` and `replay` commands: what the evidence contains, decoded, with no
-//! verdict. Plain serialisable structs; the renderers in `report/` turn them into text.
+//! verdict. Plain serialisable structs built from the pipeline's parse stage (nothing here is
+//! authenticated); the renderers in `report/` turn them into text.
 
 use serde::Serialize;
 
-use crate::checks::{Observed, Unmeasured};
 use crate::compose::app_compose::{AppCompose, ComposeSummary};
 use crate::compose::docker_compose::parse_compose;
 use crate::evidence::Claim;
+use crate::pipeline::observe::{launcher_config, LauncherConfigView};
+use crate::pipeline::Observed;
+use crate::tdx::measured::Unmeasured;
 use crate::tdx::quote::{BodyType, Quote};
 use crate::tdx::rtmr::{DigestSource, EventProblem};
 use crate::tdx::runtime_events::NotMeasured;
@@ -274,6 +277,7 @@ impl ReplayView {
         let runtime_events = match &o.runtime {
             Ok(_) => "measured: RTMR3 replays to the quoted value".into(),
             Err(Unmeasured::NoEventLog) => "no event log".into(),
+            Err(Unmeasured::QuoteNotAuthenticated) => "not measured: the quote is not authenticated".into(),
             Err(Unmeasured::Replay(NotMeasured::Rtmr3Mismatch)) => "not measured: RTMR3 does not replay".into(),
             Err(Unmeasured::Replay(NotMeasured::InconsistentEvent { index })) => {
                 format!("not measured: entry {index} contradicts itself")
@@ -313,7 +317,7 @@ pub struct ComposeView {
     pub compose_problem: Option<String>,
     /// The git-launcher config, when a service is a git-launcher.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub launcher_config: Option<crate::checks::workload::LauncherConfigView>,
+    pub launcher_config: Option<LauncherConfigView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -328,7 +332,7 @@ impl ComposeView {
     pub fn of(c: &AppCompose, source: String) -> Self {
         let parsed = c.docker_compose_file().map(parse_compose);
         let launcher_config = match &parsed {
-            Some(Ok(file)) => crate::checks::workload::inspect_launcher(file),
+            Some(Ok(file)) => launcher_config(file),
             _ => None,
         };
         let (services, compose_problem) = match parsed {

@@ -2,26 +2,32 @@
 //!
 //! Appraises the DCAP outcome, the TD policy, the replay and the measured runtime events against
 //! the reference. Without collateral the TCB status is not checked, so the check cannot pass.
+//! Quote values are read only from the `VerifiedQuote`: when DCAP did not authenticate the quote,
+//! every finding that depends on one is not checked ("the quote is not authenticated").
 
-use crate::reference::{AllowList, Reference};
+use crate::reference::Reference;
 use crate::report::{CheckId, CheckResult, Finding};
 use crate::tdx::event_log::DSTACK_RUNTIME_EVENT_TYPE;
 use crate::tdx::rtmr::{EventProblem, RtmrComparison};
 use crate::tdx::runtime_events::{Anomaly, DstackMeasurements, Layout, NotMeasured, DSTACK_03_EVENTS};
 
-use super::{DcapObservation, Observed, Unmeasured};
+use super::{not_authenticated, Established, Unmeasured};
 
-pub fn check(o: &Observed, dcap: &DcapObservation, reference: &Reference, claim_findings: Vec<Finding>) -> CheckResult {
+pub fn check(o: &Established, reference: &Reference, claim_findings: Vec<Finding>) -> CheckResult {
+    let dcap = o.dcap;
     let mut f = Vec::new();
     super::dcap::appraise(dcap, &reference.tcb, &mut f);
-    super::td_policy::check(&o.quote.body, &mut f);
+    match o.quote() {
+        Some(q) => super::td_policy::check(q.td_report(), &mut f),
+        None => f.push(not_authenticated("td-attributes-ok")),
+    }
     event_log(o, &mut f);
     runtime_events(o, &mut f);
     compose_hash(o, &mut f);
     super::mr_config_id::check(o, &mut f);
     ratls_binding(o, &mut f);
     f.extend(claim_findings);
-    reference_values(o, reference, &mut f);
+    super::reference_values::check(o, reference, &mut f);
     let compared =
         f.iter().filter(|x| x.outcome == crate::report::Outcome::Pass && x.code.ends_with("-allowed")).count();
     let tcb = dcap.outcome.tcb.as_ref().and_then(|t| t.as_ref().ok()).map(|t| t.status.as_str()).unwrap_or("?");
@@ -31,8 +37,8 @@ pub fn check(o: &Observed, dcap: &DcapObservation, reference: &Reference, claim_
     ))
 }
 
-fn event_log(o: &Observed, f: &mut Vec<Finding>) {
-    let (Some(r), Some((_, origin))) = (&o.replay, &o.event_log) else {
+fn event_log(o: &Established, f: &mut Vec<Finding>) {
+    let (Some(r), Some((_, origin))) = (o.replay, o.event_log) else {
         f.push(Finding::not_checked(
             "event-log-missing",
             "no event log: RTMRs cannot be replayed and no dstack runtime event (compose-hash, app-id, …) is measured",
@@ -72,6 +78,11 @@ fn event_log(o: &Observed, f: &mut Vec<Finding>) {
             .actual(format!("0x{event_type:08x}")),
         });
     }
+    // The comparisons hold quote values: only those of the verified quote are judged.
+    if o.quote().is_none() {
+        f.push(not_authenticated("rtmr-replay-match"));
+        return;
+    }
     for c in &r.rtmrs {
         f.push(replay_finding(c, o.lite_boot_log));
     }
@@ -107,10 +118,11 @@ fn replay_finding(c: &RtmrComparison, lite: bool) -> Finding {
     .actual(actual)
 }
 
-fn runtime_events(o: &Observed, f: &mut Vec<Finding>) {
-    let rt = match &o.runtime {
+fn runtime_events(o: &Established, f: &mut Vec<Finding>) {
+    let rt = match o.runtime {
         Ok(rt) => rt,
-        Err(Unmeasured::NoEventLog) => return,
+        // Each finding that would read a runtime-event value says so itself.
+        Err(Unmeasured::NoEventLog | Unmeasured::QuoteNotAuthenticated) => return,
         Err(Unmeasured::Replay(why)) => {
             not_measured(o, why, f);
             return;
@@ -150,8 +162,8 @@ fn runtime_events(o: &Observed, f: &mut Vec<Finding>) {
 }
 
 /// Why the log cannot supply values, naming the entry where one is at fault.
-fn not_measured(o: &Observed, why: &NotMeasured, f: &mut Vec<Finding>) {
-    let origin = o.event_log.as_ref().map(|(_, origin)| origin.to_string()).unwrap_or_else(|| "the event log".into());
+fn not_measured(o: &Established, why: &NotMeasured, f: &mut Vec<Finding>) {
+    let origin = o.event_log.map(|(_, origin)| origin.to_string()).unwrap_or_else(|| "the event log".into());
     let message = match why {
         NotMeasured::Rtmr3Mismatch => "RTMR3 does not replay, so no runtime event value (compose-hash, app-id, os-image-hash, key-provider) is measured".to_string(),
         NotMeasured::InconsistentEvent { index } => format!("{origin} entry {index} in RTMR3 contradicts itself or cannot be recomputed, so no runtime event value is taken as measured"),
@@ -181,12 +193,12 @@ fn not_measured(o: &Observed, why: &NotMeasured, f: &mut Vec<Finding>) {
     f.push(Finding::fail("runtime-events-not-measured", message));
 }
 
-fn measured(o: &Observed) -> Option<&DstackMeasurements> {
-    o.runtime.as_ref().ok().map(|r| r.measurements())
-}
-
-fn compose_hash(o: &Observed, f: &mut Vec<Finding>) {
-    let Some(m) = measured(o) else { return };
+fn compose_hash(o: &Established, f: &mut Vec<Finding>) {
+    if o.quote().is_none() {
+        f.push(not_authenticated("compose-hash-match"));
+        return;
+    }
+    let Some(m) = o.measured() else { return };
     let Some(measured_hash) = &m.compose_hash else {
         f.push(Finding::fail(
             "compose-hash-event-missing",
@@ -195,7 +207,7 @@ fn compose_hash(o: &Observed, f: &mut Vec<Finding>) {
         return;
     };
     app_id_origin(m, measured_hash, f);
-    let Some((compose, origin)) = &o.app_compose else {
+    let Some((compose, origin)) = o.app_compose else {
         f.push(
             Finding::not_checked(
                 "app-compose-missing",
@@ -249,10 +261,15 @@ fn app_id_origin(m: &DstackMeasurements, compose_hash: &[u8], f: &mut Vec<Findin
     }
 }
 
-fn ratls_binding(o: &Observed, f: &mut Vec<Finding>) {
-    let Some(cert) = &o.ratls else { return };
+fn ratls_binding(o: &Established, f: &mut Vec<Finding>) {
+    let Some(cert) = o.ratls else { return };
+    let Some(q) = o.quote() else {
+        f.push(not_authenticated("ratls-binding-match"));
+        return;
+    };
+    let report_data = q.td_report().report_data;
     let expected = crate::evidence::ratls::ratls_report_data(&cert.spki_der);
-    if expected == o.quote.body.report_data {
+    if expected == report_data {
         f.push(Finding::pass(
             "ratls-binding-match",
             format!("report_data is SHA-512(\"ratls-cert:\" ‖ public key) of {} ({}): the TLS key belongs to the attested CVM", cert.subject, cert.source),
@@ -264,185 +281,7 @@ fn ratls_binding(o: &Observed, f: &mut Vec<Finding>) {
                 format!("report_data does not bind the key of {} ({})", cert.subject, cert.source),
             )
             .expected(hex::encode(expected))
-            .actual(hex::encode(o.quote.body.report_data)),
+            .actual(hex::encode(report_data)),
         );
-    }
-}
-
-fn reference_values(o: &Observed, r: &Reference, f: &mut Vec<Finding>) {
-    if let Some(nonce) = &r.nonce {
-        let b = &o.quote.body;
-        f.push(if *nonce == b.report_data {
-            Finding::pass("report-data-match", "report_data equals the --report-data nonce: the quote is fresh")
-        } else {
-            Finding::fail("report-data-mismatch", "report_data is not the --report-data nonce")
-                .expected(hex::encode(nonce))
-                .actual(hex::encode(b.report_data))
-        });
-    }
-    if !r.is_given() {
-        f.push(Finding::not_checked(
-            "reference-missing",
-            "no --reference: the measurements were not compared with expected values",
-        ));
-        return;
-    }
-    let b = &o.quote.body;
-    match &r.tdx {
-        None => f.push(Finding::not_checked(
-            "reference-section-missing",
-            format!("{} has no `tdx` section: MRTD and RTMR0–2 are not checked", r.source),
-        )),
-        Some(t) => {
-            tdx_value(f, r, "mrtd", &t.mrtd, &b.mr_td, ("mrtd-allowed", "mrtd-not-allowed"));
-            tdx_value(f, r, "rtmr0", &t.rtmr0, &b.rtmr0, ("rtmr0-allowed", "rtmr0-not-allowed"));
-            tdx_value(f, r, "rtmr1", &t.rtmr1, &b.rtmr1, ("rtmr1-allowed", "rtmr1-not-allowed"));
-            tdx_value(f, r, "rtmr2", &t.rtmr2, &b.rtmr2, ("rtmr2-allowed", "rtmr2-not-allowed"));
-        }
-    }
-    let Some(d) = &r.dstack else {
-        f.push(Finding::not_checked(
-            "reference-section-missing",
-            format!("{} has no `dstack` section: compose-hash, app-id and key provider are not checked", r.source),
-        ));
-        return;
-    };
-    let m = measured(o);
-    let measured_value = |get: fn(&DstackMeasurements) -> Option<&Vec<u8>>| m.and_then(get).cloned();
-    match &d.compose_hash {
-        None => f.push(Finding::not_checked(
-            "reference-value-missing",
-            format!("{}: `dstack.compose_hash` is not set: the app configuration is not checked", r.source),
-        )),
-        Some(l) => f.push(compare_measured(
-            l,
-            measured_value(|m| m.compose_hash.as_ref()),
-            &r.source,
-            "compose-hash",
-            ("compose-hash-allowed", "compose-hash-not-allowed", "compose-hash-not-measured"),
-        )),
-    }
-    let app_id = measured_value(|m| m.app_id.as_ref());
-    optional_value(f, r, &d.app_id, app_id, "app-id", ("app-id-allowed", "app-id-not-allowed", "app-id-not-measured"));
-    let os_image_hash = measured_value(|m| m.os_image_hash.as_ref());
-    let codes = ("os-image-hash-allowed", "os-image-hash-not-allowed", "os-image-hash-not-measured");
-    let os_image_allowed = matches!((&d.os_image_hash, &os_image_hash), (Some(l), Some(v)) if l.allows(v));
-    optional_value(f, r, &d.os_image_hash, os_image_hash, "os-image-hash", codes);
-    if os_image_allowed && d.key_provider.as_ref().and_then(|k| k.id.as_ref()).is_none() {
-        f.push(Finding::warn(
-            "os-image-hash-from-unpinned-kms",
-            format!("{}: dstack measures the os-image-hash its KMS returns, and the reference pins no KMS (`dstack.key_provider.id`): the value is that KMS's word; the OS itself is bound only by MRTD and RTMR0–2", r.source),
-        ));
-    }
-    match &d.key_provider {
-        None => f.push(Finding::note(
-            "reference-value-unconstrained",
-            format!("{}: no expected key provider; any is accepted", r.source),
-        )),
-        Some(want) => {
-            let got = m.and_then(|m| m.key_provider.as_ref());
-            let expected = match &want.id {
-                Some(id) => format!("{} {id}", want.name),
-                None => format!("{} (any id)", want.name),
-            };
-            f.push(match got {
-                None => Finding::fail(
-                    "key-provider-not-measured",
-                    format!("{}: `dstack.key_provider` is set, but no key-provider event is measured", r.source),
-                )
-                .expected(expected),
-                Some(kp) => {
-                    let id_ok = want.id.as_ref().is_none_or(|id| id.eq_ignore_ascii_case(&kp.id));
-                    let actual = format!("{} {}", kp.name, kp.id);
-                    if kp.name == want.name && id_ok {
-                        Finding::pass("key-provider-allowed", "the measured key provider is the expected one")
-                            .actual(actual)
-                    } else {
-                        Finding::fail(
-                            "key-provider-mismatch",
-                            format!(
-                                "{}: the measured key provider is not the one `dstack.key_provider` expects",
-                                r.source
-                            ),
-                        )
-                        .expected(expected)
-                        .actual(actual)
-                    }
-                }
-            });
-        }
-    }
-    if let Some(want) = &d.report_data {
-        f.push(if *want == b.report_data {
-            Finding::pass("report-data-match", "report_data equals `dstack.report_data`")
-        } else {
-            Finding::fail(
-                "report-data-mismatch",
-                format!("{}: report_data is not the expected `dstack.report_data`", r.source),
-            )
-            .expected(hex::encode(want))
-            .actual(hex::encode(b.report_data))
-        });
-    }
-}
-
-/// Finding codes: (allowed, not allowed) or (allowed, not allowed, not measured).
-type Codes2 = (&'static str, &'static str);
-type Codes3 = (&'static str, &'static str, &'static str);
-
-fn tdx_value(f: &mut Vec<Finding>, r: &Reference, name: &str, list: &Option<AllowList>, value: &[u8], codes: Codes2) {
-    f.push(match list {
-        None => Finding::not_checked(
-            "reference-value-missing",
-            format!("{}: `tdx.{name}` is not set: {name} is not checked", r.source),
-        ),
-        Some(l) => compare(l, value, &r.source, codes.0, codes.1, name),
-    });
-}
-
-fn optional_value(
-    f: &mut Vec<Finding>,
-    r: &Reference,
-    list: &Option<AllowList>,
-    value: Option<Vec<u8>>,
-    event: &str,
-    codes: Codes3,
-) {
-    f.push(match list {
-        None => Finding::note(
-            "reference-value-unconstrained",
-            format!("{}: no expected {event}; any value is accepted", r.source),
-        ),
-        Some(l) => compare_measured(l, value, &r.source, event, codes),
-    });
-}
-
-fn compare(list: &AllowList, value: &[u8], source: &str, ok: &'static str, bad: &'static str, what: &str) -> Finding {
-    if list.allows(value) {
-        Finding::pass(ok, format!("{what} is allowed by `{}`", list.field)).actual(hex::encode(value))
-    } else {
-        Finding::fail(bad, format!("{source}: {what} is not allowed by `{}`", list.field))
-            .expected(list.describe())
-            .actual(hex::encode(value))
-    }
-}
-
-fn compare_measured(
-    list: &AllowList,
-    value: Option<Vec<u8>>,
-    source: &str,
-    event: &str,
-    (ok, bad, missing): Codes3,
-) -> Finding {
-    match value {
-        Some(v) => compare(list, &v, source, ok, bad, &format!("the measured {event}")),
-        None => Finding::fail(
-            missing,
-            format!(
-                "{source}: `{}` is set, but no {event} event is measured (claimed values do not count)",
-                list.field
-            ),
-        )
-        .expected(list.describe()),
     }
 }

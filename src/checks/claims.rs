@@ -3,7 +3,8 @@
 //!
 //! A claim that agrees with a measurement is "consistent"; one that disagrees makes the
 //! evidence self-contradictory and fails the attestation check; one with nothing to compare is
-//! shown as "claimed, not measured". No claim ever passes anything. The same goes for the
+//! shown as "claimed, not measured" (so is every claim when the quote is not authenticated).
+//! No claim ever passes anything. The same goes for the
 //! quote, event log or app-compose given twice in one input (`evidence/duplicates.rs`): copies
 //! that agree are a note, copies that differ fail the check.
 
@@ -12,17 +13,17 @@ use sha2::{Digest, Sha256};
 use crate::evidence::Claim;
 use crate::report::{ClaimRecord, Finding};
 
-use super::Observed;
+use super::Established;
 
 const CONSISTENT: &str = "consistent";
 const CONTRADICTS: &str = "contradicts";
 const NOT_MEASURED: &str = "not-measured";
 
-pub fn appraise(o: &Observed) -> (Vec<ClaimRecord>, Vec<Finding>) {
+pub fn appraise(o: &Established) -> (Vec<ClaimRecord>, Vec<Finding>) {
     let mut records = Vec::new();
     let mut findings = Vec::new();
     let mut unmeasured = Vec::new();
-    for claim in &o.claims {
+    for claim in o.claims {
         let status = match measured_counterpart(o, claim) {
             None => NOT_MEASURED,
             Some((what, value)) => {
@@ -96,10 +97,12 @@ fn places(used: &crate::evidence::Origin, other: &crate::evidence::Origin) -> St
     }
 }
 
-/// The measured value a claim can be compared with, as lowercase hex or text.
-fn measured_counterpart(o: &Observed, claim: &Claim) -> Option<(&'static str, String)> {
-    let b = &o.quote.body;
-    let m = o.runtime.as_ref().ok().map(|r| r.measurements());
+/// The measured value a claim can be compared with, as lowercase hex or text: none unless DCAP
+/// authenticated the quote (the runtime events are measured only then too).
+fn measured_counterpart(o: &Established, claim: &Claim) -> Option<(&'static str, String)> {
+    let q = o.quote()?;
+    let b = q.td_report();
+    let m = o.measured();
     let hex = |v: &[u8]| hex::encode(v);
     Some(match claim.name.as_str() {
         "mrtd" => ("quoted MRTD", hex(&b.mr_td)),
@@ -120,7 +123,7 @@ fn measured_counterpart(o: &Observed, claim: &Claim) -> Option<(&'static str, St
             ("quoted report_data", hex(&b.report_data))
         }
         "mr_aggregated" => ("MR aggregated from the quote", hex(&mr_aggregated(b))),
-        "device_id" => ("SHA-256 of the quote header user_data", hex(&Sha256::digest(o.quote.header.user_data))),
+        "device_id" => ("SHA-256 of the quote header user_data", hex(&Sha256::digest(q.header().user_data))),
         "compose_hash" => ("measured compose-hash", hex(m?.compose_hash.as_ref()?)),
         "app_id" => ("measured app-id", hex(m?.app_id.as_ref()?)),
         "instance_id" => ("measured instance-id", hex(m?.instance_id.as_ref()?)),

@@ -44,7 +44,7 @@ pub fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
                          certificate, whose chain verifies to {} at {}{}",
                         d.root_subject,
                         d.at,
-                        match (&d.outcome.collateral, vq.revocation_checked) {
+                        match (&d.outcome.collateral, vq.revocation_checked()) {
                             (_, true) => ", not revoked",
                             (None, false) => " (revocation not checked: no collateral)",
                             (Some(Ok(vc)), false) if !vc.has_crls() => {

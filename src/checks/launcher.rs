@@ -113,7 +113,7 @@ fn evaluate(
     let (compose, source) = match compose.usable() {
         Ok((compose, source, app)) => {
             // The runner decides whether the compose file, and so the launcher, runs at all.
-            if !crate::checks::workload::runner_runs_compose(app.runner.as_deref(), f) {
+            if !crate::checks::runner::runner_runs_compose(app.runner.as_deref(), f) {
                 return obs;
             }
             (compose, source)

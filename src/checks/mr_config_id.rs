@@ -13,16 +13,20 @@ use crate::compose::mr_config::{mr_config_id_v2, mr_config_id_v3, parse_mr_confi
 use crate::report::Finding;
 use crate::tdx::runtime_events::DstackMeasurements;
 
-use super::Observed;
+use super::{not_authenticated, Established};
 
-pub fn check(o: &Observed, f: &mut Vec<Finding>) {
-    let mr = &o.quote.body.mr_config_id;
+pub fn check(o: &Established, f: &mut Vec<Finding>) {
+    let Some(q) = o.quote() else {
+        f.push(not_authenticated("mr-config-id-match"));
+        return;
+    };
+    let mr = &q.td_report().mr_config_id;
     match parse_mr_config_id(mr) {
         MrConfigId::Zero => {
             f.push(Finding::note("mr-config-id-unused", "MRCONFIGID is zero (not used by this deployment)"))
         }
         MrConfigId::V1 { compose_hash, padded } => {
-            let expected = measured(o).and_then(|m| m.compose_hash.clone());
+            let expected = o.measured().and_then(|m| m.compose_hash.clone());
             match expected {
                 Some(h) if h.as_slice() == compose_hash.as_slice() && padded => f.push(Finding::pass(
                     "mr-config-id-match",
@@ -42,16 +46,12 @@ pub fn check(o: &Observed, f: &mut Vec<Finding>) {
                 )),
             }
         }
-        MrConfigId::V2 { .. } => v2(o, f),
-        MrConfigId::V3 { .. } => v3(o, f),
+        MrConfigId::V2 { .. } => v2(o, mr, f),
+        MrConfigId::V3 { .. } => v3(o, mr, f),
         MrConfigId::Unknown => f.push(
             Finding::warn("mr-config-id-unknown", "MRCONFIGID is in no form dstack defines").actual(hex::encode(mr)),
         ),
     }
-}
-
-fn measured(o: &Observed) -> Option<&DstackMeasurements> {
-    o.runtime.as_ref().ok().map(|r| r.measurements())
 }
 
 fn not_recomputable(form: u8, why: impl std::fmt::Display) -> Finding {
@@ -85,9 +85,8 @@ fn inputs(m: &DstackMeasurements) -> Result<Inputs, String> {
     Ok(Inputs { compose_hash, app_id, kind, id })
 }
 
-fn v2(o: &Observed, f: &mut Vec<Finding>) {
-    let mr = &o.quote.body.mr_config_id;
-    let Some(m) = measured(o) else {
+fn v2(o: &Established, mr: &[u8; 48], f: &mut Vec<Finding>) {
+    let Some(m) = o.measured() else {
         f.push(not_recomputable(2, "the runtime events are not measured"));
         return;
     };
@@ -115,8 +114,8 @@ fn v2(o: &Observed, f: &mut Vec<Finding>) {
 /// The key provider the attested app-compose asks for (`key_provider`, else `kms_enabled` /
 /// `local_key_provider_enabled`, as dstack's `AppCompose::key_provider`) and its
 /// `key_provider_id` pin must agree with the measured key-provider event.
-fn compose_key_provider(o: &Observed, m: &DstackMeasurements, i: &Inputs, f: &mut Vec<Finding>) {
-    let Some((compose, origin)) = &o.app_compose else { return };
+fn compose_key_provider(o: &Established, m: &DstackMeasurements, i: &Inputs, f: &mut Vec<Finding>) {
+    let Some((compose, origin)) = o.app_compose else { return };
     if m.compose_hash.as_deref() != Some(compose.compose_hash().as_slice()) {
         return;
     }
@@ -155,7 +154,7 @@ fn compose_key_provider(o: &Observed, m: &DstackMeasurements, i: &Inputs, f: &mu
 }
 
 /// Finds an `mr_config` document in the evidence's VM config (`vm_config.mr_config`).
-fn document(o: &Observed) -> Option<(String, String)> {
+fn document(o: &Established) -> Option<(String, String)> {
     o.claims.iter().filter(|c| c.name == "vm_config").find_map(|c| {
         let v: Value = serde_json::from_str(&c.value).ok()?;
         let doc = v.get("mr_config")?.as_str()?.to_string();
@@ -163,8 +162,7 @@ fn document(o: &Observed) -> Option<(String, String)> {
     })
 }
 
-fn v3(o: &Observed, f: &mut Vec<Finding>) {
-    let mr = &o.quote.body.mr_config_id;
+fn v3(o: &Established, mr: &[u8; 48], f: &mut Vec<Finding>) {
     let Some((doc, source)) = document(o) else {
         f.push(not_recomputable(3, "the evidence carries no mr_config document (vm_config.mr_config)"));
         return;
@@ -178,7 +176,7 @@ fn v3(o: &Observed, f: &mut Vec<Finding>) {
         );
         return;
     }
-    let Some(m) = measured(o) else {
+    let Some(m) = o.measured() else {
         f.push(not_recomputable(3, "the runtime events are not measured, so the document cannot be compared"));
         return;
     };

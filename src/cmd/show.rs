@@ -11,8 +11,8 @@ use super::render::render;
 use super::Outcome;
 
 /// The evidence read, parsed and replayed.
-pub(super) fn observe(e: &EvidencePaths) -> Result<dstack_audit::checks::Observed, Error> {
-    dstack_audit::checks::observe(dstack_audit::evidence::load(&sources(e)?)?)
+pub(super) fn observe(e: &EvidencePaths) -> Result<dstack_audit::pipeline::Observed, Error> {
+    dstack_audit::pipeline::observe(dstack_audit::evidence::load(&sources(e)?)?)
 }
 
 /// `inspect`: the decoded quote, the event log and the app-compose; exit 0.

@@ -28,7 +28,7 @@ use super::tcb::{evaluate_tcb, TcbError, TcbEvaluation, TcbInputs};
 use super::tcb_info::{parse_qe_identity, parse_tcb_info, QeIdentity, TcbInfo};
 use crate::clock::UnixTime;
 use crate::error::ParseError;
-use crate::tdx::quote::{Quote, ATT_KEY_TYPE_ECDSA_P256};
+use crate::tdx::quote::{Header, Quote, TdReport, ATT_KEY_TYPE_ECDSA_P256};
 use crate::x509::{parse_pem_chain, verify_ecdsa_p256_raw, Certificate, Crl};
 
 /// Intel's QE vendor ID (header bytes 12..28).
@@ -210,16 +210,35 @@ impl VerifiedCollateral {
     }
 }
 
-/// A quote whose DCAP signature chain verified to the trust anchor at `now`.
+/// A quote whose DCAP signature chain verified to the trust anchor at `now`. It owns what the
+/// signature covers: the header and the TD report (MRTD, RTMR0–3, MRCONFIGID, report_data, TD
+/// attributes, …), copied from the quote that verified. Only `verify_quote` builds one, so a
+/// measurement read from it is authenticated.
 #[derive(Debug, Clone)]
 pub struct VerifiedQuote {
+    header: Header,
+    td_report: TdReport,
     pck_chain: VerifiedChain,
     pck: PckExtension,
-    /// True when revocation was checked against verified CRLs.
-    pub revocation_checked: bool,
+    revocation_checked: bool,
 }
 
 impl VerifiedQuote {
+    /// The signed quote header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The signed TD report (the quote body).
+    pub fn td_report(&self) -> &TdReport {
+        &self.td_report
+    }
+
+    /// True when revocation was checked against verified CRLs.
+    pub fn revocation_checked(&self) -> bool {
+        self.revocation_checked
+    }
+
     pub fn pck_chain(&self) -> &VerifiedChain {
         &self.pck_chain
     }
@@ -434,7 +453,13 @@ fn verify_quote_in(
         return Err(DcapError::QuoteSignature);
     }
     let pck = parse_pck_extension(pck_chain.leaf()).map_err(DcapError::PckExtension)?;
-    Ok(VerifiedQuote { pck_chain, pck, revocation_checked: crls.is_some() })
+    Ok(VerifiedQuote {
+        header: quote.header.clone(),
+        td_report: quote.body.clone(),
+        pck_chain,
+        pck,
+        revocation_checked: crls.is_some(),
+    })
 }
 
 /// SHA-256(attestation key ‖ QE auth data) ‖ 32 zero bytes.

@@ -221,9 +221,12 @@ impl Verdict {
     }
 }
 
-/// Measured or verified values only; absent when unknown.
+/// Measured or verified values only; absent when unknown. The quote's values (`mr_td`, `rtmr*`,
+/// `report_data`) are the parsed ones when `quote_authenticated` is false.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Facts {
+    /// True when DCAP verified the quote, so that its values below are authenticated.
+    pub quote_authenticated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mr_td: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -254,6 +257,10 @@ pub struct Facts {
     pub launcher_image: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workload_commit: Option<String>,
+    /// Where check 1's MRTD and RTMR0–2 expectations came from: `reference-file` (the reference
+    /// file of `inputs[]`); a computed measurement later.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tdx_expectations: Option<String>,
 }
 
 impl Facts {
@@ -274,9 +281,16 @@ impl Facts {
             ("tcb_status", &self.tcb_status),
             ("launcher_image", &self.launcher_image),
             ("workload_commit", &self.workload_commit),
+            ("tdx_expectations", &self.tdx_expectations),
         ];
-        let mut out: Vec<(&'static str, String)> =
-            text.into_iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v.clone()))).collect();
+        let mut out: Vec<(&'static str, String)> = Vec::new();
+        if !self.quote_authenticated {
+            out.push((
+                "quote_authenticated",
+                "NO: mr_td, rtmr0–3 and report_data are the parsed values, not authenticated".into(),
+            ));
+        }
+        out.extend(text.into_iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v.clone()))));
         if let Some(ids) = &self.advisory_ids {
             out.push(("advisory_ids", if ids.is_empty() { "none".into() } else { ids.join(", ") }));
         }
@@ -384,56 +398,6 @@ pub struct ProvenanceSummary {
     pub run_url: Option<String>,
     pub runner: Option<String>,
     pub predicate_type: Option<String>,
-}
-
-pub fn provenance_summary(s: &crate::provenance::VerifiedStatement) -> ProvenanceSummary {
-    let text = |v: Option<&str>| v.map(str::to_string);
-    ProvenanceSummary {
-        bundle: s.source().to_string(),
-        trusted_root: s.root().to_string(),
-        log: s.log().to_string(),
-        signing_time: s.signing_time_text(),
-        issuer: text(s.issuer()),
-        repository: text(s.repository()),
-        workflow: text(s.workflow()),
-        source_ref: text(s.source_ref()),
-        source_commit: text(s.source_commit()),
-        run_url: text(s.run_url()),
-        runner: text(s.runner()),
-        predicate_type: text(s.predicate_type()),
-    }
-}
-
-/// Builds the DCAP summary from what the DCAP layer established.
-pub fn dcap_summary(d: &crate::checks::DcapObservation) -> DcapSummary {
-    let mut s = DcapSummary::default();
-    if let Ok(vq) = &d.outcome.quote {
-        let chain = vq.pck_chain();
-        s.pck_chain = std::iter::once(chain.leaf()).chain(chain.intermediates()).map(|c| c.subject()).collect();
-        s.fmspc = Some(hex::encode_upper(vq.pck().fmspc));
-        s.pce_id = Some(hex::encode_upper(vq.pck().pce_id));
-        s.revocation_checked = vq.revocation_checked;
-    }
-    s.collateral_source = d.collateral_origin.as_ref().map(|o| o.to_string());
-    if let Some(Ok(vc)) = &d.outcome.collateral {
-        s.collateral_valid_from = Some(vc.window().0.to_string());
-        s.collateral_valid_until = Some(vc.window().1.to_string());
-        s.tcb_evaluation_data_number = Some(vc.tcb_info().tcb_evaluation_data_number);
-    }
-    if let Some(Ok(t)) = &d.outcome.tcb {
-        s.tcb = Some(TcbSummary {
-            status: t.status.as_str().into(),
-            advisory_ids: t.advisory_ids.clone(),
-            platform_status: t.platform_status.as_str().into(),
-            sgx_status: t.sgx_status.as_str().into(),
-            module_status: t.module_status.map(|m| m.as_str().into()),
-            module_identity: t.module_identity.clone(),
-            qe_status: t.qe_status.as_str().into(),
-            tcb_date: t.tcb_date.clone(),
-            relaunch_advised: t.relaunch_advised,
-        });
-    }
-    s
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -14,9 +14,9 @@
 
 use sha2::{Digest, Sha384};
 
+use super::digest::{canonical_preimage_v2, runtime_event_digest_v1, runtime_event_digest_v2};
 use super::event_log::{EventLog, EventLogEntry};
 use super::quote::{Mr, TdReport};
-use super::runtime_events::{canonical_preimage_v2, runtime_event_digest_v1, runtime_event_digest_v2};
 
 /// Where the digest used in the replay came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,11 +1,8 @@
-//! dstack runtime events (type 0x08000001, RTMR3): digest rules and decoding.
+//! dstack runtime events (type 0x08000001, RTMR3): the layout rules and decoding. The digest
+//! rules are in `digest.rs`.
 //!
-//! Digest rules (dstack `cc-eventlog/src/runtime_events.rs`):
-//! - V1: `SHA-384(u32_le(0x08000001) ‖ ":" ‖ name ‖ ":" ‖ payload)`;
-//! - V2: `SHA-384(JCS {"name": name, "payload": hex(payload), "type": 134217729})`.
-//!
-//! Decoding happens only on `MeasuredRuntimeEvents`, which can only be built when every RTMR3
-//! entry is authenticated: RTMR3's own replay equals the quote's (this binds the sequence of
+//! Decoding happens only on `ReplayedRuntimeEvents`, which can only be built when every RTMR3
+//! entry is bound to the replayed report: RTMR3's own replay equals the report's (this binds the sequence of
 //! digests, so no entry can be moved into or out of RTMR3 by its `imr` label, whatever the other
 //! registers do), and each digest is recomputed from the entry's name and payload (so the name
 //! and payload are the ones measured). Values are read only from events before `system-ready`
@@ -13,59 +10,10 @@
 //! twice, a V1 name that can be re-split at a ':' (decision 26), or a log without `system-ready`
 //! that is not recognisably dstack 0.3 (decision 27) keep the log from supplying values.
 
-use sha2::{Digest, Sha384};
-
-use super::event_log::{EventLog, DSTACK_RUNTIME_EVENT_TYPE};
-use super::quote::Mr;
+use super::event_log::EventLog;
 use super::rtmr::Replay;
 
-/// V1 digest of a runtime event.
-pub fn runtime_event_digest_v1(name: &str, payload: &[u8]) -> Mr {
-    let mut h = Sha384::new();
-    h.update(DSTACK_RUNTIME_EVENT_TYPE.to_le_bytes());
-    h.update(b":");
-    h.update(name.as_bytes());
-    h.update(b":");
-    h.update(payload);
-    h.finalize().into()
-}
-
-/// V2 digest of a runtime event.
-pub fn runtime_event_digest_v2(name: &str, payload: &[u8]) -> Mr {
-    Sha384::digest(canonical_preimage_v2(name, payload)).into()
-}
-
-/// The canonical (RFC 8785) JSON preimage of a V2 runtime event. Keys are already in JCS
-/// order (`name` < `payload` < `type`); the payload is lowercase hex.
-pub fn canonical_preimage_v2(name: &str, payload: &[u8]) -> Vec<u8> {
-    let mut out = String::from("{\"name\":");
-    push_jcs_string(&mut out, name);
-    out.push_str(",\"payload\":\"");
-    out.push_str(&hex::encode(payload));
-    out.push_str("\",\"type\":");
-    out.push_str(&DSTACK_RUNTIME_EVENT_TYPE.to_string());
-    out.push('}');
-    out.into_bytes()
-}
-
-/// JSON string escaping as RFC 8785 (ECMAScript `JSON.stringify`) defines it.
-fn push_jcs_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+pub use super::digest::{canonical_preimage_v2, runtime_event_digest_v1, runtime_event_digest_v2};
 
 /// What a runtime event name means, across dstack versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,9 +157,11 @@ pub enum Layout {
     Dstack03,
 }
 
-/// Runtime events proven to be the ones the quoted RTMR3 covers.
+/// Runtime events proven to be the ones the replayed report's RTMR3 covers. The report is
+/// whatever the replay was given: only `MeasuredRuntimeEvents` (`measured.rs`), built from a
+/// DCAP-verified quote, makes them measurements.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MeasuredRuntimeEvents {
+pub struct ReplayedRuntimeEvents {
     events: Vec<MeasuredEvent>,
     measurements: DstackMeasurements,
     anomalies: Vec<Anomaly>,
@@ -235,10 +185,10 @@ pub enum NotMeasured {
     NotDstack03 { index: usize, name: String },
 }
 
-impl MeasuredRuntimeEvents {
-    /// Takes the runtime events of `log` as measured, if and only if every RTMR3 entry is a
-    /// dstack runtime event whose digest was recomputed without contradiction, the replay of
-    /// RTMR3 equals the quoted RTMR3, and the log's layout is one dstack writes.
+impl ReplayedRuntimeEvents {
+    /// Takes the runtime events of `log` as the replayed report's, if and only if every RTMR3
+    /// entry is a dstack runtime event whose digest was recomputed without contradiction, the
+    /// replay of RTMR3 equals the report's RTMR3, and the log's layout is one dstack writes.
     pub fn from_replay(log: &EventLog, replay: &Replay) -> Result<Self, NotMeasured> {
         for (index, entry) in log.entries.iter().enumerate() {
             if entry.imr == 3 && !entry.is_runtime_event() {
@@ -276,7 +226,7 @@ impl MeasuredRuntimeEvents {
         }
         let layout = if after_ready { Layout::SystemReady } else { dstack_03(&events)? };
         let (measurements, anomalies) = decode(&events);
-        Ok(MeasuredRuntimeEvents { events, measurements, anomalies, layout })
+        Ok(ReplayedRuntimeEvents { events, measurements, anomalies, layout })
     }
 
     pub fn layout(&self) -> Layout {
@@ -380,25 +330,4 @@ fn parse_key_provider(payload: &[u8]) -> Option<KeyProvider> {
     }
     let kp: Kp = serde_json::from_slice(payload).ok()?;
     Some(KeyProvider { name: kp.name, id: kp.id })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn v2_preimage_is_canonical_json() {
-        let p = canonical_preimage_v2("app-id", &[0xab, 0x01]);
-        assert_eq!(p, br#"{"name":"app-id","payload":"ab01","type":134217729}"#.to_vec());
-        let p = canonical_preimage_v2("a\"b\n\u{1}", &[]);
-        assert_eq!(p, br#"{"name":"a\"b\n\u0001","payload":"","type":134217729}"#.to_vec());
-    }
-
-    #[test]
-    fn v1_digest_binds_name_and_payload() {
-        let a = runtime_event_digest_v1("compose-hash", &[1, 2]);
-        assert_ne!(a, runtime_event_digest_v1("compose-hash", &[1, 3]));
-        assert_ne!(a, runtime_event_digest_v1("compose-hasi", &[1, 2]));
-        assert_eq!(a, runtime_event_digest_v1("compose-hash", &[1, 2]));
-    }
 }

@@ -3,7 +3,7 @@
 //!
 //! End to end: `fixtures/synthetic/attacks/mr-config-v2` (a deployment whose check 1 passes
 //! under the TEST root) with one thing changed, and the generated `app-compose-duplicate-key`.
-//! Rule by rule: `MeasuredRuntimeEvents` on logs whose RTMR3 is made to replay, so that only the
+//! Rule by rule: `ReplayedRuntimeEvents` on logs whose RTMR3 is made to replay, so that only the
 //! rule under test can object.
 
 use crate::common::tdx::{report, runtime};
@@ -14,8 +14,8 @@ use std::process::Command;
 use dstack_audit::tdx::event_log::{EventLog, EventLogEntry};
 use dstack_audit::tdx::rtmr::{extend, replay};
 use dstack_audit::tdx::runtime_events::{
-    canonical_preimage_v2, runtime_event_digest_v1, runtime_event_digest_v2, Anomaly, MeasuredRuntimeEvents,
-    NotMeasured,
+    canonical_preimage_v2, runtime_event_digest_v1, runtime_event_digest_v2, Anomaly, NotMeasured,
+    ReplayedRuntimeEvents,
 };
 use serde_json::Value;
 
@@ -224,7 +224,7 @@ fn a_reference_with_a_field_twice_or_an_empty_list_is_refused() {
 
 /// Sets RTMR3 to what `entries` replay to (each by its own version's rule), so that only the
 /// rule under test can object.
-fn measure(entries: Vec<EventLogEntry>) -> Result<MeasuredRuntimeEvents, NotMeasured> {
+fn measure(entries: Vec<EventLogEntry>) -> Result<ReplayedRuntimeEvents, NotMeasured> {
     let mut body = report();
     let mut rtmr3 = [0u8; 48];
     for e in &entries {
@@ -238,7 +238,7 @@ fn measure(entries: Vec<EventLogEntry>) -> Result<MeasuredRuntimeEvents, NotMeas
     let log = EventLog { entries };
     let r = replay(&log, &body);
     assert!(r.rtmr(3).unwrap().matches());
-    MeasuredRuntimeEvents::from_replay(&log, &r)
+    ReplayedRuntimeEvents::from_replay(&log, &r)
 }
 
 fn boot(key_provider: &[u8]) -> Vec<EventLogEntry> {

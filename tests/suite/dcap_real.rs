@@ -16,7 +16,7 @@ fn every_pairing_of_the_expected_outcomes_table() {
                 assert_eq!(&status, s, "row {row}");
                 assert_eq!(advisories, adv.iter().map(|a| a.to_string()).collect::<Vec<_>>(), "row {row}");
                 let vq = o.quote.as_ref().unwrap();
-                assert!(vq.revocation_checked, "row {row}");
+                assert!(vq.revocation_checked(), "row {row}");
             }
             (Want::Fails(code), Err(got)) => assert_eq!(got, *code, "row {row}"),
             (_, got) => panic!("row {row}: got {got:?}"),
@@ -52,7 +52,7 @@ fn without_collateral_the_chain_is_still_verified() {
     {
         let o = verify_dcap(&load_quote(q), None, &TrustAnchor::intel().unwrap(), unix("2026-01-01T00:00:00Z"));
         let vq = o.quote.as_ref().unwrap_or_else(|e| panic!("{q}: {e}"));
-        assert!(!vq.revocation_checked);
+        assert!(!vq.revocation_checked());
         assert!(o.collateral.is_none() && o.tcb.is_none());
     }
 }
@@ -166,7 +166,7 @@ fn collateral_without_crls_verifies_what_it_carries_and_not_revocation() {
     let o = run(&q, &six, OLD_AT);
     let vc = o.collateral.as_ref().unwrap().as_ref().unwrap();
     assert!(!vc.has_crls());
-    assert!(!o.quote.as_ref().unwrap().revocation_checked, "nothing to check revocation against");
+    assert!(!o.quote.as_ref().unwrap().revocation_checked(), "nothing to check revocation against");
     assert_eq!(result(&o), Ok(("UpToDate".to_string(), vec![])));
     // The window is that of the TCB Info, QE Identity and TCB Signing chain alone.
     assert_eq!(vc.window().0, unix("2025-08-31T03:29:34Z"));
@@ -174,7 +174,7 @@ fn collateral_without_crls_verifies_what_it_carries_and_not_revocation() {
     // The same collateral with its CRLs: revocation checked, same status.
     let o = run(&q, &load_collateral(OLD_FULL), OLD_AT);
     assert!(o.collateral.as_ref().unwrap().as_ref().unwrap().has_crls());
-    assert!(o.quote.as_ref().unwrap().revocation_checked);
+    assert!(o.quote.as_ref().unwrap().revocation_checked());
     assert_eq!(result(&o), Ok(("UpToDate".to_string(), vec![])));
 }
 

@@ -2,7 +2,7 @@
 //! log may supply values only where the replay authenticates them; MRCONFIGID V2).
 //!
 //! End to end: the generated attacks in fixtures/synthetic/attacks (TEST root), each with its
-//! `args` and `expected.json`. Rule by rule: `MeasuredRuntimeEvents` on logs whose RTMR3 is
+//! `args` and `expected.json`. Rule by rule: `ReplayedRuntimeEvents` on logs whose RTMR3 is
 //! made to replay, so that only the rule under test can object.
 
 use crate::common;
@@ -15,7 +15,7 @@ use crate::common::{attestation, finding, has, input, verify};
 use dstack_audit::report::Outcome;
 use dstack_audit::tdx::event_log::{parse_event_log, EventLog, EventLogEntry};
 use dstack_audit::tdx::rtmr::{extend, replay};
-use dstack_audit::tdx::runtime_events::{runtime_event_digest_v1, Layout, MeasuredRuntimeEvents, NotMeasured};
+use dstack_audit::tdx::runtime_events::{runtime_event_digest_v1, Layout, NotMeasured, ReplayedRuntimeEvents};
 use serde_json::Value;
 
 const ATTACKS: &str = "fixtures/synthetic/attacks";
@@ -151,7 +151,12 @@ fn v3_with_vm_config(vm_config: Option<String>) -> dstack_audit::report::Report 
             v.as_object_mut().unwrap().remove("vm_config");
         }
     }
-    verify(&attestation_bytes(serde_json::to_vec(&v).unwrap()))
+    // The scenario's quote is signed under the TEST root: only under that root is it
+    // authenticated, and only an authenticated MRCONFIGID is compared.
+    let mut settings = common::settings();
+    settings.tdx_root = Some(input("synthetic/attacks/test-root-ca.pem"));
+    let sources = attestation_bytes(serde_json::to_vec(&v).unwrap());
+    dstack_audit::verify(&sources, &dstack_audit::reference::Reference::none(), None, &settings).unwrap()
 }
 
 fn attestation_bytes(bytes: Vec<u8>) -> dstack_audit::evidence::Sources {
@@ -180,7 +185,7 @@ fn a_v3_document_that_is_not_the_hashed_one_fails_and_a_missing_one_is_not_verif
 
 /// Builds the runtime events of `entries` after setting the report's RTMR3 to what they
 /// replay to (supplied digests for non-runtime entries), so only the layout rules can object.
-fn measure(entries: Vec<EventLogEntry>) -> Result<MeasuredRuntimeEvents, NotMeasured> {
+fn measure(entries: Vec<EventLogEntry>) -> Result<ReplayedRuntimeEvents, NotMeasured> {
     let mut body = report();
     let mut rtmr3 = [0u8; 48];
     for e in entries.iter().filter(|e| e.imr == 3) {
@@ -192,7 +197,7 @@ fn measure(entries: Vec<EventLogEntry>) -> Result<MeasuredRuntimeEvents, NotMeas
     let log = EventLog { entries };
     let r = replay(&log, &body);
     assert!(r.rtmr(3).unwrap().matches(), "the test log replays");
-    MeasuredRuntimeEvents::from_replay(&log, &r)
+    ReplayedRuntimeEvents::from_replay(&log, &r)
 }
 
 fn modern(extra_after_ready: &[(&str, &[u8])]) -> Vec<EventLogEntry> {
@@ -293,7 +298,7 @@ fn an_entry_moved_between_registers_breaks_rtmr3s_own_replay() {
     log.entries[i].imr = 1;
     let r = replay(&log, &body);
     assert!(!r.rtmr(3).unwrap().matches());
-    assert_eq!(MeasuredRuntimeEvents::from_replay(&log, &r), Err(NotMeasured::Rtmr3Mismatch));
+    assert_eq!(ReplayedRuntimeEvents::from_replay(&log, &r), Err(NotMeasured::Rtmr3Mismatch));
 }
 
 #[test]
@@ -304,7 +309,7 @@ fn an_unknown_runtime_event_version_cannot_supply_values() {
     body.rtmr3 = [0; 48];
     let log = EventLog { entries: log };
     let r = replay(&log, &body);
-    assert_eq!(MeasuredRuntimeEvents::from_replay(&log, &r), Err(NotMeasured::InconsistentEvent { index: 2 }));
+    assert_eq!(ReplayedRuntimeEvents::from_replay(&log, &r), Err(NotMeasured::InconsistentEvent { index: 2 }));
 }
 
 #[test]

@@ -5,13 +5,13 @@
 
 use std::sync::LazyLock;
 
-use dstack_audit::checks::observe;
 use dstack_audit::clock::{parse_rfc3339, EvalTime};
 use dstack_audit::error::Location;
 use dstack_audit::evidence::ratls::parse_ratls_leaf;
 use dstack_audit::evidence::scale::parse_versioned_attestation;
 use dstack_audit::evidence::select::apply_select;
 use dstack_audit::evidence::{app_compose_text, load, parse_json, InputFile, Sources};
+use dstack_audit::pipeline::observe;
 use dstack_audit::reference::{parse_reference, Reference};
 use dstack_audit::report::{human, json as json_report, markdown, table};
 use dstack_audit::tdx::event_log::parse_event_log;

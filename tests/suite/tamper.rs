@@ -4,10 +4,11 @@
 
 use crate::common::*;
 use dstack_audit::evidence::Sources;
+use dstack_audit::pipeline::{observe, Observed};
 use dstack_audit::reference::{parse_reference, Reference};
 use dstack_audit::report::{Outcome, Report, Verdict};
 use dstack_audit::tdx::rtmr::extend;
-use dstack_audit::tdx::runtime_events::{runtime_event_digest_v1, runtime_event_digest_v2};
+use dstack_audit::tdx::runtime_events::{runtime_event_digest_v1, runtime_event_digest_v2, Anomaly};
 use serde_json::{json, Value};
 
 const GETQUOTE: &str = "dstack/dstack-verifier-quote-report/quote-report.json";
@@ -31,6 +32,31 @@ fn run_getquote(mut v: Value, log: &[Value]) -> Report {
         attestation: Some(bytes_input("tampered.json", serde_json::to_vec(&v).unwrap())),
         ..Sources::default()
     })
+}
+
+/// The parse stage's view of the same input: the quote as its bytes say, the log replayed against
+/// it. A forged quote is not authenticated, so check 1 judges none of its values; the rules are
+/// asserted here, on what the forged values would mean, and the report on what it may say.
+fn parsed_getquote(mut v: Value, log: &[Value]) -> Observed {
+    v["event_log"] = Value::String(serde_json::to_string(log).unwrap());
+    parsed(&Sources {
+        attestation: Some(bytes_input("tampered.json", serde_json::to_vec(&v).unwrap())),
+        ..Sources::default()
+    })
+}
+
+fn parsed(sources: &Sources) -> Observed {
+    observe(dstack_audit::evidence::load(sources).unwrap()).unwrap()
+}
+
+/// A forged quote: DCAP refuses it, and the findings that read its values are not checked.
+fn assert_not_authenticated(r: &Report, codes_read: &[&str]) {
+    assert!(has(r, "quote-signature-invalid", Outcome::Fail), "{:?}", codes(r, Outcome::Fail));
+    for code in codes_read {
+        let f = finding(r, code);
+        assert_eq!((f.outcome, f.message.as_str()), (Outcome::NotChecked, "the quote is not authenticated"), "{code}");
+    }
+    assert_eq!(r.verdict, Verdict::Fail);
 }
 
 fn flip_hex(s: &str, byte: usize) -> String {
@@ -186,9 +212,11 @@ fn a_value_event_measured_twice_before_system_ready_fails() {
     let at = log.iter().position(|e| e["event"] == "boot-mr-done").unwrap();
     log.insert(at, runtime("compose-hash", &[0xee; 32]));
     forge_rtmr3(&mut v, &log);
-    let r = run_getquote(v, &log);
-    assert!(replay_failures(&r).is_empty(), "the forged quote replays");
-    assert!(has(&r, "runtime-event-duplicate", Outcome::Fail));
+    let o = parsed_getquote(v.clone(), &log);
+    assert!(o.replay.as_ref().unwrap().rtmr(3).unwrap().matches(), "the forged quote replays");
+    let anomalies = o.runtime.as_ref().unwrap().anomalies();
+    assert!(anomalies.iter().any(|a| matches!(a, Anomaly::Duplicate { name, .. } if name == "compose-hash")));
+    assert_not_authenticated(&run_getquote(v, &log), &["rtmr-replay-match", "compose-hash-match"]);
 }
 
 #[test]
@@ -196,10 +224,15 @@ fn a_value_event_after_system_ready_fails_and_is_ignored() {
     let (mut v, mut log) = getquote();
     log.push(runtime("compose-hash", &[0xee; 32]));
     forge_rtmr3(&mut v, &log);
+    let o = parsed_getquote(v.clone(), &log);
+    let rt = o.runtime.as_ref().unwrap();
+    assert!(rt.anomalies().iter().any(|a| matches!(a, Anomaly::AfterReady { name, .. } if name == "compose-hash")));
+    let kept = hex::encode(rt.measurements().compose_hash.as_ref().unwrap());
+    assert!(kept.starts_with("3763bc34"), "the value before system-ready is kept");
+    assert!(rt.events().iter().any(|e| e.after_ready && e.name == "LIUM_MINER_HOTKEY"), "an application event");
     let r = run_getquote(v, &log);
-    assert!(has(&r, "runtime-event-after-ready", Outcome::Fail));
-    assert!(r.facts.compose_hash.as_deref().unwrap().starts_with("3763bc34"), "the value before system-ready is kept");
-    assert!(has(&r, "application-events", Outcome::Note), "LIUM_MINER_HOTKEY is listed");
+    assert_not_authenticated(&r, &["rtmr-replay-match", "compose-hash-match"]);
+    assert_eq!(r.facts.compose_hash, None, "nothing an unauthenticated quote replays to is a fact");
 }
 
 #[test]
@@ -208,8 +241,12 @@ fn a_wrong_length_value_event_fails() {
     let i = log.iter().position(|e| e["event"] == "app-id").unwrap();
     log[i] = runtime("app-id", &[1, 2, 3]);
     forge_rtmr3(&mut v, &log);
+    let o = parsed_getquote(v.clone(), &log);
+    let rt = o.runtime.as_ref().unwrap();
+    assert!(rt.anomalies().iter().any(|a| matches!(a, Anomaly::BadPayload { name, .. } if name == "app-id")));
+    assert_eq!(rt.measurements().app_id, None);
     let r = run_getquote(v, &log);
-    assert!(has(&r, "runtime-event-malformed", Outcome::Fail));
+    assert_not_authenticated(&r, &["rtmr-replay-match"]);
     assert_eq!(r.facts.app_id, None);
 }
 
@@ -224,7 +261,9 @@ fn v2_runtime_events_replay_and_a_false_preimage_fails() {
     let r = run_getquote(v.clone(), &log);
     assert!(failures_besides_signature(&r).is_empty(), "{:?}", codes(&r, Outcome::Fail));
     assert!(has(&r, "quote-signature-invalid", Outcome::Fail), "the forged quote is caught by DCAP");
-    assert!(r.facts.compose_hash.is_some());
+    let o = parsed_getquote(v.clone(), &log);
+    assert!(o.replay.as_ref().unwrap().problems().next().is_none(), "V2 digests recompute");
+    assert!(o.runtime.as_ref().unwrap().measurements().compose_hash.is_some(), "and replay to the forged RTMR3");
 
     let i = log.iter().position(|e| e["event"] == "app-id").unwrap();
     log[i]["preimage"] = json!(hex::encode(br#"{"name":"app-id","payload":"00","type":134217729}"#));
@@ -242,8 +281,11 @@ fn patch_quote(v: &mut Value, offset: usize, xor: u8) {
 fn a_debug_td_fails() {
     let (mut v, log) = getquote();
     patch_quote(&mut v, TD_ATTRIBUTES, 0x01);
-    let r = run_getquote(v, &log);
-    assert!(has(&r, "td-debug", Outcome::Fail));
+    let o = parsed_getquote(v.clone(), &log);
+    let mut f = Vec::new();
+    dstack_audit::checks::td_policy::check(&o.quote.body, &mut f);
+    assert!(f.iter().any(|f| f.code == "td-debug" && f.outcome == Outcome::Fail), "{f:?}");
+    assert_not_authenticated(&run_getquote(v, &log), &["td-attributes-ok"]);
 }
 
 #[test]
@@ -252,12 +294,17 @@ fn an_mr_config_id_that_does_not_carry_the_compose_hash_fails() {
     let mut q = hex::decode(text.trim()).unwrap();
     assert_eq!(q[MR_CONFIG_ID], 1, "V1 form");
     q[MR_CONFIG_ID + 5] ^= 0x80;
-    let r = verify(&Sources {
+    let sources = Sources {
         attestation: Some(input("dstack/tee-solver-phala-prod-0.5/tcb_info.json")),
         quote: Some(bytes_input("patched.hex", hex::encode(q).into_bytes())),
         ..Sources::default()
-    });
-    assert!(has(&r, "mr-config-id-mismatch", Outcome::Fail));
+    };
+    // The V1 form now carries another compose-hash than the one measured (the rule itself runs
+    // end to end on the signed `synthetic/attacks/mr-config-v1-tail`).
+    let o = parsed(&sources);
+    let measured = o.runtime.as_ref().unwrap().measurements().compose_hash.clone().unwrap();
+    assert_ne!(o.quote.body.mr_config_id[1..33], measured[..]);
+    assert_not_authenticated(&verify(&sources), &["mr-config-id-match"]);
 }
 
 #[test]
@@ -321,11 +368,12 @@ fn a_quote_not_bound_to_the_certificate_key_fails() {
     let lines: Vec<&str> = encoded.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
     let patched = format!("{}{begin}\n{}\n{}", &pem[..pem.find(begin).unwrap()], lines.join("\n"), &pem[body_end..]);
     v["app_cert"] = Value::String(patched);
-    let r = verify(&Sources {
-        attestation: Some(bytes_input("info.json", serde_json::to_vec(&v).unwrap())),
-        ..Sources::default()
-    });
-    assert!(has(&r, "ratls-binding-mismatch", Outcome::Fail), "{:?}", codes(&r, Outcome::Fail));
+    let sources =
+        Sources { attestation: Some(bytes_input("info.json", serde_json::to_vec(&v).unwrap())), ..Sources::default() };
+    let o = parsed(&sources);
+    let key = &o.ratls.as_ref().unwrap().spki_der;
+    assert_ne!(dstack_audit::evidence::ratls::ratls_report_data(key), o.quote.body.report_data);
+    assert_not_authenticated(&verify(&sources), &["ratls-binding-match"]);
 }
 
 // --- reference values ----------------------------------------------------------------------
@@ -407,4 +455,41 @@ fn absent_expectations_are_not_checked_never_passed() {
     assert!(has(&r, "reference-value-missing", Outcome::NotChecked));
     let r = verify(&attestation(NEAR));
     assert!(has(&r, "reference-missing", Outcome::NotChecked));
+}
+
+// --- an unauthenticated quote --------------------------------------------------------------
+
+/// The findings of check 1 that DCAP itself produces (the quote's signature chain, the
+/// collateral, the TCB status): the only ones that may pass whatever the quote says.
+const DCAP_FINDINGS: [&str; 3] = ["quote-signature-chain-valid", "collateral-valid", "tcb-status-allowed"];
+
+#[test]
+fn a_td_report_that_does_not_verify_passes_nothing_it_says() {
+    // One byte of MR_OWNER, which no check compares: every other value still matches the
+    // reference, but none of them is authenticated any more.
+    const MR_OWNER: usize = BODY + 232;
+    let mut v: Value = serde_json::from_slice(&input(NEAR).bytes).unwrap();
+    let quote = &mut v["tee_participant_info"]["Dstack"]["quote"][MR_OWNER];
+    *quote = json!(quote.as_u64().unwrap() ^ 0x01);
+    let reference = near_reference();
+    let reference = parse_reference(&serde_json::to_vec(&reference).unwrap(), "ref.json").unwrap();
+    let r = verify_ref(
+        &Sources { attestation: Some(bytes_input("near.json", serde_json::to_vec(&v).unwrap())), ..Sources::default() },
+        &reference,
+    );
+    assert!(has(&r, "quote-signature-invalid", Outcome::Fail), "{:?}", codes(&r, Outcome::Fail));
+    let passed: Vec<&str> = r.checks[0]
+        .findings
+        .iter()
+        .filter(|f| f.outcome == Outcome::Pass && !DCAP_FINDINGS.contains(&f.code))
+        .map(|f| f.code)
+        .collect();
+    assert!(passed.is_empty(), "passed on an unauthenticated quote: {passed:?}");
+    for code in ["mrtd-allowed", "rtmr0-allowed", "rtmr2-allowed", "compose-hash-allowed", "key-provider-allowed"] {
+        let f = finding(&r, code);
+        assert_eq!((f.outcome, f.message.as_str()), (Outcome::NotChecked, "the quote is not authenticated"), "{code}");
+    }
+    assert!(!r.facts.quote_authenticated, "the facts say the quote's values are not authenticated");
+    assert_eq!(r.facts.compose_hash, None, "no runtime-event value of an unauthenticated quote is a fact");
+    assert_eq!(r.verdict, Verdict::Fail);
 }

@@ -7,47 +7,17 @@
 use sha2::{Digest, Sha256};
 
 use crate::checks::launcher::AppSettings;
-use crate::deployment::boot::{boot_reader, runner, Runner};
+use crate::deployment::boot::boot_reader;
 use crate::reference::Reference;
 use crate::report::Finding;
 
 /// Appends the boot-path findings; `false` when the compose file does not run at all.
 pub fn check(app: &AppSettings, compose_text: &str, reference: &Reference, f: &mut Vec<Finding>) -> bool {
-    let runs = runner_runs_compose(app.runner.as_deref(), f);
+    let runs = crate::checks::runner::runner_runs_compose(app.runner.as_deref(), f);
     pre_launch(app, reference, f);
     init_scripts(app, reference, f);
     allowed_envs(&app.allowed_envs, compose_text, f);
     runs
-}
-
-/// Checks 2 and 3 share this: which runner runs, and whether it runs the compose file.
-pub fn runner_runs_compose(name: Option<&str>, f: &mut Vec<Finding>) -> bool {
-    match runner(name) {
-        Runner::Compose(_) => true,
-        Runner::Bash => {
-            f.push(
-                Finding::fail(
-                    "runner-not-compose",
-                    "the app-compose's runner is `bash`: dstack pipes its bash_script to bash and never runs the \
-                     compose file, so no service of it (launcher included) runs; the script is not judged here",
-                )
-                .expected("runner: docker-compose (or nerdctl-compose)")
-                .actual("runner: bash"),
-            );
-            false
-        }
-        Runner::Unsupported(n) => {
-            f.push(
-                Finding::fail(
-                    "runner-not-compose",
-                    "dstack's app-compose.sh refuses this runner and starts nothing, so the compose file does not run",
-                )
-                .expected("runner: docker-compose (or nerdctl-compose)")
-                .actual(n.map_or_else(|| "no runner".to_string(), |n| format!("runner: {n}"))),
-            );
-            false
-        }
-    }
 }
 
 fn pre_launch(app: &AppSettings, reference: &Reference, f: &mut Vec<Finding>) {

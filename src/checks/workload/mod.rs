@@ -8,7 +8,8 @@
 //! (`compose::git_launcher`), sit in a launcher service made only of understood keys, beside
 //! services that cannot change it (`closed`), and equal the reference. Any other deployment is
 //! image-pinned (`images`). A pin that is established but not compared with an expectation
-//! leaves the check not checked, never passed.
+//! leaves the check not checked, never passed. `--workload-repo` is inspected by the pipeline
+//! for the commit this check pins (`WorkloadObservation::pinned`); the check judges what it found.
 
 mod boot;
 mod closed;
@@ -16,17 +17,15 @@ mod images;
 pub(crate) mod locate;
 mod pinned;
 
-use std::path::Path;
-
 use crate::checks::launcher::AttestedCompose;
 use crate::compose::docker_compose::ComposeFile;
 use crate::compose::git_launcher::{parse_config, LauncherConfig, Mode, DEFAULT_CONFIG_PATH, DEFAULT_ENTRYPOINT};
 use crate::deployment::model::{model, ComposeModel};
 use crate::reference::{Reference, WorkloadExpect};
 use crate::report::{CheckId, CheckResult, Finding, Outcome};
-use crate::workload::repo::inspect;
+use crate::workload::repo::{CommitFacts, RepoError};
 
-pub use boot::runner_runs_compose;
+pub use crate::checks::runner::runner_runs_compose;
 
 /// For `inspect`: the git-launcher service found without a reference, the config path it
 /// reads, where the config comes from, and what it says (or why it cannot be read).
@@ -82,8 +81,26 @@ pub fn inspect_launcher(compose: &ComposeFile) -> Option<LauncherConfigView> {
 /// Inputs of check 3 beyond the evidence.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WorkloadInputs<'a> {
-    /// `--workload-repo`: a local clone of the workload repository.
-    pub repo: Option<&'a Path>,
+    /// `--workload-repo`: what the local clone holds for the pinned commit.
+    pub repo: Option<&'a RepoInspection>,
+}
+
+/// What a local clone of the workload repository holds for one commit and entry script, as the
+/// pipeline inspected it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoInspection {
+    /// The commit asked for.
+    pub commit: String,
+    /// The entry script path asked for (`None` in advanced mode).
+    pub script: Option<String>,
+    pub facts: Result<CommitFacts, RepoError>,
+}
+
+impl RepoInspection {
+    /// The commit and script path the clone must be inspected for, given the pinned config.
+    pub fn wanted(c: &LauncherConfig) -> (String, Option<String>) {
+        (c.commit_sha.clone(), c.run_cmd.is_none().then(|| c.script_path()))
+    }
 }
 
 /// What check 3 established, for facts and `reference init`.
@@ -91,6 +108,9 @@ pub struct WorkloadInputs<'a> {
 pub struct WorkloadObservation {
     /// The attested, valid, override-free launcher config.
     pub config: Option<LauncherConfig>,
+    /// The attested, valid launcher config, whether or not something else can override it: the
+    /// commit `--workload-repo` is inspected for.
+    pub pinned: Option<LauncherConfig>,
     /// The config path the launcher reads.
     pub config_path: Option<String>,
     /// Image-pinned deployments: every service's pinned reference.
@@ -306,9 +326,10 @@ fn git_launcher(
         )),
         Some(expect) => compare(&config, expect, f),
     }
-    if let Some(dir) = inputs.repo {
-        local_clone(dir, &config, f);
+    if let Some(repo) = inputs.repo {
+        local_clone(repo, &config, f);
     }
+    obs.pinned = Some(config.clone());
     if sound {
         obs.config = Some(config);
     }
@@ -458,9 +479,20 @@ fn compare(c: &LauncherConfig, w: &WorkloadExpect, f: &mut Vec<Finding>) {
 }
 
 /// `--workload-repo`: the pinned commit and the script that runs exist in the local clone.
-fn local_clone(dir: &Path, c: &LauncherConfig, f: &mut Vec<Finding>) {
-    let script = c.run_cmd.is_none().then(|| c.script_path());
-    match inspect(dir, &c.commit_sha, script.as_deref()) {
+fn local_clone(repo: &RepoInspection, c: &LauncherConfig, f: &mut Vec<Finding>) {
+    let (commit, script) = RepoInspection::wanted(c);
+    if repo.commit != commit || repo.script != script {
+        f.push(
+            Finding::not_checked(
+                "workload-repo-unusable",
+                "the workload repository was inspected for another commit or script than the pinned ones",
+            )
+            .expected(format!("{commit} {}", script.unwrap_or_default()))
+            .actual(format!("{} {}", repo.commit, repo.script.clone().unwrap_or_default())),
+        );
+        return;
+    }
+    match &repo.facts {
         Err(e) => f.push(Finding::fail(e.code(), e.to_string())),
         Ok(facts) => {
             let what = match &facts.script {
