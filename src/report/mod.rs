@@ -4,6 +4,7 @@
 //! The JSON form is the versioned schema `dstack-audit/report/v1` (docs/report-schema.md).
 //! A check's status is derived from its findings, so it can never say more than they do.
 
+pub mod code;
 pub mod doc;
 pub mod human;
 pub mod json;
@@ -13,6 +14,8 @@ pub mod table;
 use serde::Serialize;
 
 use crate::evidence::Claim;
+
+pub use code::FindingCode;
 
 pub const SCHEMA: &str = "dstack-audit/report/v1";
 
