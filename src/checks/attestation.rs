@@ -6,6 +6,7 @@
 //! every finding that depends on one is not checked ("the quote is not authenticated").
 
 use crate::reference::Reference;
+use crate::report::FindingCode;
 use crate::report::{CheckId, CheckResult, Finding};
 use crate::tdx::event_log::DSTACK_RUNTIME_EVENT_TYPE;
 use crate::tdx::rtmr::{EventProblem, RtmrComparison};
@@ -19,7 +20,7 @@ pub fn check(o: &Established, reference: &Reference, claim_findings: Vec<Finding
     super::dcap::appraise(dcap, &reference.tcb, &mut f);
     match o.quote() {
         Some(q) => super::td_policy::check(q.td_report(), &mut f),
-        None => f.push(not_authenticated("td-attributes-ok")),
+        None => f.push(not_authenticated(FindingCode::TdAttributesOk)),
     }
     event_log(o, &mut f);
     runtime_events(o, &mut f);
@@ -29,7 +30,7 @@ pub fn check(o: &Established, reference: &Reference, claim_findings: Vec<Finding
     f.extend(claim_findings);
     super::reference_values::check(o, reference, &mut f);
     let compared =
-        f.iter().filter(|x| x.outcome == crate::report::Outcome::Pass && x.code.ends_with("-allowed")).count();
+        f.iter().filter(|x| x.outcome == crate::report::Outcome::Pass && x.code.as_str().ends_with("-allowed")).count();
     let tcb = dcap.outcome.tcb.as_ref().and_then(|t| t.as_ref().ok()).map(|t| t.status.as_str()).unwrap_or("?");
     let root = if dcap.root_kind == crate::dcap::roots::RootKind::IntelPinned { "Intel's root" } else { "a TEST root" };
     CheckResult::from_findings(CheckId::Attestation, f).with_pass_summary(format!(
@@ -40,7 +41,7 @@ pub fn check(o: &Established, reference: &Reference, claim_findings: Vec<Finding
 fn event_log(o: &Established, f: &mut Vec<Finding>) {
     let (Some(r), Some((_, origin))) = (o.replay, o.event_log) else {
         f.push(Finding::not_checked(
-            "event-log-missing",
+            FindingCode::EventLogMissing,
             "no event log: RTMRs cannot be replayed and no dstack runtime event (compose-hash, app-id, …) is measured",
         ));
         return;
@@ -49,29 +50,29 @@ fn event_log(o: &Established, f: &mut Vec<Finding>) {
         let at = format!("{origin} entry {} (`{}`, RTMR{})", e.index, e.event, e.imr);
         f.push(match p {
             EventProblem::DigestMissing => Finding::fail(
-                "event-digest-missing",
+                FindingCode::EventDigestMissing,
                 format!("{at} has no digest, so RTMR{} cannot be replayed", e.imr),
             ),
             EventProblem::SuppliedDigestMismatch { supplied, recomputed } => Finding::fail(
-                "runtime-event-digest-mismatch",
+                FindingCode::RuntimeEventDigestMismatch,
                 format!("{at}: the supplied digest is not the digest of its name and payload"),
             )
             .expected(hex::encode(recomputed))
             .actual(hex::encode(supplied)),
             EventProblem::PreimageMismatch { supplied, canonical } => Finding::fail(
-                "runtime-event-preimage-mismatch",
+                FindingCode::RuntimeEventPreimageMismatch,
                 format!("{at}: the V2 preimage is not the canonical JSON of its name and payload"),
             )
             .expected(String::from_utf8_lossy(canonical).into_owned())
             .actual(String::from_utf8_lossy(supplied).into_owned()),
             EventProblem::UnknownVersion(v) => Finding::fail(
-                "runtime-event-version-unknown",
+                FindingCode::RuntimeEventVersionUnknown,
                 format!("{at}: unknown runtime event version {v}, so its digest cannot be recomputed"),
             )
             .expected("version 1 or 2")
             .actual(v.to_string()),
             EventProblem::NotRuntimeEvent { event_type } => Finding::fail(
-                "rtmr3-event-not-runtime",
+                FindingCode::Rtmr3EventNotRuntime,
                 format!("{at} is not a dstack runtime event, so its digest cannot be recomputed and nothing binds its label or payload"),
             )
             .expected(format!("event type 0x{DSTACK_RUNTIME_EVENT_TYPE:08x}"))
@@ -80,7 +81,7 @@ fn event_log(o: &Established, f: &mut Vec<Finding>) {
     }
     // The comparisons hold quote values: only those of the verified quote are judged.
     if o.quote().is_none() {
-        f.push(not_authenticated("rtmr-replay-match"));
+        f.push(not_authenticated(FindingCode::RtmrReplayMatch));
         return;
     }
     for c in &r.rtmrs {
@@ -92,26 +93,26 @@ fn replay_finding(c: &RtmrComparison, lite: bool) -> Finding {
     let n = c.index;
     if c.matches() {
         return Finding::pass(
-            "rtmr-replay-match",
+            FindingCode::RtmrReplayMatch,
             format!("RTMR{n}: the event log ({} events) replays to the quoted value", c.events),
         )
         .actual(hex::encode(c.quoted));
     }
     if n < 3 && c.events == 0 {
         return Finding::note(
-            "rtmr-not-in-log",
+            FindingCode::RtmrNotInLog,
             format!("RTMR{n}: the event log carries no events for it; the quoted value is compared with the reference directly"),
         );
     }
     if n < 3 && lite {
         return Finding::note(
-            "rtmr-replay-partial-log",
+            FindingCode::RtmrReplayPartialLog,
             format!("RTMR{n}: the \"lite\" event log leaves out boot events, so it cannot be replayed; the quoted value is compared with the reference directly"),
         );
     }
     let actual = c.replayed.map(hex::encode).unwrap_or_else(|| "not computable (an event has no digest)".into());
     Finding::fail(
-        "rtmr-replay-mismatch",
+        FindingCode::RtmrReplayMismatch,
         format!("RTMR{n}: replaying the event log ({} events) does not give the quoted value", c.events),
     )
     .expected(hex::encode(c.quoted))
@@ -131,15 +132,15 @@ fn runtime_events(o: &Established, f: &mut Vec<Finding>) {
     for a in rt.anomalies() {
         f.push(match a {
             Anomaly::Duplicate { name, first, again } => Finding::fail(
-                "runtime-event-duplicate",
+                FindingCode::RuntimeEventDuplicate,
                 format!("runtime event `{name}` is measured twice before system-ready (entries {first} and {again}); its value is ambiguous"),
             ),
             Anomaly::AfterReady { name, index } => Finding::fail(
-                "runtime-event-after-ready",
+                FindingCode::RuntimeEventAfterReady,
                 format!("dstack runtime event `{name}` (entry {index}) was measured after system-ready: dstack measures its own values before system-ready, so this one was emitted by something running in the CVM (any container with the guest agent's socket can); its value is not used"),
             ),
             Anomaly::BadPayload { name, index, expected, found } => {
-                Finding::fail("runtime-event-malformed", format!("runtime event `{name}` (entry {index}) has a malformed payload"))
+                Finding::fail(FindingCode::RuntimeEventMalformed, format!("runtime event `{name}` (entry {index}) has a malformed payload"))
                     .expected(expected.clone())
                     .actual(found.clone())
             }
@@ -149,13 +150,13 @@ fn runtime_events(o: &Established, f: &mut Vec<Finding>) {
         rt.events().iter().filter(|e| e.after_ready && e.known.is_none()).map(|e| e.name.clone()).collect();
     if !app_events.is_empty() {
         f.push(Finding::note(
-            "application-events",
+            FindingCode::ApplicationEvents,
             format!("events measured by the application after system-ready: {}", app_events.join(", ")),
         ));
     }
     if rt.layout() == Layout::Dstack03 {
         f.push(Finding::note(
-            "system-ready-missing",
+            FindingCode::SystemReadyMissing,
             "no system-ready event: the log is recognisably dstack 0.3 (only events a 0.3 guest measures, each once), so every runtime event is dstack's own",
         ));
     }
@@ -171,7 +172,7 @@ fn not_measured(o: &Established, why: &NotMeasured, f: &mut Vec<Finding>) {
         NotMeasured::AmbiguousName { index, name } => {
             f.push(
                 Finding::fail(
-                    "runtime-event-name-ambiguous",
+                    FindingCode::RuntimeEventNameAmbiguous,
                     format!("{origin} entry {index}: the V1 runtime event name `{name}` contains ':', so its digest (over name ‖ \":\" ‖ payload) also fits another name and payload; dstack's own events never use ':'"),
                 )
                 .actual(name.clone()),
@@ -181,7 +182,7 @@ fn not_measured(o: &Established, why: &NotMeasured, f: &mut Vec<Finding>) {
         NotMeasured::NotDstack03 { index, name } => {
             f.push(
                 Finding::fail(
-                    "runtime-log-not-dstack-0.3",
+                    FindingCode::RuntimeLogNotDstack03,
                     format!("{origin} has no system-ready event, and entry {index} (`{name}`) is not one a dstack 0.3 guest measures once, so the log is neither layout dstack writes"),
                 )
                 .expected(format!("system-ready, or only {} (each once)", DSTACK_03_EVENTS.join(", ")))
@@ -190,18 +191,18 @@ fn not_measured(o: &Established, why: &NotMeasured, f: &mut Vec<Finding>) {
             format!("{origin} has no system-ready and is not a dstack 0.3 log, so no runtime event value is taken as measured")
         }
     };
-    f.push(Finding::fail("runtime-events-not-measured", message));
+    f.push(Finding::fail(FindingCode::RuntimeEventsNotMeasured, message));
 }
 
 fn compose_hash(o: &Established, f: &mut Vec<Finding>) {
     if o.quote().is_none() {
-        f.push(not_authenticated("compose-hash-match"));
+        f.push(not_authenticated(FindingCode::ComposeHashMatch));
         return;
     }
     let Some(m) = o.measured() else { return };
     let Some(measured_hash) = &m.compose_hash else {
         f.push(Finding::fail(
-            "compose-hash-event-missing",
+            FindingCode::ComposeHashEventMissing,
             "RTMR3 holds no compose-hash event: the app's configuration is not measured",
         ));
         return;
@@ -210,7 +211,7 @@ fn compose_hash(o: &Established, f: &mut Vec<Finding>) {
     let Some((compose, origin)) = o.app_compose else {
         f.push(
             Finding::not_checked(
-                "app-compose-missing",
+                FindingCode::AppComposeMissing,
                 "no app-compose document in the evidence: the measured compose-hash cannot be tied to a configuration",
             )
             .actual(hex::encode(measured_hash)),
@@ -220,7 +221,7 @@ fn compose_hash(o: &Established, f: &mut Vec<Finding>) {
     if compose.compose_hash().as_slice() == measured_hash.as_slice() {
         f.push(
             Finding::pass(
-                "compose-hash-match",
+                FindingCode::ComposeHashMatch,
                 format!("SHA-256 of the exact bytes of {origin} equals the measured compose-hash"),
             )
             .actual(hex::encode(measured_hash)),
@@ -228,7 +229,7 @@ fn compose_hash(o: &Established, f: &mut Vec<Finding>) {
         if let Some(d) = compose.duplicate_key() {
             f.push(
                 Finding::fail(
-                    "app-compose-duplicate-key",
+                    FindingCode::AppComposeDuplicateKey,
                     format!("{origin} (attested): {d}; JSON readers disagree on which value counts (dstack's guest refuses the document, `serde_json::Value` and jq take the last), so the measured configuration has no single meaning"),
                 )
                 .expected("each key once per object")
@@ -237,7 +238,7 @@ fn compose_hash(o: &Established, f: &mut Vec<Finding>) {
         }
     } else {
         f.push(
-            Finding::fail("compose-hash-mismatch", format!("SHA-256 of the exact bytes of {origin} is not the measured compose-hash (any byte counts, including whitespace)"))
+            Finding::fail(FindingCode::ComposeHashMismatch, format!("SHA-256 of the exact bytes of {origin} is not the measured compose-hash (any byte counts, including whitespace)"))
                 .expected(hex::encode(measured_hash))
                 .actual(hex::encode(compose.compose_hash())),
         );
@@ -250,12 +251,12 @@ fn app_id_origin(m: &DstackMeasurements, compose_hash: &[u8], f: &mut Vec<Findin
     let Some(app_id) = &m.app_id else { return };
     if compose_hash.get(..20) == Some(app_id.as_slice()) {
         f.push(Finding::note(
-            "app-id-default",
+            FindingCode::AppIdDefault,
             "the app-id is dstack's default: the first 20 bytes of the compose-hash",
         ));
     } else {
         f.push(Finding::note(
-            "app-id-assigned",
+            FindingCode::AppIdAssigned,
             "the app-id is not derived from the compose-hash: it was assigned at deployment (a KMS or on-chain app id)",
         ));
     }
@@ -264,20 +265,20 @@ fn app_id_origin(m: &DstackMeasurements, compose_hash: &[u8], f: &mut Vec<Findin
 fn ratls_binding(o: &Established, f: &mut Vec<Finding>) {
     let Some(cert) = o.ratls else { return };
     let Some(q) = o.quote() else {
-        f.push(not_authenticated("ratls-binding-match"));
+        f.push(not_authenticated(FindingCode::RatlsBindingMatch));
         return;
     };
     let report_data = q.td_report().report_data;
     let expected = crate::evidence::ratls::ratls_report_data(&cert.spki_der);
     if expected == report_data {
         f.push(Finding::pass(
-            "ratls-binding-match",
+            FindingCode::RatlsBindingMatch,
             format!("report_data is SHA-512(\"ratls-cert:\" ‖ public key) of {} ({}): the TLS key belongs to the attested CVM", cert.subject, cert.source),
         ));
     } else {
         f.push(
             Finding::fail(
-                "ratls-binding-mismatch",
+                FindingCode::RatlsBindingMismatch,
                 format!("report_data does not bind the key of {} ({})", cert.subject, cert.source),
             )
             .expected(hex::encode(expected))

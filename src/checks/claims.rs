@@ -8,6 +8,7 @@
 //! quote, event log or app-compose given twice in one input (`evidence/duplicates.rs`): copies
 //! that agree are a note, copies that differ fail the check.
 
+use crate::report::FindingCode;
 use sha2::{Digest, Sha256};
 
 use crate::evidence::Claim;
@@ -37,7 +38,7 @@ pub fn appraise(o: &Established) -> (Vec<ClaimRecord>, Vec<Finding>) {
                 } else {
                     findings.push(
                         Finding::fail(
-                            "claim-contradicts-measurement",
+                            FindingCode::ClaimContradictsMeasurement,
                             format!(
                                 "{} claims {} = {}, but the {what} is different",
                                 claim.source,
@@ -60,7 +61,7 @@ pub fn appraise(o: &Established) -> (Vec<ClaimRecord>, Vec<Finding>) {
     findings.extend(o.duplicates.iter().map(duplicate_finding));
     if !unmeasured.is_empty() {
         findings.push(Finding::note(
-            "claimed-not-measured",
+            FindingCode::ClaimedNotMeasured,
             format!("claimed, not measured (shown, never used to pass): {}", unmeasured.join(", ")),
         ));
     }
@@ -73,11 +74,11 @@ fn duplicate_finding(d: &crate::evidence::duplicates::Duplicate) -> Finding {
     let places = places(&d.used, &d.other);
     match &d.difference {
         None => Finding::note(
-            "evidence-duplicate-agrees",
+            FindingCode::EvidenceDuplicateAgrees,
             format!("the {} {places} agree ({}); the first is used", d.what, d.rule),
         ),
         Some(diff) => Finding::fail(
-            "evidence-duplicate-mismatch",
+            FindingCode::EvidenceDuplicateMismatch,
             format!(
                 "the input carries two different copies of the {} {places} ({diff}); the first is the one checked",
                 d.what

@@ -10,6 +10,7 @@ use crate::dcap::verify::DcapOutcome;
 use crate::evidence::Origin;
 use crate::reference::TcbPolicy;
 use crate::report::Finding;
+use crate::report::FindingCode;
 
 /// What the DCAP layer was given and produced, for the appraisal and the report.
 #[derive(Debug, Clone)]
@@ -26,7 +27,7 @@ pub struct DcapObservation {
 pub fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
     if let RootKind::UntrustedTest { source } = &d.root_kind {
         f.push(Finding::warn(
-            "untrusted-test-root",
+            FindingCode::UntrustedTestRoot,
             format!(
                 "the quote was checked against an UNTRUSTED TEST ROOT ({source}, {}), not Intel's SGX Root CA: \
                  this proves nothing about real hardware",
@@ -38,7 +39,7 @@ pub fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
         Ok(vq) => {
             f.push(
                 Finding::pass(
-                    "quote-signature-chain-valid",
+                    FindingCode::QuoteSignatureChainValid,
                     format!(
                         "genuine quote: signed by its attestation key, bound to a QE report signed by the PCK \
                          certificate, whose chain verifies to {} at {}{}",
@@ -75,7 +76,7 @@ pub fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
 fn collateral(d: &DcapObservation, f: &mut Vec<Finding>) {
     match &d.outcome.collateral {
         None => f.push(Finding::not_checked(
-            "tcb-status-not-checked",
+            FindingCode::TcbStatusNotChecked,
             "no collateral (give --collateral FILE, or an attestation that embeds it): the TCB status and PCK \
              revocation are not evaluated",
         )),
@@ -88,14 +89,14 @@ fn collateral(d: &DcapObservation, f: &mut Vec<Finding>) {
             let what = if vc.has_crls() { "CRLs, TCB Info and QE Identity" } else { "TCB Info and QE Identity" };
             f.push(
                 Finding::pass(
-                    "collateral-valid",
+                    FindingCode::CollateralValid,
                     format!("collateral from {origin}: {what} are signed under the root and valid at {}", d.at),
                 )
                 .actual(format!("valid {} to {}", vc.window().0, vc.window().1)),
             );
             if !vc.has_crls() {
                 f.push(Finding::not_checked(
-                    "revocation-not-checked",
+                    FindingCode::RevocationNotChecked,
                     format!(
                         "the collateral from {origin} has no PCK CRL and no root CA CRL: revocation cannot be checked, \
                          so a revoked PCK certificate, PCK CA or TCB Signing certificate would go unnoticed \
@@ -106,7 +107,7 @@ fn collateral(d: &DcapObservation, f: &mut Vec<Finding>) {
             }
             if vc.ignored_pck_chain() {
                 f.push(Finding::note(
-                    "collateral-pck-chain-ignored",
+                    FindingCode::CollateralPckChainIgnored,
                     "the collateral carries a PCK certificate chain of its own; the chain in the quote is the one verified",
                 ));
             }
@@ -130,7 +131,7 @@ fn tcb_policy(t: &TcbEvaluation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
         // for a policy built some other way (decision 38).
         f.push(
             Finding::fail(
-                "tcb-status-revoked",
+                FindingCode::TcbStatusRevoked,
                 format!(
                     "TCB status Revoked: Intel has revoked this TCB level (it is compromised), so the quote proves \
                      nothing and no policy can accept it; {detail}"
@@ -141,13 +142,16 @@ fn tcb_policy(t: &TcbEvaluation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
         );
     } else if policy.allowed_statuses.contains(&t.status) {
         f.push(
-            Finding::pass("tcb-status-allowed", format!("TCB status {status} is allowed by {source}; {detail}"))
-                .actual(status),
+            Finding::pass(
+                FindingCode::TcbStatusAllowed,
+                format!("TCB status {status} is allowed by {source}; {detail}"),
+            )
+            .actual(status),
         );
     } else {
         f.push(
             Finding::fail(
-                "tcb-status-not-allowed",
+                FindingCode::TcbStatusNotAllowed,
                 format!("TCB status {status} is not allowed by {source}; {detail}"),
             )
             .expected(policy.describe_statuses())
@@ -159,7 +163,7 @@ fn tcb_policy(t: &TcbEvaluation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
     if !refused.is_empty() {
         f.push(
             Finding::fail(
-                "tcb-advisory-not-allowed",
+                FindingCode::TcbAdvisoryNotAllowed,
                 format!(
                     "the platform is affected by advisories that `tcb.allowed_advisories` does not accept: {}",
                     refused.join(", ")
@@ -175,7 +179,7 @@ fn tcb_policy(t: &TcbEvaluation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
     }
     if t.relaunch_advised {
         f.push(Finding::warn(
-            "td-relaunch-advised",
+            FindingCode::TdRelaunchAdvised,
             "a TD-preserving module update raised the TCB: relaunching the TD would bring it up to date",
         ));
     }
@@ -201,7 +205,7 @@ mod tests {
         }
     }
 
-    fn codes(status: TcbStatus, policy: &TcbPolicy) -> Vec<(&'static str, crate::report::Outcome)> {
+    fn codes(status: TcbStatus, policy: &TcbPolicy) -> Vec<(FindingCode, crate::report::Outcome)> {
         let mut f = Vec::new();
         tcb_policy(&evaluation(status), policy, &mut f);
         f.iter().map(|x| (x.code, x.outcome)).collect()
@@ -214,10 +218,13 @@ mod tests {
         use crate::report::Outcome;
         let everything =
             TcbPolicy { allowed_statuses: TcbStatus::ALL.to_vec(), allowed_advisories: Vec::new(), default: false };
-        assert_eq!(codes(TcbStatus::Revoked, &everything), [("tcb-status-revoked", Outcome::Fail)]);
-        assert_eq!(codes(TcbStatus::Revoked, &TcbPolicy::default()), [("tcb-status-revoked", Outcome::Fail)]);
-        assert_eq!(codes(TcbStatus::OutOfDate, &everything), [("tcb-status-allowed", Outcome::Pass)]);
-        assert_eq!(codes(TcbStatus::OutOfDate, &TcbPolicy::default()), [("tcb-status-not-allowed", Outcome::Fail)]);
-        assert_eq!(codes(TcbStatus::UpToDate, &TcbPolicy::default()), [("tcb-status-allowed", Outcome::Pass)]);
+        assert_eq!(codes(TcbStatus::Revoked, &everything), [(FindingCode::TcbStatusRevoked, Outcome::Fail)]);
+        assert_eq!(codes(TcbStatus::Revoked, &TcbPolicy::default()), [(FindingCode::TcbStatusRevoked, Outcome::Fail)]);
+        assert_eq!(codes(TcbStatus::OutOfDate, &everything), [(FindingCode::TcbStatusAllowed, Outcome::Pass)]);
+        assert_eq!(
+            codes(TcbStatus::OutOfDate, &TcbPolicy::default()),
+            [(FindingCode::TcbStatusNotAllowed, Outcome::Fail)]
+        );
+        assert_eq!(codes(TcbStatus::UpToDate, &TcbPolicy::default()), [(FindingCode::TcbStatusAllowed, Outcome::Pass)]);
     }
 }

@@ -11,6 +11,7 @@
 use crate::compose::docker_compose::{ComposeFile, ImageRef};
 use crate::provenance::{appraise, ProvenancePolicy};
 use crate::reference::Reference;
+use crate::report::FindingCode;
 use crate::report::{CheckId, CheckResult, Finding};
 use crate::signature::{FormatRecord, ImageDigest, ImageSignatures, Signer, VerifiedImageSignature};
 
@@ -33,11 +34,12 @@ impl AttestedCompose {
     pub fn usable(&self) -> Result<(&ComposeFile, &str, &AppSettings), Finding> {
         match self {
             AttestedCompose::Attested { compose, source, app } => Ok((compose, source, app)),
-            AttestedCompose::NotAttested(why) => {
-                Err(Finding::not_checked("compose-not-attested", format!("the compose file is not attested: {why}")))
-            }
+            AttestedCompose::NotAttested(why) => Err(Finding::not_checked(
+                FindingCode::ComposeNotAttested,
+                format!("the compose file is not attested: {why}"),
+            )),
             AttestedCompose::Unreadable(why) => Err(Finding::fail(
-                "compose-unreadable",
+                FindingCode::ComposeUnreadable,
                 format!("the attested docker_compose_file cannot be read: {why}"),
             )),
         }
@@ -105,7 +107,7 @@ fn evaluate(
     let mut obs = LauncherObservation::default();
     let Some(expect) = &reference.launcher else {
         f.push(Finding::not_checked(
-            "launcher-expectation-missing",
+            FindingCode::LauncherExpectationMissing,
             "the reference has no `launcher` section: which image is the launcher, and who must have built it, is not known",
         ));
         return obs;
@@ -129,7 +131,7 @@ fn evaluate(
         Ok(m) => m,
         Err(e) => {
             f.push(Finding::fail(
-                "compose-unreadable",
+                FindingCode::ComposeUnreadable,
                 format!("the attested docker_compose_file cannot be read: {e}"),
             ));
             return obs;
@@ -148,9 +150,12 @@ fn evaluate(
     let (service, image) = match launchers.as_slice() {
         [] => {
             f.push(
-                Finding::fail("launcher-service-missing", format!("no service of {source} runs the launcher image"))
-                    .expected(expect.image.clone())
-                    .actual(image_list(&effective)),
+                Finding::fail(
+                    FindingCode::LauncherServiceMissing,
+                    format!("no service of {source} runs the launcher image"),
+                )
+                .expected(expect.image.clone())
+                .actual(image_list(&effective)),
             );
             return obs;
         }
@@ -159,7 +164,7 @@ fn evaluate(
             let distinct: Vec<&str> = many.iter().map(|(_, i)| i.raw.as_str()).collect();
             if distinct.windows(2).any(|w| matches!(w, [a, b] if a != b)) {
                 f.push(Finding::fail(
-                    "launcher-ambiguous",
+                    FindingCode::LauncherAmbiguous,
                     format!(
                         "several services run the launcher image with different references: {}",
                         distinct.join(", ")
@@ -177,7 +182,7 @@ fn evaluate(
     let Some(digest) = image.digest.as_ref().filter(|d| d.algorithm == "sha256") else {
         f.push(
             Finding::fail(
-                "launcher-not-pinned",
+                FindingCode::LauncherNotPinned,
                 format!("service `{}` runs the launcher by tag: a tag is not a pin (the host's registry decides what it means)", service),
             )
             .expected(format!("{}@sha256:…", image.name()))
@@ -186,13 +191,13 @@ fn evaluate(
         return obs;
     };
     f.push(
-        Finding::pass("launcher-pinned", format!("service `{}` runs the launcher pinned by digest", service))
+        Finding::pass(FindingCode::LauncherPinned, format!("service `{}` runs the launcher pinned by digest", service))
             .actual(image.raw.clone()),
     );
     let policies = expect.sigstore_policies();
     if policies.is_empty() {
         f.push(Finding::not_checked(
-            "launcher-policy-missing",
+            FindingCode::LauncherPolicyMissing,
             "the reference has no `launcher.provenance`: the expected repository and workflow are not known",
         ));
         return obs;
@@ -200,7 +205,7 @@ fn evaluate(
     for (field, policy) in &policies {
         if let Err(why) = policy.validate() {
             f.push(Finding::not_checked(
-                "launcher-policy-missing",
+                FindingCode::LauncherPolicyMissing,
                 format!("`{field}` cannot decide who built the launcher: {why}"),
             ));
             return obs;
@@ -208,14 +213,14 @@ fn evaluate(
     }
     if signatures.is_empty() {
         f.push(Finding::not_checked(
-            "launcher-bundle-missing",
+            FindingCode::LauncherBundleMissing,
             format!("no --bundle given: the provenance of {} is not checked", image.raw),
         ));
         return obs;
     }
     let Some(sha) = hex_32(&digest.hex) else {
         f.push(
-            Finding::fail("launcher-not-pinned", "the launcher digest is not 32 bytes of hex")
+            Finding::fail(FindingCode::LauncherNotPinned, "the launcher digest is not 32 bytes of hex")
                 .actual(digest.hex.clone()),
         );
         return obs;
@@ -246,7 +251,7 @@ fn judge_signatures(
             Ok(warnings) => {
                 f.push(accepted_finding(signature));
                 for w in signatures.warnings().iter().chain(&warnings) {
-                    f.push(Finding::warn("launcher-provenance-warning", w.clone()));
+                    f.push(Finding::warn(FindingCode::LauncherProvenanceWarning, w.clone()));
                 }
                 obs.accepted = Some(signature.clone());
                 return;
@@ -255,11 +260,11 @@ fn judge_signatures(
         }
     }
     if rejections.is_empty() {
-        rejections.push(Finding::fail("launcher-bundle-missing", "the bundle files hold no bundle"));
+        rejections.push(Finding::fail(FindingCode::LauncherBundleMissing, "the bundle files hold no bundle"));
     }
     f.extend(rejections);
     for w in signatures.warnings() {
-        f.push(Finding::warn("launcher-provenance-warning", w.clone()));
+        f.push(Finding::warn(FindingCode::LauncherProvenanceWarning, w.clone()));
     }
 }
 
@@ -274,7 +279,7 @@ fn accept(
         let covered: Vec<String> = s.covers().iter().map(|c| c.digest().to_string()).collect();
         let found = if covered.is_empty() { "no sha256 digest".to_string() } else { covered.join(", ") };
         return Err(vec![Finding::fail(
-            "subject-digest-mismatch",
+            FindingCode::SubjectDigestMismatch,
             format!("{}: the signature covers {found}, not the launcher's digest", s.source()),
         )
         .expected(pinned.to_string())
@@ -299,7 +304,7 @@ fn accept(
 fn accepted_finding(s: &VerifiedImageSignature) -> Finding {
     match s.signer() {
         Signer::Fulcio(id) => Finding::pass(
-            "launcher-provenance-verified",
+            FindingCode::LauncherProvenanceVerified,
             format!(
                 "{} verifies ({}, {}, signed {}): {}",
                 s.source(),

@@ -21,7 +21,7 @@ use crate::dcap::verify::VerifiedQuote;
 use crate::evidence::duplicates::Duplicate;
 use crate::evidence::{Claim, Origin, RaTlsOrigin};
 use crate::reference::AllowList;
-use crate::report::Finding;
+use crate::report::{Finding, FindingCode};
 use crate::tdx::event_log::EventLog;
 use crate::tdx::measured::MeasuredRuntimeEvents;
 use crate::tdx::rtmr::Replay;
@@ -102,6 +102,6 @@ pub struct TdxValues {
 }
 
 /// A finding of `code` that could not be evaluated because DCAP did not authenticate the quote.
-pub fn not_authenticated(code: &'static str) -> Finding {
+pub fn not_authenticated(code: FindingCode) -> Finding {
     Finding::not_checked(code, QUOTE_NOT_AUTHENTICATED)
 }

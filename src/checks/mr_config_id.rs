@@ -7,6 +7,7 @@
 //! (`dstack-util/src/system_setup/config_id_verifier.rs`); the V2 key provider is the one the
 //! guest got its keys from, which is what the `key-provider` event records (decision 28).
 
+use crate::report::FindingCode;
 use serde_json::Value;
 
 use crate::compose::mr_config::{mr_config_id_v2, mr_config_id_v3, parse_mr_config_id, KeyProviderKind, MrConfigId};
@@ -17,31 +18,31 @@ use super::{not_authenticated, Established};
 
 pub fn check(o: &Established, f: &mut Vec<Finding>) {
     let Some(q) = o.quote() else {
-        f.push(not_authenticated("mr-config-id-match"));
+        f.push(not_authenticated(FindingCode::MrConfigIdMatch));
         return;
     };
     let mr = &q.td_report().mr_config_id;
     match parse_mr_config_id(mr) {
         MrConfigId::Zero => {
-            f.push(Finding::note("mr-config-id-unused", "MRCONFIGID is zero (not used by this deployment)"))
+            f.push(Finding::note(FindingCode::MrConfigIdUnused, "MRCONFIGID is zero (not used by this deployment)"))
         }
         MrConfigId::V1 { compose_hash, padded } => {
             let expected = o.measured().and_then(|m| m.compose_hash.clone());
             match expected {
                 Some(h) if h.as_slice() == compose_hash.as_slice() && padded => f.push(Finding::pass(
-                    "mr-config-id-match",
+                    FindingCode::MrConfigIdMatch,
                     "MRCONFIGID (V1 form) carries the measured compose-hash",
                 )),
                 Some(h) => f.push(
                     Finding::fail(
-                        "mr-config-id-mismatch",
+                        FindingCode::MrConfigIdMismatch,
                         "MRCONFIGID (V1 form 0x01 ‖ compose-hash ‖ zeros) does not carry the measured compose-hash",
                     )
                     .expected(format!("01{}{}", hex::encode(h), "00".repeat(15)))
                     .actual(hex::encode(mr)),
                 ),
                 None => f.push(Finding::note(
-                    "mr-config-id-v1",
+                    FindingCode::MrConfigIdV1,
                     "MRCONFIGID is in V1 form, but no measured compose-hash is available to compare",
                 )),
             }
@@ -49,14 +50,15 @@ pub fn check(o: &Established, f: &mut Vec<Finding>) {
         MrConfigId::V2 { .. } => v2(o, mr, f),
         MrConfigId::V3 { .. } => v3(o, mr, f),
         MrConfigId::Unknown => f.push(
-            Finding::warn("mr-config-id-unknown", "MRCONFIGID is in no form dstack defines").actual(hex::encode(mr)),
+            Finding::warn(FindingCode::MrConfigIdUnknown, "MRCONFIGID is in no form dstack defines")
+                .actual(hex::encode(mr)),
         ),
     }
 }
 
 fn not_recomputable(form: u8, why: impl std::fmt::Display) -> Finding {
     Finding::note(
-        "mr-config-id-not-recomputable",
+        FindingCode::MrConfigIdNotRecomputable,
         format!("MRCONFIGID is in V{form} form, but {why}: it is not verified (this is not a pass of anything)"),
     )
 }
@@ -103,9 +105,10 @@ fn v2(o: &Established, mr: &[u8; 48], f: &mut Vec<Finding>) {
         i.id.len()
     );
     f.push(if expected == *mr {
-        Finding::pass("mr-config-id-match", format!("MRCONFIGID (V2 form) is 0x02 ‖ {what}")).actual(hex::encode(mr))
+        Finding::pass(FindingCode::MrConfigIdMatch, format!("MRCONFIGID (V2 form) is 0x02 ‖ {what}"))
+            .actual(hex::encode(mr))
     } else {
-        Finding::fail("mr-config-id-mismatch", format!("MRCONFIGID (V2 form) is not 0x02 ‖ {what}"))
+        Finding::fail(FindingCode::MrConfigIdMismatch, format!("MRCONFIGID (V2 form) is not 0x02 ‖ {what}"))
             .expected(hex::encode(expected))
             .actual(hex::encode(mr))
     });
@@ -130,7 +133,7 @@ fn compose_key_provider(o: &Established, m: &DstackMeasurements, i: &Inputs, f: 
         let declared = kind.map(KeyProviderKind::as_str).unwrap_or("an unknown kind");
         f.push(
             Finding::fail(
-                "key-provider-compose-disagree",
+                FindingCode::KeyProviderComposeDisagree,
                 format!(
                     "{origin} (attested) asks for key provider {declared}, but the measured key-provider event says {}",
                     i.kind.as_str()
@@ -144,7 +147,7 @@ fn compose_key_provider(o: &Established, m: &DstackMeasurements, i: &Inputs, f: 
     if !pin.is_empty() && crate::bytes::decode_hex(pin, "key_provider_id").ok().as_deref() != Some(i.id.as_slice()) {
         f.push(
             Finding::fail(
-                "key-provider-compose-disagree",
+                FindingCode::KeyProviderComposeDisagree,
                 format!("{origin} (attested) pins key_provider_id, but the measured key-provider event has another id"),
             )
             .expected(pin.to_string())
@@ -170,7 +173,7 @@ fn v3(o: &Established, mr: &[u8; 48], f: &mut Vec<Finding>) {
     let expected = mr_config_id_v3(doc.as_bytes());
     if expected != *mr {
         f.push(
-            Finding::fail("mr-config-id-mismatch", format!("MRCONFIGID (V3 form) is not the hash of {source}"))
+            Finding::fail(FindingCode::MrConfigIdMismatch, format!("MRCONFIGID (V3 form) is not the hash of {source}"))
                 .expected(hex::encode(expected))
                 .actual(hex::encode(mr)),
         );
@@ -183,14 +186,14 @@ fn v3(o: &Established, mr: &[u8; 48], f: &mut Vec<Finding>) {
     match v3_fields(&doc, m) {
         Ok(()) => f.push(
             Finding::pass(
-                "mr-config-id-match",
+                FindingCode::MrConfigIdMatch,
                 format!("MRCONFIGID (V3 form) is the hash of {source}, whose values equal the measured ones"),
             )
             .actual(hex::encode(mr)),
         ),
         Err((field, expected, actual)) => f.push(
             Finding::fail(
-                "mr-config-id-mismatch",
+                FindingCode::MrConfigIdMismatch,
                 format!("{source} (bound by MRCONFIGID V3) says `{field}`, which is not the measured value"),
             )
             .expected(expected)

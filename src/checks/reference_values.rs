@@ -6,6 +6,7 @@
 
 use crate::reference::{AllowList, Reference};
 use crate::report::Finding;
+use crate::report::FindingCode;
 use crate::tdx::quote::TdReport;
 use crate::tdx::runtime_events::DstackMeasurements;
 
@@ -15,18 +16,19 @@ pub fn check(o: &Established, r: &Reference, f: &mut Vec<Finding>) {
     let report = o.quote().map(|q| q.td_report());
     if let Some(nonce) = &r.nonce {
         f.push(match report {
-            None => not_authenticated("report-data-match"),
-            Some(b) if *nonce == b.report_data => {
-                Finding::pass("report-data-match", "report_data equals the --report-data nonce: the quote is fresh")
-            }
-            Some(b) => Finding::fail("report-data-mismatch", "report_data is not the --report-data nonce")
+            None => not_authenticated(FindingCode::ReportDataMatch),
+            Some(b) if *nonce == b.report_data => Finding::pass(
+                FindingCode::ReportDataMatch,
+                "report_data equals the --report-data nonce: the quote is fresh",
+            ),
+            Some(b) => Finding::fail(FindingCode::ReportDataMismatch, "report_data is not the --report-data nonce")
                 .expected(hex::encode(nonce))
                 .actual(hex::encode(b.report_data)),
         });
     }
     if !r.is_given() {
         f.push(Finding::not_checked(
-            "reference-missing",
+            FindingCode::ReferenceMissing,
             "no --reference: the measurements were not compared with expected values",
         ));
         return;
@@ -34,7 +36,7 @@ pub fn check(o: &Established, r: &Reference, f: &mut Vec<Finding>) {
     tdx(o.tdx, report, f);
     let Some(d) = &r.dstack else {
         f.push(Finding::not_checked(
-            "reference-section-missing",
+            FindingCode::ReferenceSectionMissing,
             format!("{} has no `dstack` section: compose-hash, app-id and key provider are not checked", r.source),
         ));
         return;
@@ -44,40 +46,41 @@ pub fn check(o: &Established, r: &Reference, f: &mut Vec<Finding>) {
     let authenticated = report.is_some();
     match &d.compose_hash {
         None => f.push(Finding::not_checked(
-            "reference-value-missing",
+            FindingCode::ReferenceValueMissing,
             format!("{}: `dstack.compose_hash` is not set: the app configuration is not checked", r.source),
         )),
-        Some(_) if !authenticated => f.push(not_authenticated("compose-hash-allowed")),
+        Some(_) if !authenticated => f.push(not_authenticated(FindingCode::ComposeHashAllowed)),
         Some(l) => f.push(compare_measured(
             l,
             measured_value(|m| m.compose_hash.as_ref()),
             &r.source,
             "compose-hash",
-            ("compose-hash-allowed", "compose-hash-not-allowed", "compose-hash-not-measured"),
+            (FindingCode::ComposeHashAllowed, FindingCode::ComposeHashNotAllowed, FindingCode::ComposeHashNotMeasured),
         )),
     }
     let app_id = measured_value(|m| m.app_id.as_ref());
-    let codes = ("app-id-allowed", "app-id-not-allowed", "app-id-not-measured");
+    let codes = (FindingCode::AppIdAllowed, FindingCode::AppIdNotAllowed, FindingCode::AppIdNotMeasured);
     optional_value(f, r, &d.app_id, app_id, "app-id", codes, authenticated);
     let os_image_hash = measured_value(|m| m.os_image_hash.as_ref());
-    let codes = ("os-image-hash-allowed", "os-image-hash-not-allowed", "os-image-hash-not-measured");
+    let codes =
+        (FindingCode::OsImageHashAllowed, FindingCode::OsImageHashNotAllowed, FindingCode::OsImageHashNotMeasured);
     let os_image_allowed = matches!((&d.os_image_hash, &os_image_hash), (Some(l), Some(v)) if l.allows(v));
     optional_value(f, r, &d.os_image_hash, os_image_hash, "os-image-hash", codes, authenticated);
     if os_image_allowed && d.key_provider.as_ref().and_then(|k| k.id.as_ref()).is_none() {
         f.push(Finding::warn(
-            "os-image-hash-from-unpinned-kms",
+            FindingCode::OsImageHashFromUnpinnedKms,
             format!("{}: dstack measures the os-image-hash its KMS returns, and the reference pins no KMS (`dstack.key_provider.id`): the value is that KMS's word; the OS itself is bound only by MRTD and RTMR0–2", r.source),
         ));
     }
     key_provider(r, m, authenticated, f);
     if let Some(want) = &d.report_data {
         f.push(match report {
-            None => not_authenticated("report-data-match"),
+            None => not_authenticated(FindingCode::ReportDataMatch),
             Some(b) if *want == b.report_data => {
-                Finding::pass("report-data-match", "report_data equals `dstack.report_data`")
+                Finding::pass(FindingCode::ReportDataMatch, "report_data equals `dstack.report_data`")
             }
             Some(b) => Finding::fail(
-                "report-data-mismatch",
+                FindingCode::ReportDataMismatch,
                 format!("{}: report_data is not the expected `dstack.report_data`", r.source),
             )
             .expected(hex::encode(want))
@@ -93,23 +96,23 @@ fn tdx(t: &TdxExpectations, report: Option<&TdReport>, f: &mut Vec<Finding>) {
     };
     let Some(v) = &t.values else {
         f.push(Finding::not_checked(
-            "reference-section-missing",
+            FindingCode::ReferenceSectionMissing,
             format!("{source} has no `tdx` section: MRTD and RTMR0–2 are not checked"),
         ));
         return;
     };
     let values = report.map(|b| [b.mr_td, b.rtmr0, b.rtmr1, b.rtmr2]);
     let rows = [
-        ("mrtd", &v.mrtd, ("mrtd-allowed", "mrtd-not-allowed")),
-        ("rtmr0", &v.rtmr0, ("rtmr0-allowed", "rtmr0-not-allowed")),
-        ("rtmr1", &v.rtmr1, ("rtmr1-allowed", "rtmr1-not-allowed")),
-        ("rtmr2", &v.rtmr2, ("rtmr2-allowed", "rtmr2-not-allowed")),
+        ("mrtd", &v.mrtd, (FindingCode::MrtdAllowed, FindingCode::MrtdNotAllowed)),
+        ("rtmr0", &v.rtmr0, (FindingCode::Rtmr0Allowed, FindingCode::Rtmr0NotAllowed)),
+        ("rtmr1", &v.rtmr1, (FindingCode::Rtmr1Allowed, FindingCode::Rtmr1NotAllowed)),
+        ("rtmr2", &v.rtmr2, (FindingCode::Rtmr2Allowed, FindingCode::Rtmr2NotAllowed)),
     ];
     for (i, (name, list, codes)) in rows.into_iter().enumerate() {
         let value = values.as_ref().and_then(|v| v.get(i));
         f.push(match (list, value) {
             (None, _) => Finding::not_checked(
-                "reference-value-missing",
+                FindingCode::ReferenceValueMissing,
                 format!("{source}: `tdx.{name}` is not set: {name} is not checked"),
             ),
             (Some(_), None) => not_authenticated(codes.0),
@@ -122,13 +125,13 @@ fn key_provider(r: &Reference, m: Option<&DstackMeasurements>, authenticated: bo
     let Some(d) = &r.dstack else { return };
     let Some(want) = &d.key_provider else {
         f.push(Finding::note(
-            "reference-value-unconstrained",
+            FindingCode::ReferenceValueUnconstrained,
             format!("{}: no expected key provider; any is accepted", r.source),
         ));
         return;
     };
     if !authenticated {
-        f.push(not_authenticated("key-provider-allowed"));
+        f.push(not_authenticated(FindingCode::KeyProviderAllowed));
         return;
     }
     let got = m.and_then(|m| m.key_provider.as_ref());
@@ -138,7 +141,7 @@ fn key_provider(r: &Reference, m: Option<&DstackMeasurements>, authenticated: bo
     };
     f.push(match got {
         None => Finding::fail(
-            "key-provider-not-measured",
+            FindingCode::KeyProviderNotMeasured,
             format!("{}: `dstack.key_provider` is set, but no key-provider event is measured", r.source),
         )
         .expected(expected),
@@ -146,10 +149,11 @@ fn key_provider(r: &Reference, m: Option<&DstackMeasurements>, authenticated: bo
             let id_ok = want.id.as_ref().is_none_or(|id| id.eq_ignore_ascii_case(&kp.id));
             let actual = format!("{} {}", kp.name, kp.id);
             if kp.name == want.name && id_ok {
-                Finding::pass("key-provider-allowed", "the measured key provider is the expected one").actual(actual)
+                Finding::pass(FindingCode::KeyProviderAllowed, "the measured key provider is the expected one")
+                    .actual(actual)
             } else {
                 Finding::fail(
-                    "key-provider-mismatch",
+                    FindingCode::KeyProviderMismatch,
                     format!("{}: the measured key provider is not the one `dstack.key_provider` expects", r.source),
                 )
                 .expected(expected)
@@ -160,7 +164,7 @@ fn key_provider(r: &Reference, m: Option<&DstackMeasurements>, authenticated: bo
 }
 
 /// Finding codes: (allowed, not allowed, not measured).
-type Codes3 = (&'static str, &'static str, &'static str);
+type Codes3 = (FindingCode, FindingCode, FindingCode);
 
 fn optional_value(
     f: &mut Vec<Finding>,
@@ -173,7 +177,7 @@ fn optional_value(
 ) {
     f.push(match list {
         None => Finding::note(
-            "reference-value-unconstrained",
+            FindingCode::ReferenceValueUnconstrained,
             format!("{}: no expected {event}; any value is accepted", r.source),
         ),
         Some(_) if !authenticated => not_authenticated(codes.0),
@@ -181,7 +185,7 @@ fn optional_value(
     });
 }
 
-fn compare(list: &AllowList, value: &[u8], source: &str, ok: &'static str, bad: &'static str, what: &str) -> Finding {
+fn compare(list: &AllowList, value: &[u8], source: &str, ok: FindingCode, bad: FindingCode, what: &str) -> Finding {
     if list.allows(value) {
         Finding::pass(ok, format!("{what} is allowed by `{}`", list.field)).actual(hex::encode(value))
     } else {

@@ -3,6 +3,7 @@
 
 use crate::deployment::boot::{runner, Runner};
 use crate::report::Finding;
+use crate::report::FindingCode;
 
 /// Checks 2 and 3 share this: which runner runs, and whether it runs the compose file.
 pub fn runner_runs_compose(name: Option<&str>, f: &mut Vec<Finding>) -> bool {
@@ -11,7 +12,7 @@ pub fn runner_runs_compose(name: Option<&str>, f: &mut Vec<Finding>) -> bool {
         Runner::Bash => {
             f.push(
                 Finding::fail(
-                    "runner-not-compose",
+                    FindingCode::RunnerNotCompose,
                     "the app-compose's runner is `bash`: dstack pipes its bash_script to bash and never runs the \
                      compose file, so no service of it (launcher included) runs; the script is not judged here",
                 )
@@ -23,7 +24,7 @@ pub fn runner_runs_compose(name: Option<&str>, f: &mut Vec<Finding>) -> bool {
         Runner::Unsupported(n) => {
             f.push(
                 Finding::fail(
-                    "runner-not-compose",
+                    FindingCode::RunnerNotCompose,
                     "dstack's app-compose.sh refuses this runner and starts nothing, so the compose file does not run",
                 )
                 .expected("runner: docker-compose (or nerdctl-compose)")

@@ -4,6 +4,7 @@
 //! (TD attributes: TUD bits 0–7, SEC bits 8–31, OTHER bits 32–63).
 
 use crate::report::Finding;
+use crate::report::FindingCode;
 use crate::tdx::quote::TdReport;
 
 /// TUD.DEBUG: the host can read and write the TD's memory and registers.
@@ -26,41 +27,41 @@ pub fn check(b: &TdReport, f: &mut Vec<Finding>) {
     let attrs = b.td_attributes_u64();
     let shown = hex::encode(b.td_attributes);
     let mut ok = true;
-    let mut fail = |code: &'static str, message: &str, expected: &str| {
+    let mut fail = |code: FindingCode, message: &str, expected: &str| {
         ok = false;
         f.push(Finding::fail(code, message).expected(expected).actual(shown.clone()));
     };
     if attrs & DEBUG != 0 {
         fail(
-            "td-debug",
+            FindingCode::TdDebug,
             "the TD runs in debug mode: the host can read and change its memory",
             "td_attributes bit 0 (DEBUG) clear",
         );
     }
     if attrs & TUD_OTHER & !RESERVED_MBZ != 0 {
         fail(
-            "td-under-debug",
+            FindingCode::TdUnderDebug,
             "TD-under-debug bits (4–6) are set: the TD is not trustworthy",
             "td_attributes bits 0–7 clear",
         );
     }
     if attrs & RESERVED_MBZ != 0 {
         fail(
-            "td-attributes-reserved",
+            FindingCode::TdAttributesReserved,
             "reserved TD attribute bits are set (must be zero: 1–3, 7–15, 23–26, 32–61)",
             &format!("no bit of mask {RESERVED_MBZ:016x} (little-endian value)"),
         );
     }
     if attrs & MIGRATABLE != 0 {
         fail(
-            "td-migratable",
+            FindingCode::TdMigratable,
             "the TD is migratable: a migration TD can move it and its keys",
             "td_attributes bit 29 clear",
         );
     }
     if attrs & SEPT_VE_DISABLE == 0 {
         fail(
-            "td-sept-ve-not-disabled",
+            FindingCode::TdSeptVeNotDisabled,
             "SEPT_VE_DISABLE is clear: the host can inject #VE on pending pages (dstack always sets it)",
             "td_attributes bit 28 set",
         );
@@ -68,7 +69,7 @@ pub fn check(b: &TdReport, f: &mut Vec<Finding>) {
     if ok {
         f.push(
             Finding::pass(
-                "td-attributes-ok",
+                FindingCode::TdAttributesOk,
                 "TD attributes: not debug, no reserved bits, not migratable, SEPT_VE_DISABLE set",
             )
             .actual(shown),
@@ -76,7 +77,7 @@ pub fn check(b: &TdReport, f: &mut Vec<Finding>) {
     }
     if b.seam_attributes != [0u8; 8] {
         f.push(
-            Finding::fail("seam-attributes-nonzero", "the TDX module reports non-zero SEAM attributes")
+            Finding::fail(FindingCode::SeamAttributesNonzero, "the TDX module reports non-zero SEAM attributes")
                 .expected("0000000000000000")
                 .actual(hex::encode(b.seam_attributes)),
         );
@@ -84,7 +85,7 @@ pub fn check(b: &TdReport, f: &mut Vec<Finding>) {
     if b.mr_signer_seam != [0u8; 48] {
         f.push(
             Finding::fail(
-                "mr-signer-seam-not-intel",
+                FindingCode::MrSignerSeamNotIntel,
                 "the TDX module is not signed by Intel (mr_signer_seam is not zero)",
             )
             .expected("48 zero bytes")
@@ -94,9 +95,12 @@ pub fn check(b: &TdReport, f: &mut Vec<Finding>) {
     if let Some(td15) = &b.td15 {
         if td15.mr_servicetd != [0u8; 48] {
             f.push(
-                Finding::fail("td-service-td-bound", "a service TD is bound to this TD (mr_servicetd is not zero)")
-                    .expected("48 zero bytes")
-                    .actual(hex::encode(td15.mr_servicetd)),
+                Finding::fail(
+                    FindingCode::TdServiceTdBound,
+                    "a service TD is bound to this TD (mr_servicetd is not zero)",
+                )
+                .expected("48 zero bytes")
+                .actual(hex::encode(td15.mr_servicetd)),
             );
         }
     }

@@ -21,6 +21,7 @@
 //! `tests/suite/git_launcher_differential.rs` runs both launcher versions on a generated corpus and
 //! holds this module to exactly that.
 
+use crate::report::FindingCode;
 use std::fmt;
 
 use crate::error::{count, describe};
@@ -202,12 +203,12 @@ impl ConfigError {
     }
 
     /// Stable kebab-case finding code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FindingCode {
         match self.kind {
-            ErrorKind::Invalid => "launcher-config-invalid",
-            ErrorKind::CommitNotFull => "workload-commit-not-full",
-            ErrorKind::Incomplete => "launcher-config-incomplete",
-            ErrorKind::ChildEnvFile => "launcher-config-child-env-file",
+            ErrorKind::Invalid => FindingCode::LauncherConfigInvalid,
+            ErrorKind::CommitNotFull => FindingCode::WorkloadCommitNotFull,
+            ErrorKind::Incomplete => FindingCode::LauncherConfigIncomplete,
+            ErrorKind::ChildEnvFile => FindingCode::LauncherConfigChildEnvFile,
         }
     }
 }

@@ -15,6 +15,7 @@
 //!
 //! Nothing here decides what is acceptable: statuses and advisories go to the appraisal.
 
+use crate::report::FindingCode;
 use p256::ecdsa::VerifyingKey;
 use sha2::{Digest, Sha256};
 
@@ -89,28 +90,28 @@ pub enum DcapError {
 
 impl DcapError {
     /// Stable kebab-case code for the report.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FindingCode {
         match self {
-            DcapError::AttestationKeyType { .. } => "attestation-key-type-unsupported",
-            DcapError::QeVendor { .. } => "qe-vendor-id-unknown",
-            DcapError::PckCertDataType { .. } => "pck-cert-data-unsupported",
-            DcapError::PckChainParse(_) => "pck-chain-malformed",
+            DcapError::AttestationKeyType { .. } => FindingCode::AttestationKeyTypeUnsupported,
+            DcapError::QeVendor { .. } => FindingCode::QeVendorIdUnknown,
+            DcapError::PckCertDataType { .. } => FindingCode::PckCertDataUnsupported,
+            DcapError::PckChainParse(_) => FindingCode::PckChainMalformed,
             DcapError::PckChain(e) => e.code(),
-            DcapError::PckExtension(_) => "pck-extension-malformed",
-            DcapError::QeReportSignature => "qe-report-signature-invalid",
-            DcapError::QeReportBinding { .. } => "qe-report-binding-mismatch",
-            DcapError::AttestationKey => "attestation-key-invalid",
-            DcapError::QuoteSignature => "quote-signature-invalid",
-            DcapError::Collateral { .. } => "collateral-malformed",
-            DcapError::RootCrlSignature(_) => "root-crl-signature-invalid",
-            DcapError::CollateralChain { what: "PCK CRL", .. } => "pck-crl-chain-invalid",
-            DcapError::CollateralChain { .. } => "tcb-signing-chain-invalid",
-            DcapError::CrlWindow { next_update: Some(n), now, .. } if now > n => "crl-expired",
-            DcapError::CrlWindow { .. } => "crl-not-yet-valid",
-            DcapError::JsonSignature { what: "TCB Info" } => "tcb-info-signature-invalid",
-            DcapError::JsonSignature { .. } => "qe-identity-signature-invalid",
-            DcapError::CollateralWindow { next_update, now, .. } if now > next_update => "collateral-expired",
-            DcapError::CollateralWindow { .. } => "collateral-not-yet-valid",
+            DcapError::PckExtension(_) => FindingCode::PckExtensionMalformed,
+            DcapError::QeReportSignature => FindingCode::QeReportSignatureInvalid,
+            DcapError::QeReportBinding { .. } => FindingCode::QeReportBindingMismatch,
+            DcapError::AttestationKey => FindingCode::AttestationKeyInvalid,
+            DcapError::QuoteSignature => FindingCode::QuoteSignatureInvalid,
+            DcapError::Collateral { .. } => FindingCode::CollateralMalformed,
+            DcapError::RootCrlSignature(_) => FindingCode::RootCrlSignatureInvalid,
+            DcapError::CollateralChain { what: "PCK CRL", .. } => FindingCode::PckCrlChainInvalid,
+            DcapError::CollateralChain { .. } => FindingCode::TcbSigningChainInvalid,
+            DcapError::CrlWindow { next_update: Some(n), now, .. } if now > n => FindingCode::CrlExpired,
+            DcapError::CrlWindow { .. } => FindingCode::CrlNotYetValid,
+            DcapError::JsonSignature { what: "TCB Info" } => FindingCode::TcbInfoSignatureInvalid,
+            DcapError::JsonSignature { .. } => FindingCode::QeIdentitySignatureInvalid,
+            DcapError::CollateralWindow { next_update, now, .. } if now > next_update => FindingCode::CollateralExpired,
+            DcapError::CollateralWindow { .. } => FindingCode::CollateralNotYetValid,
             DcapError::Tcb(e) => e.code(),
         }
     }

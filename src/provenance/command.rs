@@ -157,7 +157,7 @@ impl ProvenanceView {
                 Err(e) => AttemptView {
                     source,
                     status: "rejected",
-                    code: Some(e.code()),
+                    code: Some(e.code().as_str()),
                     message: Some(e.to_string()),
                     expected: Some(e.expected()).filter(|s| !s.is_empty()),
                     actual: Some(e.actual()).filter(|s| !s.is_empty()),

@@ -5,6 +5,7 @@
 //! bundle and reports every attempt. sigstore-verify's own error type never leaves this module
 //! tree; `from_sigstore` turns it into text here.
 
+use crate::report::FindingCode;
 use std::fmt;
 
 /// A certificate claim the identity policy compares (Fulcio OID arc 1.3.6.1.4.1.57264.1,
@@ -63,17 +64,17 @@ impl Claim {
     }
 
     /// The finding code of a mismatch on this claim.
-    pub fn mismatch_code(self) -> &'static str {
+    pub fn mismatch_code(self) -> FindingCode {
         match self {
-            Claim::Issuer => "issuer-mismatch",
-            Claim::San => "identity-mismatch",
-            Claim::BuildSignerUri => "signer-workflow-mismatch",
-            Claim::SourceRepository => "repository-mismatch",
-            Claim::SourceRef => "source-ref-rejected",
-            Claim::Runner => "self-hosted-runner",
-            Claim::RepositoryId => "repository-id-mismatch",
-            Claim::OwnerId => "owner-id-mismatch",
-            Claim::SourceCommit => "source-commit-mismatch",
+            Claim::Issuer => FindingCode::IssuerMismatch,
+            Claim::San => FindingCode::IdentityMismatch,
+            Claim::BuildSignerUri => FindingCode::SignerWorkflowMismatch,
+            Claim::SourceRepository => FindingCode::RepositoryMismatch,
+            Claim::SourceRef => FindingCode::SourceRefRejected,
+            Claim::Runner => FindingCode::SelfHostedRunner,
+            Claim::RepositoryId => FindingCode::RepositoryIdMismatch,
+            Claim::OwnerId => FindingCode::OwnerIdMismatch,
+            Claim::SourceCommit => FindingCode::SourceCommitMismatch,
         }
     }
 }
@@ -125,16 +126,16 @@ impl Step {
         }
     }
 
-    fn code(self) -> &'static str {
+    fn code(self) -> FindingCode {
         match self {
-            Step::Certificate => "certificate-invalid",
-            Step::Sct => "sct-invalid",
-            Step::TransparencyLog => "tlog-invalid",
-            Step::Timestamp => "timestamp-invalid",
-            Step::Signature => "signature-invalid",
-            Step::Artifact => "artifact-digest-unsupported",
-            Step::TrustedRoot => "trusted-root-unusable",
-            Step::Other => "verification-failed",
+            Step::Certificate => FindingCode::CertificateInvalid,
+            Step::Sct => FindingCode::SctInvalid,
+            Step::TransparencyLog => FindingCode::TlogInvalid,
+            Step::Timestamp => FindingCode::TimestampInvalid,
+            Step::Signature => FindingCode::SignatureInvalid,
+            Step::Artifact => FindingCode::ArtifactDigestUnsupported,
+            Step::TrustedRoot => FindingCode::TrustedRootUnusable,
+            Step::Other => FindingCode::VerificationFailed,
         }
     }
 }
@@ -175,21 +176,21 @@ pub enum ProvenanceError {
 
 impl ProvenanceError {
     /// The stable finding code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FindingCode {
         match self {
-            ProvenanceError::Malformed { .. } => "bundle-malformed",
-            ProvenanceError::Unsupported { .. } => "bundle-unsupported",
-            ProvenanceError::MaterialMismatch { .. } => "verification-material-mismatch",
-            ProvenanceError::IssuerNotTrusted { .. } => "certificate-issuer-untrusted",
-            ProvenanceError::TlogMissing { .. } => "tlog-entry-missing",
-            ProvenanceError::TimestampMissing { .. } => "timestamp-missing",
+            ProvenanceError::Malformed { .. } => FindingCode::BundleMalformed,
+            ProvenanceError::Unsupported { .. } => FindingCode::BundleUnsupported,
+            ProvenanceError::MaterialMismatch { .. } => FindingCode::VerificationMaterialMismatch,
+            ProvenanceError::IssuerNotTrusted { .. } => FindingCode::CertificateIssuerUntrusted,
+            ProvenanceError::TlogMissing { .. } => FindingCode::TlogEntryMissing,
+            ProvenanceError::TimestampMissing { .. } => FindingCode::TimestampMissing,
             ProvenanceError::Verification { step, .. } => step.code(),
-            ProvenanceError::SubjectMismatch { .. } => "subject-digest-mismatch",
-            ProvenanceError::Statement { .. } => "statement-malformed",
-            ProvenanceError::NotAnAttestation { .. } => "not-an-attestation",
-            ProvenanceError::PredicateType { .. } => "predicate-type-mismatch",
+            ProvenanceError::SubjectMismatch { .. } => FindingCode::SubjectDigestMismatch,
+            ProvenanceError::Statement { .. } => FindingCode::StatementMalformed,
+            ProvenanceError::NotAnAttestation { .. } => FindingCode::NotAnAttestation,
+            ProvenanceError::PredicateType { .. } => FindingCode::PredicateTypeMismatch,
             ProvenanceError::Mismatch { claim, .. } => claim.mismatch_code(),
-            ProvenanceError::ClaimMissing { .. } => "certificate-claim-missing",
+            ProvenanceError::ClaimMissing { .. } => FindingCode::CertificateClaimMissing,
         }
     }
 

@@ -80,7 +80,7 @@ pub enum Outcome {
 /// One observation, with a stable kebab-case code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub code: &'static str,
+    pub code: FindingCode,
     pub severity: Severity,
     pub outcome: Outcome,
     pub message: String,
@@ -91,27 +91,27 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(code: &'static str, outcome: Outcome, severity: Severity, message: String) -> Self {
+    fn new(code: FindingCode, outcome: Outcome, severity: Severity, message: String) -> Self {
         Finding { code, severity, outcome, message, expected: None, actual: None }
     }
 
-    pub fn pass(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn pass(code: FindingCode, message: impl Into<String>) -> Self {
         Self::new(code, Outcome::Pass, Severity::Info, message.into())
     }
 
-    pub fn fail(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn fail(code: FindingCode, message: impl Into<String>) -> Self {
         Self::new(code, Outcome::Fail, Severity::Error, message.into())
     }
 
-    pub fn not_checked(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn not_checked(code: FindingCode, message: impl Into<String>) -> Self {
         Self::new(code, Outcome::NotChecked, Severity::Warning, message.into())
     }
 
-    pub fn note(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn note(code: FindingCode, message: impl Into<String>) -> Self {
         Self::new(code, Outcome::Note, Severity::Info, message.into())
     }
 
-    pub fn warn(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn warn(code: FindingCode, message: impl Into<String>) -> Self {
         Self::new(code, Outcome::Note, Severity::Warning, message.into())
     }
 
@@ -426,20 +426,32 @@ mod tests {
     #[test]
     fn status_comes_from_findings_and_absent_evidence_never_passes() {
         assert_eq!(check(vec![]).status, Status::NotChecked);
-        assert_eq!(check(vec![Finding::note("n", "")]).status, Status::NotChecked);
-        assert_eq!(check(vec![Finding::pass("p", "")]).status, Status::Pass);
-        assert_eq!(check(vec![Finding::pass("p", ""), Finding::not_checked("n", "")]).status, Status::NotChecked);
+        assert_eq!(check(vec![Finding::note(FindingCode::MrtdAllowed, "")]).status, Status::NotChecked);
+        assert_eq!(check(vec![Finding::pass(FindingCode::MrtdAllowed, "")]).status, Status::Pass);
         assert_eq!(
-            check(vec![Finding::pass("p", ""), Finding::not_checked("n", ""), Finding::fail("f", "")]).status,
+            check(vec![
+                Finding::pass(FindingCode::MrtdAllowed, ""),
+                Finding::not_checked(FindingCode::MrtdAllowed, "")
+            ])
+            .status,
+            Status::NotChecked
+        );
+        assert_eq!(
+            check(vec![
+                Finding::pass(FindingCode::MrtdAllowed, ""),
+                Finding::not_checked(FindingCode::MrtdAllowed, ""),
+                Finding::fail(FindingCode::MrtdAllowed, "")
+            ])
+            .status,
             Status::Fail
         );
     }
 
     #[test]
     fn verdict_and_exit_codes() {
-        let pass = check(vec![Finding::pass("p", "")]);
-        let fail = check(vec![Finding::fail("f", "")]);
-        let nc = check(vec![Finding::not_checked("n", "")]);
+        let pass = check(vec![Finding::pass(FindingCode::MrtdAllowed, "")]);
+        let fail = check(vec![Finding::fail(FindingCode::MrtdAllowed, "")]);
+        let nc = check(vec![Finding::not_checked(FindingCode::MrtdAllowed, "")]);
         assert_eq!(Verdict::of(&[pass.clone(), pass.clone(), pass.clone()]).exit_code(), 0);
         assert_eq!(Verdict::of(&[pass.clone(), fail.clone(), nc.clone()]).exit_code(), 1);
         assert_eq!(Verdict::of(&[pass.clone(), nc.clone(), pass.clone()]).exit_code(), 3);

@@ -3,6 +3,7 @@
 //! verify. Fields are private and read through accessors; only the format modules of
 //! `signature/` (through `pub(super)` constructors) make them, after verifying.
 
+use crate::report::FindingCode;
 use std::fmt;
 
 use crate::provenance::{ProvenanceError, VerifiedStatement};
@@ -289,7 +290,7 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FindingCode {
         match self {
             Rejection::Sigstore(e) => e.code(),
         }
@@ -325,7 +326,7 @@ impl Rejected {
     pub fn reason(&self) -> &Rejection {
         &self.reason
     }
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FindingCode {
         self.reason.code()
     }
 }

@@ -12,6 +12,7 @@
 //! (`GIT_CEILING_DIRECTORIES`), so a non-clone inside some other repository is not mistaken for
 //! it. Inherited `GIT_DIR`-style variables are removed. Output read from git is bounded.
 
+use crate::report::FindingCode;
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::Read;
@@ -97,13 +98,13 @@ pub enum RepoError {
 }
 
 impl RepoError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FindingCode {
         match self {
             RepoError::GitUnavailable(_) | RepoError::NotARepository { .. } | RepoError::Git { .. } => {
-                "workload-repo-unusable"
+                FindingCode::WorkloadRepoUnusable
             }
-            RepoError::CommitAbsent { .. } => "workload-commit-absent",
-            RepoError::PathAbsent { .. } | RepoError::NotAFile { .. } => "workload-script-absent",
+            RepoError::CommitAbsent { .. } => FindingCode::WorkloadCommitAbsent,
+            RepoError::PathAbsent { .. } | RepoError::NotAFile { .. } => FindingCode::WorkloadScriptAbsent,
         }
     }
 }

@@ -29,13 +29,13 @@ fn run(name: &str, anchor: &TrustAnchor) -> DcapOutcome {
 fn failure_codes(o: &DcapOutcome) -> Vec<&'static str> {
     let mut out = Vec::new();
     if let Some(Err(e)) = &o.collateral {
-        out.push(e.code());
+        out.push(e.code().as_str());
     }
     if let Err(e) = &o.quote {
-        out.push(e.code());
+        out.push(e.code().as_str());
     }
     if let Some(Err(e)) = &o.tcb {
-        out.push(e.code());
+        out.push(e.code().as_str());
     }
     out
 }

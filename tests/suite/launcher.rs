@@ -55,7 +55,7 @@ fn run(c: &AttestedCompose, r: &Reference, b: &[BundleInput]) -> CheckResult {
 }
 
 fn fails(r: &CheckResult) -> Vec<&'static str> {
-    r.findings.iter().filter(|f| f.outcome == Outcome::Fail).map(|f| f.code).collect()
+    r.findings.iter().filter(|f| f.outcome == Outcome::Fail).map(|f| f.code.as_str()).collect()
 }
 
 #[test]
@@ -207,7 +207,7 @@ fn verified_signatures_carry_digest_signer_time_and_root() {
     let edited = [BundleInput { source: "edited".into(), text: serde_json::to_vec(&v).unwrap() }];
     let all = verify_all(&SignatureInputs { bundles: &edited }, &SignatureTrust { sigstore: &roots }, at);
     let [Err(rejected)] = all.results() else { panic!("{:?}", all.results()) };
-    assert_eq!((rejected.source(), rejected.code()), ("edited", "timestamp-invalid"));
+    assert_eq!((rejected.source(), rejected.code().as_str()), ("edited", "timestamp-invalid"));
     let r = run(&compose(&format!("{IMAGE}@sha256:{DIGEST}")), &reference(|_| {}), &edited);
     assert_eq!(fails(&r), vec!["timestamp-invalid"]);
 }

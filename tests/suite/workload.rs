@@ -59,7 +59,7 @@ fn run(c: &AttestedCompose, r: &Reference) -> CheckResult {
 }
 
 fn codes(r: &CheckResult, o: Outcome) -> Vec<&'static str> {
-    r.findings.iter().filter(|f| f.outcome == o).map(|f| f.code).collect()
+    r.findings.iter().filter(|f| f.outcome == o).map(|f| f.code.as_str()).collect()
 }
 
 fn fails_with(r: &CheckResult, code: &str) {

@@ -170,7 +170,7 @@ fn near_mpcs_launcher_shape_does_not_pass() {
     );
     let r = judge(&y);
     fails(&r, "workload-engine-access", &["services.app.volumes (line 7)", "/var/run/docker.sock"]);
-    let fails: Vec<&str> = r.findings.iter().filter(|f| f.outcome == Outcome::Fail).map(|f| f.code).collect();
+    let fails: Vec<&str> = r.findings.iter().filter(|f| f.outcome == Outcome::Fail).map(|f| f.code.as_str()).collect();
     assert_eq!(fails, ["workload-engine-access"]);
 }
 

@@ -4,6 +4,7 @@
 //! SHA-256; `allowed_envs` may not name anything the boot path's programs read, and every other
 //! name is shown where it lands in the compose file.
 
+use crate::report::FindingCode;
 use sha2::{Digest, Sha256};
 
 use crate::checks::launcher::AppSettings;
@@ -27,7 +28,7 @@ fn pre_launch(app: &AppSettings, reference: &Reference, f: &mut Vec<Finding>) {
     let pinned = reference.workload.as_ref().and_then(|w| w.pre_launch_script_sha256.as_deref());
     let Some(text) = app.pre_launch_script_text.as_deref() else {
         f.push(Finding::fail(
-            "pre-launch-script-not-pinned",
+            FindingCode::PreLaunchScriptNotPinned,
             "the app-compose's pre_launch_script is not a string, so what dstack sources cannot be hashed",
         ));
         return;
@@ -36,19 +37,19 @@ fn pre_launch(app: &AppSettings, reference: &Reference, f: &mut Vec<Finding>) {
     match pinned {
         None => f.push(
             Finding::not_checked(
-                "pre-launch-script-not-pinned",
+                FindingCode::PreLaunchScriptNotPinned,
                 "the app-compose has a pre_launch_script, which dstack sources as root before Compose starts; read \
                  it, then pin its SHA-256 in the reference's workload.pre_launch_script_sha256",
             )
             .actual(actual),
         ),
         Some(p) if p == actual => f.push(Finding::pass(
-            "pre-launch-script-pinned",
+            FindingCode::PreLaunchScriptPinned,
             "the pre_launch_script (sourced as root before Compose) is the one the reference pins",
         )),
         Some(p) => f.push(
             Finding::fail(
-                "pre-launch-script-not-pinned",
+                FindingCode::PreLaunchScriptNotPinned,
                 "the pre_launch_script is not the one the reference pins (workload.pre_launch_script_sha256)",
             )
             .expected(p.to_string())
@@ -63,7 +64,7 @@ fn init_scripts(app: &AppSettings, reference: &Reference, f: &mut Vec<Finding>) 
     }
     let Some(texts) = &app.init_script_texts else {
         f.push(Finding::fail(
-            "init-script-not-pinned",
+            FindingCode::InitScriptNotPinned,
             "the app-compose's init_script is neither a string nor a list of strings, so what dstack sources cannot be hashed",
         ));
         return;
@@ -72,19 +73,19 @@ fn init_scripts(app: &AppSettings, reference: &Reference, f: &mut Vec<Finding>) 
     match reference.workload.as_ref().and_then(|w| w.init_script_sha256.as_ref()) {
         None => f.push(
             Finding::not_checked(
-                "init-script-not-pinned",
+                FindingCode::InitScriptNotPinned,
                 "the app-compose has an init_script, which dstack-prepare.sh sources as root before the services \
                  start; read it, then pin it in the reference's workload.init_script_sha256",
             )
             .actual(actual.join(", ")),
         ),
         Some(pinned) if *pinned == actual => f.push(Finding::pass(
-            "init-script-pinned",
+            FindingCode::InitScriptPinned,
             "the init_script (sourced as root before the services start) is the one the reference pins",
         )),
         Some(pinned) => f.push(
             Finding::fail(
-                "init-script-not-pinned",
+                FindingCode::InitScriptNotPinned,
                 "the init_script is not the one the reference pins (workload.init_script_sha256)",
             )
             .expected(pinned.join(", "))
@@ -98,7 +99,7 @@ fn allowed_envs(names: &[String], compose_text: &str, f: &mut Vec<Finding>) {
         if let Some(who) = boot_reader(name) {
             f.push(
                 Finding::fail(
-                    "allowed-env-unsafe",
+                    FindingCode::AllowedEnvUnsafe,
                     format!(
                         "allowed_envs lets the deployer set {name}, which {who} reads: it can change what the boot path runs"
                     ),
@@ -114,7 +115,7 @@ fn allowed_envs(names: &[String], compose_text: &str, f: &mut Vec<Finding>) {
         } else {
             format!("it is interpolated on line {} of the compose file (judged there as deploy-time)", join(&lines))
         };
-        f.push(Finding::note("allowed-env", format!("allowed_envs lets the deployer set {name}; {lands}")));
+        f.push(Finding::note(FindingCode::AllowedEnv, format!("allowed_envs lets the deployer set {name}; {lands}")));
     }
 }
 

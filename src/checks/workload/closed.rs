@@ -8,9 +8,10 @@ use crate::deployment::interpolate::Interpolated;
 use crate::deployment::model::{clean, covers, ComposeModel, Content, MountKind, Service, Text};
 use crate::reference::Reference;
 use crate::report::Finding;
+use crate::report::FindingCode;
 
-pub const OVERRIDE: &str = "workload-override";
-pub const NOT_MODELLED: &str = "workload-key-not-modelled";
+pub const OVERRIDE: FindingCode = FindingCode::WorkloadOverride;
+pub const NOT_MODELLED: FindingCode = FindingCode::WorkloadKeyNotModelled;
 
 /// The launcher program inside its image (docker/Dockerfile at 14686aa).
 const LAUNCHER_PROGRAM: &str = "/usr/local/bin/git-launcher";
@@ -160,7 +161,7 @@ pub fn launcher_path(s: &Service) -> Result<String, Finding> {
     match args.as_slice() {
         [] => Ok(DEFAULT_CONFIG_PATH.to_string()),
         [one] if one == "-h" || one == "--help" => Err(Finding::fail(
-            "launcher-not-started",
+            FindingCode::LauncherNotStarted,
             format!("{} is `{one}`: the launcher prints its usage and runs nothing", at("command")),
         )),
         [one] if one.starts_with('/') => Ok(clean(one)),
@@ -183,7 +184,7 @@ pub fn launcher_path(s: &Service) -> Result<String, Finding> {
             Ok(clean(&format!("{dir}/{one}")))
         }
         many => Err(Finding::fail(
-            "launcher-not-started",
+            FindingCode::LauncherNotStarted,
             format!(
                 "{} passes {} arguments ({}): the launcher takes at most one (the config file) and refuses to start",
                 at("command"),
@@ -219,7 +220,7 @@ pub fn config_source(m: &ComposeModel, s: &Service, path: &str) -> Source {
         if covers(t, path) {
             return Source::Refused(
                 Finding::fail(
-                    "launcher-config-not-attested",
+                    FindingCode::LauncherConfigNotAttested,
                     format!(
                         "services.{name}.{} (line {}) mounts {} at {t}, over the launcher config {path}: it is supplied by the host, which can swap it",
                         mount.via,
@@ -234,7 +235,7 @@ pub fn config_source(m: &ComposeModel, s: &Service, path: &str) -> Source {
     for sec in &s.secrets {
         if sec.target.as_deref().is_none_or(|t| covers(t, path)) {
             return Source::Refused(Finding::fail(
-                "launcher-config-not-attested",
+                FindingCode::LauncherConfigNotAttested,
                 format!("services.{name}.secrets (line {}) mounts secret {} at {path}: secrets are supplied outside the compose file", sec.line, sec.source),
             ));
         }
@@ -251,7 +252,7 @@ pub fn config_source(m: &ComposeModel, s: &Service, path: &str) -> Source {
             Some(t) if t == path => at_path.push(c),
             Some(t) if covers(t, path) => {
                 return Source::Refused(Finding::fail(
-                    "launcher-config-not-attested",
+                    FindingCode::LauncherConfigNotAttested,
                     format!(
                         "services.{name}.configs (line {}) mounts {} at {t}, above the config path {path}",
                         c.line, c.source
@@ -267,13 +268,13 @@ pub fn config_source(m: &ComposeModel, s: &Service, path: &str) -> Source {
         }
         let lines: Vec<String> = at_path.iter().map(|c| c.line.to_string()).collect();
         return Source::Refused(Finding::fail(
-            "launcher-config-ambiguous",
+            FindingCode::LauncherConfigAmbiguous,
             format!("services.{name}.configs mounts {} configs at {path} (lines {}): which one the launcher reads is not defined", at_path.len(), lines.join(", ")),
         ));
     };
     let Some(top) = m.configs.iter().find(|c| c.name == one.source) else {
         return Source::Refused(Finding::fail(
-            "launcher-config-not-attested",
+            FindingCode::LauncherConfigNotAttested,
             format!(
                 "services.{name}.configs (line {}) names config {}, which the file does not define",
                 one.line, one.source
@@ -283,7 +284,7 @@ pub fn config_source(m: &ComposeModel, s: &Service, path: &str) -> Source {
     match &top.content {
         Content::Outside(why) => Source::Refused(
             Finding::fail(
-                "launcher-config-not-attested",
+                FindingCode::LauncherConfigNotAttested,
                 format!("the launcher config {path} is supplied by the host, which can swap it: {why}"),
             )
             .expected(format!("a top-level config with inline `content:` mounted at {path}")),
@@ -328,7 +329,10 @@ pub fn launcher(
     let name = &s.name;
     let accepts = |what: &str| reference.workload.as_ref().is_some_and(|w| w.accepts(what));
     if let Some(why) = &s.not_started {
-        f.push(Finding::fail("launcher-not-started", format!("services.{name} never starts: {why}; it runs nothing")));
+        f.push(Finding::fail(
+            FindingCode::LauncherNotStarted,
+            format!("services.{name} never starts: {why}; it runs nothing"),
+        ));
     }
     if let Some(why) = &s.start_deploy_time {
         f.push(Finding::fail(OVERRIDE, format!("services.{name}: whether it starts is chosen at deploy time: {why}")));
@@ -362,7 +366,7 @@ pub fn launcher(
     }
     match s.image.as_ref().map(|i| (i.literal(), i.line)) {
         None => f.push(Finding::fail(
-            "workload-image-missing",
+            FindingCode::WorkloadImageMissing,
             format!("services.{name} has no effective `image` (removed by `!reset`?): the launcher does not run"),
         )),
         Some((None, line)) => f.push(Finding::fail(
@@ -390,7 +394,7 @@ pub fn launcher(
     }
     if let Some(line) = s.key_line("build") {
         f.push(Finding::fail(
-            "workload-image-built",
+            FindingCode::WorkloadImageBuilt,
             format!("services.{name}.build (line {line}): the launcher image is built on the host, not pinned"),
         ));
     }
@@ -414,13 +418,13 @@ fn power(s: &Service, key: &str, line: usize, accepted: bool, f: &mut Vec<Findin
     let field = format!("services.{}.{key} (line {line})", s.name);
     if accepted {
         f.push(Finding::warn(
-            "workload-power-accepted",
+            FindingCode::WorkloadPowerAccepted,
             format!("{field} gives the launcher container power over the host or other containers; the reference accepts it (workload.accept: {key})"),
         ));
     } else {
         f.push(
             Finding::fail(
-                "workload-power",
+                FindingCode::WorkloadPower,
                 format!("{field} gives the launcher container power over the host or other containers"),
             )
             .expected(format!("no `{key}`, or `{key}` in the reference's workload.accept")),
@@ -446,7 +450,10 @@ fn environment(s: &Service, config: Option<&LauncherConfig>, f: &mut Vec<Finding
             let literal = value.as_ref().and_then(|v| v.literal());
             let configured = config.map(|c| configured_value(c, key));
             if literal.is_some() && configured.as_ref().is_some_and(|c| c.as_deref() == literal) {
-                f.push(Finding::note("workload-env-repeats-config", format!("{field} repeats the config's value")));
+                f.push(Finding::note(
+                    FindingCode::WorkloadEnvRepeatsConfig,
+                    format!("{field} repeats the config's value"),
+                ));
             } else {
                 f.push(Finding::fail(
                     OVERRIDE,
@@ -459,7 +466,7 @@ fn environment(s: &Service, config: Option<&LauncherConfig>, f: &mut Vec<Finding
     }
     if !runtime.is_empty() {
         f.push(Finding::note(
-            "workload-runtime-configuration",
+            FindingCode::WorkloadRuntimeConfiguration,
             format!(
                 "services.{} passes runtime configuration to the workload, not read by the launcher, bash or git: {}",
                 s.name,
@@ -546,7 +553,7 @@ fn mounts(
     }
     if !data.is_empty() {
         f.push(Finding::note(
-            "workload-runtime-data",
+            FindingCode::WorkloadRuntimeData,
             format!(
                 "services.{} mounts data outside the checkout, the config and system paths: {}",
                 s.name,
@@ -561,12 +568,12 @@ fn checkout(field: &str, kind: MountKind, t: &str, w: &str, at_or_above: bool, a
     match (kind, at_or_above) {
         (MountKind::Tmpfs, true) => {}
         (MountKind::Volume, true) if accepted => f.push(Finding::warn(
-            "workload-persistent-checkout",
+            FindingCode::WorkloadPersistentCheckout,
             format!("{field} keeps the checkout {w} in a volume across deployments; the reference accepts this (workload.accept: persistent-checkout)"),
         )),
         (MountKind::Volume, true) => f.push(
             Finding::not_checked(
-                "workload-persistent-checkout",
+                FindingCode::WorkloadPersistentCheckout,
                 format!(
                     "{field} keeps the checkout {w} in a volume across deployments: an earlier deployment's .git/hooks or \
                      .git/config run code (git fetch, checkout) before the pinned commit, and the launcher reuses the \
@@ -706,7 +713,7 @@ pub fn others(
         }
         let mut power = |what: String| {
             f.push(Finding::fail(
-                "workload-sidecar-controls-launcher",
+                FindingCode::WorkloadSidecarControlsLauncher,
                 format!("services.{name} can change the launcher: {what}"),
             ));
         };

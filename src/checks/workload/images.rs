@@ -7,6 +7,7 @@ use crate::compose::docker_compose::ImageRef;
 use crate::deployment::model::{ComposeModel, Service};
 use crate::reference::Reference;
 use crate::report::Finding;
+use crate::report::FindingCode;
 
 /// The image a service of the model runs, read from the model alone. `Err(None)`: no finding
 /// here (the image is interpolated, which the closed-world rules report); `Err(Some(f))`: a
@@ -15,12 +16,12 @@ fn image_of(s: &Service) -> Result<ImageRef, Option<Finding>> {
     let field = format!("services.{}", s.name);
     if let Some(line) = s.key_line("build") {
         return Err(Some(Finding::fail(
-            "workload-image-built",
+            FindingCode::WorkloadImageBuilt,
             format!("{field}.build (line {line}): the image is built on the host (local files or a mutable git ref), so what runs is not fixed by the compose file"),
         )));
     }
     let Some(text) = &s.image else {
-        return Err(Some(Finding::fail("workload-image-missing", format!("{field} names no image"))));
+        return Err(Some(Finding::fail(FindingCode::WorkloadImageMissing, format!("{field} names no image"))));
     };
     let Some(literal) = text.literal() else { return Err(None) };
     let image = ImageRef::parse(literal).map_err(|e| {
@@ -32,7 +33,7 @@ fn image_of(s: &Service) -> Result<ImageRef, Option<Finding>> {
     if image.pinned_reference().is_none() {
         return Err(Some(
             Finding::fail(
-                "workload-image-not-pinned",
+                FindingCode::WorkloadImageNotPinned,
                 format!("{field} runs {} by tag: a tag is not a pin", image.raw),
             )
             .expected(format!("{}@sha256:…", image.name()))
@@ -46,7 +47,7 @@ fn image_of(s: &Service) -> Result<ImageRef, Option<Finding>> {
 /// service is pinned. `include:` and `extends` are reported by the model's closed-world rules.
 pub fn check(m: &ComposeModel, source: &str, reference: &Reference, f: &mut Vec<Finding>) -> Option<Vec<String>> {
     if m.services.is_empty() {
-        f.push(Finding::fail("workload-image-missing", format!("{source} declares no services")));
+        f.push(Finding::fail(FindingCode::WorkloadImageMissing, format!("{source} declares no services")));
         return None;
     }
     let mut pinned = Vec::new();
@@ -69,14 +70,14 @@ pub fn check(m: &ComposeModel, source: &str, reference: &Reference, f: &mut Vec<
     let refs: Vec<String> = pinned.iter().map(|(_, _, r)| r.clone()).collect();
     f.push(
         Finding::pass(
-            "workload-images-pinned",
+            FindingCode::WorkloadImagesPinned,
             format!("all {} of {source} run images pinned by digest", crate::error::count(refs.len(), "service")),
         )
         .actual(pinned.iter().map(|(s, _, r)| format!("{s}: {r}")).collect::<Vec<_>>().join(", ")),
     );
     match &reference.images {
         None => f.push(Finding::not_checked(
-            "workload-expectation-missing",
+            FindingCode::WorkloadExpectationMissing,
             "the reference has no `images` allow-list (and no `workload`): which images should run is not known",
         )),
         Some(allowed) => {
@@ -86,7 +87,7 @@ pub fn check(m: &ComposeModel, source: &str, reference: &Reference, f: &mut Vec<
                     ok = false;
                     f.push(
                         Finding::fail(
-                            "workload-image-not-allowed",
+                            FindingCode::WorkloadImageNotAllowed,
                             format!("service `{service}` runs an image that is not in the reference's `images`"),
                         )
                         .expected(allowed.iter().filter_map(ImageRef::pinned_reference).collect::<Vec<_>>().join(", "))
@@ -96,7 +97,7 @@ pub fn check(m: &ComposeModel, source: &str, reference: &Reference, f: &mut Vec<
             }
             if ok {
                 f.push(Finding::pass(
-                    "workload-images-allowed",
+                    FindingCode::WorkloadImagesAllowed,
                     format!("every image is in the reference's `images` ({} allowed)", allowed.len()),
                 ));
             }
@@ -137,7 +138,7 @@ pub fn others(m: &ComposeModel, launcher: &str, reference: &Reference, f: &mut V
         match &reference.images {
             Some(allowed) if !allowed.iter().any(|a| same_image(a, &image)) => f.push(
                 Finding::fail(
-                    "workload-image-not-allowed",
+                    FindingCode::WorkloadImageNotAllowed,
                     format!("service `{}` runs an image that is not in the reference's `images`", s.name),
                 )
                 .actual(pinned),
@@ -148,7 +149,7 @@ pub fn others(m: &ComposeModel, launcher: &str, reference: &Reference, f: &mut V
     }
     if !unlisted.is_empty() {
         f.push(Finding::not_checked(
-            "workload-images-not-checked",
+            FindingCode::WorkloadImagesNotChecked,
             format!(
                 "services beside the launcher run images pinned by digest, but the reference has no `images` allow-list to compare them with: {}",
                 unlisted.join(", ")

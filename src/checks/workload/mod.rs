@@ -11,6 +11,7 @@
 //! leaves the check not checked, never passed. `--workload-repo` is inspected by the pipeline
 //! for the commit this check pins (`WorkloadObservation::pinned`); the check judges what it found.
 
+use crate::report::FindingCode;
 mod boot;
 mod closed;
 mod images;
@@ -62,7 +63,7 @@ pub fn inspect_launcher(compose: &ComposeFile) -> Option<LauncherConfigView> {
         }
     }
     match closed::config_source(&m, ms, &view.path) {
-        closed::Source::Refused(why) if why.code == "launcher-config-not-attested" => {
+        closed::Source::Refused(why) if why.code == FindingCode::LauncherConfigNotAttested => {
             view.source = format!("the host (not attested): {}", why.message)
         }
         closed::Source::Refused(why) => view.problem = Some(why.message),
@@ -180,7 +181,7 @@ fn evaluate(
         Ok(m) => m,
         Err(e) => {
             f.push(Finding::fail(
-                "compose-unreadable",
+                FindingCode::ComposeUnreadable,
                 format!("the attested docker_compose_file cannot be read: {e}"),
             ));
             return obs;
@@ -211,7 +212,7 @@ fn evaluate(
         [one] => one,
         [] => {
             f.push(Finding::fail(
-                "launcher-config-missing",
+                FindingCode::LauncherConfigMissing,
                 format!("the reference expects a git-launcher workload, but no service of {source} runs the launcher"),
             ));
             return obs;
@@ -219,7 +220,7 @@ fn evaluate(
         many => {
             let names: Vec<&str> = many.iter().map(|s| s.name.as_str()).collect();
             f.push(Finding::fail(
-                "launcher-ambiguous",
+                FindingCode::LauncherAmbiguous,
                 format!("several services could be the git-launcher: {}", names.join(", ")),
             ));
             return obs;
@@ -253,7 +254,7 @@ fn git_launcher(
         if r != path {
             f.push(
                 Finding::fail(
-                    "launcher-config-path-mismatch",
+                    FindingCode::LauncherConfigPathMismatch,
                     format!("services.{} makes the launcher read {path}; the reference's workload.config_path does not change what it reads", ms.name),
                 )
                 .expected(r.to_string())
@@ -288,12 +289,12 @@ fn git_launcher(
         }
     };
     f.push(Finding::pass(
-        "launcher-config-attested",
+        FindingCode::LauncherConfigAttested,
         format!("services.{} reads {path} from {field}, which is part of the compose-hash", service.name),
     ));
     f.push(
         Finding::pass(
-            "workload-commit-pinned",
+            FindingCode::WorkloadCommitPinned,
             format!("the config pins {} to a full commit id — {}", config.repo_url, mode_text(&config)),
         )
         .actual(config.commit_sha.clone()),
@@ -301,13 +302,13 @@ fn git_launcher(
     if let Mode::Advanced { run_cmd, install_cmd } = config.mode() {
         let install = install_cmd.map(|i| format!("; INSTALL_CMD `{i}`")).unwrap_or_default();
         f.push(Finding::warn(
-            "workload-advanced-mode",
+            FindingCode::WorkloadAdvancedMode,
             format!("advanced mode: RUN_CMD `{run_cmd}`{install} runs instead of an entry script; these commands are trust-bearing"),
         ));
     }
     if let Some(env) = &config.child_env_file {
         f.push(Finding::fail(
-            "workload-child-env-file",
+            FindingCode::WorkloadChildEnvFile,
             format!(
                 "CHILD_ENV_FILE={env}: launcher v0.1.0 exports every variable of that file (not attested) into the \
                  workload's bash, BASH_ENV included, and later launchers refuse the key"
@@ -321,7 +322,7 @@ fn git_launcher(
     let sound = !f.iter().any(|x| x.outcome == Outcome::Fail);
     match &reference.workload {
         None => f.push(Finding::not_checked(
-            "workload-expectation-missing",
+            FindingCode::WorkloadExpectationMissing,
             "the reference has no `workload` section: the pinned repository and commit are not compared with anything",
         )),
         Some(expect) => compare(&config, expect, f),
@@ -339,7 +340,7 @@ fn git_launcher(
 fn in_image(service: &locate::Launcher, path: &str, reference: &Reference, f: &mut Vec<Finding>) {
     let Some(image) = service.image.as_ref() else {
         f.push(Finding::fail(
-            "launcher-config-missing",
+            FindingCode::LauncherConfigMissing,
             format!("services.{} mounts no config at {path} and names no image", service.name),
         ));
         return;
@@ -347,7 +348,7 @@ fn in_image(service: &locate::Launcher, path: &str, reference: &Reference, f: &m
     if !image.is_pinned() {
         f.push(
             Finding::fail(
-                "workload-image-not-pinned",
+                FindingCode::WorkloadImageNotPinned,
                 format!("no config is mounted at {path}, so it is inside {}, which is named by tag: nothing pins the workload", image.raw),
             )
             .expected(format!("{}@sha256:…", image.name())),
@@ -355,7 +356,7 @@ fn in_image(service: &locate::Launcher, path: &str, reference: &Reference, f: &m
         return;
     }
     f.push(Finding::pass(
-        "workload-pin-in-image",
+        FindingCode::WorkloadPinInImage,
         format!(
             "no config is mounted at {path}: the pin is inside the image digest of {} (check 2's provenance covers who built it)",
             image.raw
@@ -364,21 +365,24 @@ fn in_image(service: &locate::Launcher, path: &str, reference: &Reference, f: &m
     let listed = reference.images.as_ref().map(|l| l.iter().any(|a| images::same_image(a, image)));
     match listed {
         Some(true) => f.push(Finding::pass(
-            "workload-images-allowed",
+            FindingCode::WorkloadImagesAllowed,
             "the launcher image (and so its baked-in config) is in the reference's `images`",
         )),
         Some(false) => f.push(
-            Finding::fail("workload-image-not-allowed", "the launcher image is not in the reference's `images`")
-                .actual(image.pinned_reference().unwrap_or_else(|| image.raw.clone())),
+            Finding::fail(
+                FindingCode::WorkloadImageNotAllowed,
+                "the launcher image is not in the reference's `images`",
+            )
+            .actual(image.pinned_reference().unwrap_or_else(|| image.raw.clone())),
         ),
         None => f.push(Finding::not_checked(
-            "workload-expectation-missing",
+            FindingCode::WorkloadExpectationMissing,
             "the pin is inside the launcher image: list its digest in the reference's `images` to compare it",
         )),
     }
     if reference.workload.as_ref().is_some_and(|w| w.commit_sha.is_some() || w.repo_url.is_some()) {
         f.push(Finding::not_checked(
-            "workload-commit-not-visible",
+            FindingCode::WorkloadCommitNotVisible,
             "the reference names a repository or commit, but the config is inside the image and cannot be read here",
         ));
     }
@@ -389,23 +393,28 @@ fn in_image(service: &locate::Launcher, path: &str, reference: &Reference, f: &m
 fn compare(c: &LauncherConfig, w: &WorkloadExpect, f: &mut Vec<Finding>) {
     let before = f.len();
     match &w.repo_url {
-        None => {
-            f.push(Finding::not_checked("workload-expectation-missing", "the reference's `workload` has no repo_url"))
-        }
+        None => f.push(Finding::not_checked(
+            FindingCode::WorkloadExpectationMissing,
+            "the reference's `workload` has no repo_url",
+        )),
         Some(r) if *r != c.repo_url => f.push(
-            Finding::fail("workload-repo-mismatch", "the config's REPO_URL is not the reference's workload.repo_url")
-                .expected(r.clone())
-                .actual(c.repo_url.clone()),
+            Finding::fail(
+                FindingCode::WorkloadRepoMismatch,
+                "the config's REPO_URL is not the reference's workload.repo_url",
+            )
+            .expected(r.clone())
+            .actual(c.repo_url.clone()),
         ),
         Some(_) => {}
     }
     match &w.commit_sha {
-        None => {
-            f.push(Finding::not_checked("workload-expectation-missing", "the reference's `workload` has no commit_sha"))
-        }
+        None => f.push(Finding::not_checked(
+            FindingCode::WorkloadExpectationMissing,
+            "the reference's `workload` has no commit_sha",
+        )),
         Some(sha) if *sha != c.commit_sha => f.push(
             Finding::fail(
-                "workload-commit-mismatch",
+                FindingCode::WorkloadCommitMismatch,
                 "the config's COMMIT_SHA is not the reference's workload.commit_sha",
             )
             .expected(sha.clone())
@@ -417,7 +426,7 @@ fn compare(c: &LauncherConfig, w: &WorkloadExpect, f: &mut Vec<Finding>) {
     if subdir != c.repo_subdir {
         f.push(
             Finding::fail(
-                "workload-script-mismatch",
+                FindingCode::WorkloadScriptMismatch,
                 "the config's REPO_SUBDIR is not the reference's workload.repo_subdir",
             )
             .expected(subdir.unwrap_or_else(|| "(none)".into()))
@@ -428,7 +437,7 @@ fn compare(c: &LauncherConfig, w: &WorkloadExpect, f: &mut Vec<Finding>) {
     if script != c.entrypoint_script {
         f.push(
             Finding::fail(
-                "workload-script-mismatch",
+                FindingCode::WorkloadScriptMismatch,
                 "the config's ENTRYPOINT_SCRIPT is not the reference's workload.entrypoint_script",
             )
             .expected(script)
@@ -438,19 +447,19 @@ fn compare(c: &LauncherConfig, w: &WorkloadExpect, f: &mut Vec<Finding>) {
     match (&w.run_cmd, &c.run_cmd) {
         (None, Some(run)) => f.push(
             Finding::fail(
-                "workload-advanced-mode-unexpected",
+                FindingCode::WorkloadAdvancedModeUnexpected,
                 "the config runs RUN_CMD (advanced mode), but the reference expects the default mode (no workload.run_cmd)",
             )
             .expected("no RUN_CMD: the commit's entry script runs")
             .actual(run.clone()),
         ),
         (Some(run), None) => f.push(
-            Finding::fail("workload-mode-mismatch", "the reference expects advanced mode (workload.run_cmd), but the config has no RUN_CMD")
+            Finding::fail(FindingCode::WorkloadModeMismatch, "the reference expects advanced mode (workload.run_cmd), but the config has no RUN_CMD")
                 .expected(run.clone())
                 .actual(format!("default mode: {}", c.script_path())),
         ),
         (Some(expected), Some(actual)) if expected != actual => f.push(
-            Finding::fail("workload-command-mismatch", "the config's RUN_CMD is not the reference's workload.run_cmd")
+            Finding::fail(FindingCode::WorkloadCommandMismatch, "the config's RUN_CMD is not the reference's workload.run_cmd")
                 .expected(expected.clone())
                 .actual(actual.clone()),
         ),
@@ -459,7 +468,7 @@ fn compare(c: &LauncherConfig, w: &WorkloadExpect, f: &mut Vec<Finding>) {
     if w.install_cmd != c.install_cmd && (w.run_cmd.is_some() || c.run_cmd.is_some()) {
         f.push(
             Finding::fail(
-                "workload-command-mismatch",
+                FindingCode::WorkloadCommandMismatch,
                 "the config's INSTALL_CMD is not the reference's workload.install_cmd",
             )
             .expected(w.install_cmd.clone().unwrap_or_else(|| "(none)".into()))
@@ -469,7 +478,7 @@ fn compare(c: &LauncherConfig, w: &WorkloadExpect, f: &mut Vec<Finding>) {
     let differs = f.iter().skip(before).any(|x| x.outcome != crate::report::Outcome::Pass);
     if !differs {
         f.push(Finding::pass(
-            "workload-matches-reference",
+            FindingCode::WorkloadMatchesReference,
             format!(
                 "repository, commit and {} match the reference's `workload`",
                 if c.run_cmd.is_some() { "commands" } else { "entry script" }
@@ -484,7 +493,7 @@ fn local_clone(repo: &RepoInspection, c: &LauncherConfig, f: &mut Vec<Finding>) 
     if repo.commit != commit || repo.script != script {
         f.push(
             Finding::not_checked(
-                "workload-repo-unusable",
+                FindingCode::WorkloadRepoUnusable,
                 "the workload repository was inspected for another commit or script than the pinned ones",
             )
             .expected(format!("{commit} {}", script.unwrap_or_default()))
@@ -506,13 +515,13 @@ fn local_clone(repo: &RepoInspection, c: &LauncherConfig, f: &mut Vec<Finding>) 
                 None => format!("; tree {} (advanced mode: read the commands' inputs)", facts.tree),
             };
             f.push(Finding::pass(
-                "workload-repo-verified",
+                FindingCode::WorkloadRepoVerified,
                 format!("commit {} is in {}{what}", facts.commit, facts.dir),
             ));
             if !facts.remotes.is_empty() && !facts.remotes.contains(&c.repo_url) {
                 f.push(
                     Finding::warn(
-                        "workload-repo-remote-differs",
+                        FindingCode::WorkloadRepoRemoteDiffers,
                         "no remote of the local clone is the config's REPO_URL",
                     )
                     .expected(c.repo_url.clone())

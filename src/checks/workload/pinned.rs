@@ -11,9 +11,10 @@ use crate::deployment::interpolate::{interpolate, Interpolated};
 use crate::deployment::model::{ComposeModel, Content, MountKind, Service};
 use crate::reference::Reference;
 use crate::report::Finding;
+use crate::report::FindingCode;
 
 /// Finding code: a service holds the container engine's socket or state.
-pub const ENGINE_ACCESS: &str = "workload-engine-access";
+pub const ENGINE_ACCESS: FindingCode = FindingCode::WorkloadEngineAccess;
 
 /// Keys an image-pinned service may also hold: they change whom the image's code runs as, not
 /// which code runs (a literal value only).
@@ -112,13 +113,13 @@ fn keys(s: &Service, accepts: &dyn Fn(&str) -> bool, f: &mut Vec<Finding>) {
             }
             if accepts(k) {
                 f.push(Finding::warn(
-                    "workload-power-accepted",
+                    FindingCode::WorkloadPowerAccepted,
                     format!("{field} gives the container power over the CVM or other containers; the reference accepts it (workload.accept: {k})"),
                 ));
             } else {
                 f.push(
                     Finding::fail(
-                        "workload-power",
+                        FindingCode::WorkloadPower,
                         format!("{field} gives the container power over the CVM or other containers, so it can run code no pinned image holds"),
                     )
                     .expected(format!("no `{k}`, or `{k}` in the reference's workload.accept")),
@@ -158,7 +159,7 @@ fn environment(s: &Service, f: &mut Vec<Finding>) {
     }
     if !runtime.is_empty() {
         f.push(Finding::note(
-            "workload-runtime-configuration",
+            FindingCode::WorkloadRuntimeConfiguration,
             format!("services.{} passes runtime configuration to its image: {}", s.name, runtime.join(", ")),
         ));
     }
@@ -258,7 +259,7 @@ fn mounts(m: &ComposeModel, s: &Service, f: &mut Vec<Finding>) {
     }
     if !data.is_empty() {
         f.push(Finding::note(
-            "workload-runtime-data",
+            FindingCode::WorkloadRuntimeData,
             format!("services.{} mounts data outside the image's system paths: {}", s.name, data.join(", ")),
         ));
     }

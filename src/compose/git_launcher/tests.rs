@@ -1,12 +1,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::*;
+use crate::report::FindingCode;
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
-const INVALID: &str = "launcher-config-invalid";
-const NOT_FULL: &str = "workload-commit-not-full";
-const INCOMPLETE: &str = "launcher-config-incomplete";
-const CHILD_ENV: &str = "launcher-config-child-env-file";
+const INVALID: FindingCode = FindingCode::LauncherConfigInvalid;
+const NOT_FULL: FindingCode = FindingCode::WorkloadCommitNotFull;
+const INCOMPLETE: FindingCode = FindingCode::LauncherConfigIncomplete;
+const CHILD_ENV: FindingCode = FindingCode::LauncherConfigChildEnvFile;
 
 fn base(extra: &str) -> String {
     format!("REPO_URL=https://github.com/o/r.git\nCOMMIT_SHA={SHA}\nWORK_DIR=/w\n{extra}")
@@ -21,7 +22,7 @@ fn url(v: &str) -> String {
 }
 
 /// Parses, expects an error with `code` and `basis` whose message contains `needle`.
-fn fails(text: &str, code: &str, basis: Basis, needle: &str) -> ConfigError {
+fn fails(text: &str, code: FindingCode, basis: Basis, needle: &str) -> ConfigError {
     let e = parse_config(text).unwrap_err();
     assert_eq!((e.code(), e.basis), (code, basis), "{e}");
     assert!(e.to_string().contains(needle), "{e}");

@@ -2,6 +2,7 @@
 //! kebab-case code and a message that names the certificate or CRL, what was expected and what
 //! was found.
 
+use crate::report::FindingCode;
 use std::fmt;
 
 use crate::clock::UnixTime;
@@ -129,28 +130,28 @@ impl ChainError {
 
     /// Stable kebab-case code for reports. The codes are the same for every chain (PCK, TCB
     /// Signing); callers that need to tell them apart prefix them.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FindingCode {
         match self {
-            ChainError::Empty => "chain-empty",
-            ChainError::TooLong { .. } => "chain-too-long",
-            ChainError::RootMismatch { .. } => "chain-root-mismatch",
-            ChainError::IssuerMismatch { .. } => "chain-issuer-mismatch",
-            ChainError::BadSignature { .. } => "chain-bad-signature",
-            ChainError::Unsupported { .. } => "chain-unsupported-algorithm",
-            ChainError::Expired { .. } => "chain-expired",
-            ChainError::NotYetValid { .. } => "chain-not-yet-valid",
-            ChainError::NotCa { .. } => "chain-not-ca",
-            ChainError::PathLen { .. } => "chain-path-len-exceeded",
-            ChainError::KeyUsage { .. } => "chain-key-usage",
-            ChainError::CriticalExtension { .. } => "chain-unknown-critical-extension",
-            ChainError::LeafName { .. } => "chain-leaf-name",
-            ChainError::CrlMissing { .. } => "crl-missing",
-            ChainError::CrlBadSignature { .. } => "crl-bad-signature",
-            ChainError::CrlExpired { .. } => "crl-expired",
-            ChainError::CrlNotYetValid { .. } => "crl-not-yet-valid",
-            ChainError::CrlNoNextUpdate { .. } => "crl-no-next-update",
-            ChainError::CrlCriticalExtension { .. } => "crl-unknown-critical-extension",
-            ChainError::Revoked { .. } => "cert-revoked",
+            ChainError::Empty => FindingCode::ChainEmpty,
+            ChainError::TooLong { .. } => FindingCode::ChainTooLong,
+            ChainError::RootMismatch { .. } => FindingCode::ChainRootMismatch,
+            ChainError::IssuerMismatch { .. } => FindingCode::ChainIssuerMismatch,
+            ChainError::BadSignature { .. } => FindingCode::ChainBadSignature,
+            ChainError::Unsupported { .. } => FindingCode::ChainUnsupportedAlgorithm,
+            ChainError::Expired { .. } => FindingCode::ChainExpired,
+            ChainError::NotYetValid { .. } => FindingCode::ChainNotYetValid,
+            ChainError::NotCa { .. } => FindingCode::ChainNotCa,
+            ChainError::PathLen { .. } => FindingCode::ChainPathLenExceeded,
+            ChainError::KeyUsage { .. } => FindingCode::ChainKeyUsage,
+            ChainError::CriticalExtension { .. } => FindingCode::ChainUnknownCriticalExtension,
+            ChainError::LeafName { .. } => FindingCode::ChainLeafName,
+            ChainError::CrlMissing { .. } => FindingCode::CrlMissing,
+            ChainError::CrlBadSignature { .. } => FindingCode::CrlBadSignature,
+            ChainError::CrlExpired { .. } => FindingCode::CrlExpired,
+            ChainError::CrlNotYetValid { .. } => FindingCode::CrlNotYetValid,
+            ChainError::CrlNoNextUpdate { .. } => FindingCode::CrlNoNextUpdate,
+            ChainError::CrlCriticalExtension { .. } => FindingCode::CrlUnknownCriticalExtension,
+            ChainError::Revoked { .. } => FindingCode::CertRevoked,
         }
     }
 }

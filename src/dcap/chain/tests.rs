@@ -3,6 +3,7 @@
 use super::*;
 use crate::clock::UnixTime;
 use crate::dcap::test_support::*;
+use crate::report::FindingCode;
 use crate::x509::parse_pem_chain;
 
 /// (quote file, collateral whose CRLs apply, a time inside the collateral's window).
@@ -96,7 +97,7 @@ fn every_tcb_signing_chain_verifies() {
             assert!(verified.intermediates().is_empty());
             // The PCK chain's leaf name is refused here.
             let opts = ChainOptions { leaf_cn: Some(PCK_LEAF_CN), ..opts };
-            assert_eq!(verify_chain(&chain, &opts).unwrap_err().code(), "chain-leaf-name");
+            assert_eq!(verify_chain(&chain, &opts).unwrap_err().code(), FindingCode::ChainLeafName);
         }
     }
 }
@@ -136,7 +137,7 @@ fn without_crls_revocation_is_skipped_and_says_so() {
     assert_eq!(v.latest_not_before().to_string(), "2025-02-06T23:25:51Z");
     // `Some(&[])` is not the same: every certificate then lacks its CRL.
     let opts = ChainOptions { crls: Some(&[]), ..opts };
-    assert_eq!(verify_chain(&chain, &opts).unwrap_err().code(), "crl-missing");
+    assert_eq!(verify_chain(&chain, &opts).unwrap_err().code(), FindingCode::CrlMissing);
 }
 
 #[test]
@@ -152,7 +153,7 @@ fn pck_crl_issuer_chain_has_no_leaf_name() {
     // A CRL signature failure maps to crl-bad-signature.
     let err = root_crl.verify_signed_by(v.leaf()).unwrap_err();
     let err = ChainError::from_x509(err);
-    assert_eq!(err.code(), "crl-bad-signature", "{err}");
+    assert_eq!(err.code(), FindingCode::CrlBadSignature, "{err}");
     assert_eq!(
         err.to_string(),
         "CRL of `CN=Intel SGX Root CA, O=Intel Corporation, L=Santa Clara, ST=CA, C=US`: expected issuer \
@@ -171,7 +172,7 @@ fn flipped_signature_byte_is_bad_signature() {
         tampered[i] = Certificate::from_der(&der).unwrap();
         let err = verify_chain(&tampered, &pck_opts(&root(), &[&root_crl, &pck_crl], ROW1_NOW)).unwrap_err();
         assert!(matches!(&err, ChainError::BadSignature { subject, .. } if *subject == chain[i].subject()), "{err}");
-        assert_eq!(err.code(), "chain-bad-signature");
+        assert_eq!(err.code(), FindingCode::ChainBadSignature);
     }
 }
 
@@ -191,7 +192,7 @@ fn time_outside_validity_is_expired_or_not_yet_valid() {
     verify_chain(&chain, &pck_opts(&root, &crls, after.minus_secs(1))).unwrap_err(); // CRLs long expired by then
     let before = chain[0].not_before().minus_secs(1);
     let err = verify_chain(&chain, &pck_opts(&root, &crls, before)).unwrap_err();
-    assert_eq!(err.code(), "chain-not-yet-valid");
+    assert_eq!(err.code(), FindingCode::ChainNotYetValid);
     // Intermediates are judged too: the Platform CA expires 2033-05-21.
     let pca_after = chain[1].not_after().plus_secs(1);
     let opts = ChainOptions { leaf_cn: None, ..pck_opts(&root, &crls, pca_after) };
@@ -205,7 +206,7 @@ fn wrong_root_is_root_mismatch() {
     let crls = [&root_crl, &pck_crl];
     // The Platform CA pinned as the "root": the presented chain goes on past it.
     let err = verify_chain(&chain, &pck_opts(&chain[1], &crls, ROW1_NOW)).unwrap_err();
-    assert_eq!(err.code(), "chain-root-mismatch", "{err}");
+    assert_eq!(err.code(), FindingCode::ChainRootMismatch, "{err}");
     // The TCB Signing cert pinned: the chain (without root) is issued by someone else.
     let tcb = parse_pem_chain(
         collateral("tdx/dcap-qvl/tdx_quote_collateral.json")["tcb_info_issuer_chain"].as_str().unwrap().as_bytes(),
@@ -213,7 +214,7 @@ fn wrong_root_is_root_mismatch() {
     )
     .unwrap();
     let err = verify_chain(&chain[..2], &pck_opts(&tcb[0], &crls, ROW1_NOW)).unwrap_err();
-    assert_eq!(err.code(), "chain-root-mismatch", "{err}");
+    assert_eq!(err.code(), FindingCode::ChainRootMismatch, "{err}");
     // Another self-signed root with the same name (like Intel's QVL sample root).
     let other = key(0x51);
     let fake_root = resign(&chain[2], &other, rekey(&chain[2], &other));
@@ -222,7 +223,7 @@ fn wrong_root_is_root_mismatch() {
     assert!(err.to_string().contains("another self-issued root"), "{err}");
     // Without the presented root, the same-name impostor fails on the signature.
     let err = verify_chain(&chain[..2], &pck_opts(&fake_root, &crls, ROW1_NOW)).unwrap_err();
-    assert_eq!(err.code(), "chain-bad-signature", "{err}");
+    assert_eq!(err.code(), FindingCode::ChainBadSignature, "{err}");
     assert_eq!(verify_chain(&chain[2..], &pck_opts(&chain[2], &crls, ROW1_NOW)).unwrap_err(), ChainError::Empty);
     assert_eq!(verify_chain(&[], &pck_opts(&chain[2], &crls, ROW1_NOW)).unwrap_err(), ChainError::Empty);
 }
@@ -233,7 +234,7 @@ fn crl_problems() {
     let root = root();
     // Missing: only the root CRL.
     let err = verify_chain(&chain, &pck_opts(&root, &[&root_crl], ROW1_NOW)).unwrap_err();
-    assert_eq!(err.code(), "crl-missing");
+    assert_eq!(err.code(), FindingCode::CrlMissing);
     assert!(err.to_string().contains("expected a CRL issued by `CN=Intel SGX PCK Platform CA"), "{err}");
     let err = verify_chain(&chain, &pck_opts(&root, &[&pck_crl], ROW1_NOW)).unwrap_err();
     assert!(matches!(err, ChainError::CrlMissing { ref issuer, .. } if issuer.contains("Root CA")), "{err}");
@@ -246,18 +247,18 @@ fn crl_problems() {
     // Not yet valid.
     let err = verify_chain(&chain, &pck_opts(&root, &[&root_crl, &pck_crl], pck_crl.this_update().minus_secs(1)))
         .unwrap_err();
-    assert_eq!(err.code(), "crl-not-yet-valid");
+    assert_eq!(err.code(), FindingCode::CrlNotYetValid);
     // Tampered CRL signature.
     let mut der = pck_crl.der().to_vec();
     *der.last_mut().unwrap() ^= 0x01;
     let bad = Crl::from_der(&der).unwrap();
     let err = verify_chain(&chain, &pck_opts(&root, &[&root_crl, &bad], ROW1_NOW)).unwrap_err();
-    assert_eq!(err.code(), "crl-bad-signature");
+    assert_eq!(err.code(), FindingCode::CrlBadSignature);
     // A good and a bad CRL of the same issuer: all must pass.
     let err = verify_chain(&chain, &pck_opts(&root, &[&root_crl, &pck_crl, &bad], ROW1_NOW)).unwrap_err();
-    assert_eq!(err.code(), "crl-bad-signature");
+    assert_eq!(err.code(), FindingCode::CrlBadSignature);
     let many: Vec<&Crl> = std::iter::repeat_n(&pck_crl, MAX_CRLS + 1).collect();
-    assert_eq!(verify_chain(&chain, &pck_opts(&root, &many, ROW1_NOW)).unwrap_err().code(), "chain-too-long");
+    assert_eq!(verify_chain(&chain, &pck_opts(&root, &many, ROW1_NOW)).unwrap_err().code(), FindingCode::ChainTooLong);
 }
 
 /// A copy of the Intel root under a test key, and the Platform CA re-signed by it; the
@@ -293,7 +294,7 @@ fn revoked_intermediate_and_leaf_are_refused() {
             serial: "00956F5DCDBD1BE1E94049C9D4F433CE01570BDE54".to_string()
         }
     );
-    assert_eq!(err.code(), "cert-revoked");
+    assert_eq!(err.code(), FindingCode::CertRevoked);
     // The PCK leaf revoked by a re-keyed Platform CA's CRL.
     let pca_key = key(0x22);
     let pca = resign(&chain[1], &ca.root_key, rekey(&chain[1], &pca_key));
@@ -339,7 +340,7 @@ fn issuer_constraints_are_enforced() {
     let pca = resign(&chain[1], &ca.root_key, rekey(&chain[1], &pca_key));
     let odd_leaf = resign(&chain[0], &pca_key, |tbs| replace(tbs, &[0x55, 0x1d, 0x13], &[0x55, 0x1d, 0x63]));
     let err = verify_chain(&[odd_leaf, pca], &pck_opts(&ca.root, &crls, ROW1_NOW)).unwrap_err();
-    assert_eq!(err.code(), "chain-unknown-critical-extension");
+    assert_eq!(err.code(), FindingCode::ChainUnknownCriticalExtension);
     assert!(err.to_string().ends_with("unknown critical extension 2.5.29.99"), "{err}");
 }
 
@@ -368,7 +369,7 @@ fn codes_are_kebab_case_and_distinct() {
         ChainError::CrlCriticalExtension { issuer: s(), oid: s() },
         ChainError::Revoked { subject: s(), serial: s() },
     ];
-    let mut codes: Vec<&str> = all.iter().map(|e| e.code()).collect();
+    let mut codes: Vec<&str> = all.iter().map(|e| e.code().as_str()).collect();
     assert!(codes.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-')));
     codes.sort();
     codes.dedup();
@@ -407,11 +408,11 @@ fn the_cache_skips_only_the_very_same_signature() {
     *der.last_mut().unwrap() ^= 0x01;
     let bad_crl = Crl::from_der(&der).unwrap();
     let err = verify_chain_in(&chain, &pck_opts(&root, &[&root_crl, &bad_crl], ROW1_NOW), &mut cache).unwrap_err();
-    assert_eq!(err.code(), "crl-bad-signature", "{err}");
+    assert_eq!(err.code(), FindingCode::CrlBadSignature, "{err}");
     // Failures are not remembered as passes: a second try fails the same way. The one new entry
     // is the genuine leaf under the flipped Platform CA, whose key is unchanged (a true pass).
     let err = verify_chain_in(&chain, &pck_opts(&root, &[&root_crl, &bad_crl], ROW1_NOW), &mut cache).unwrap_err();
-    assert_eq!(err.code(), "crl-bad-signature", "{err}");
+    assert_eq!(err.code(), FindingCode::CrlBadSignature, "{err}");
     assert_eq!(cache.len(), 5);
 }
 

@@ -2,6 +2,7 @@
 //! `QE_IDENTITY_MISMATCH`, `TCB_INFO_MISMATCH`): one variant per step, each with a stable
 //! kebab-case code and a message with what was expected and what was found.
 
+use crate::report::FindingCode;
 use std::fmt;
 
 use crate::bytes::to_hex;
@@ -85,20 +86,20 @@ pub enum TcbError {
 
 impl TcbError {
     /// Stable kebab-case code for reports.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FindingCode {
         match self {
-            TcbError::InputsInconsistent { .. } => "tcb-inputs-inconsistent",
-            TcbError::TcbInfoUnsupported { .. } => "tcb-info-unsupported",
-            TcbError::FmspcMismatch { .. } => "tcb-info-fmspc-mismatch",
-            TcbError::PceIdMismatch { .. } => "tcb-info-pceid-mismatch",
-            TcbError::ModuleIdentityMissing { .. } => "tdx-module-identity-missing",
-            TcbError::ModuleSignerMismatch { .. } => "tdx-module-mrsigner-mismatch",
-            TcbError::ModuleAttributesMismatch { .. } => "tdx-module-attributes-mismatch",
-            TcbError::NoMatchingPlatformLevel { .. } => "tcb-level-not-supported",
-            TcbError::NoMatchingModuleLevel { .. } => "tdx-module-level-not-supported",
-            TcbError::UnexpectedStatus { .. } => "tcb-status-unrecognized",
-            TcbError::QeIdentityMismatch { .. } => "qe-identity-mismatch",
-            TcbError::NoMatchingQeLevel { .. } => "qe-level-not-supported",
+            TcbError::InputsInconsistent { .. } => FindingCode::TcbInputsInconsistent,
+            TcbError::TcbInfoUnsupported { .. } => FindingCode::TcbInfoUnsupported,
+            TcbError::FmspcMismatch { .. } => FindingCode::TcbInfoFmspcMismatch,
+            TcbError::PceIdMismatch { .. } => FindingCode::TcbInfoPceidMismatch,
+            TcbError::ModuleIdentityMissing { .. } => FindingCode::TdxModuleIdentityMissing,
+            TcbError::ModuleSignerMismatch { .. } => FindingCode::TdxModuleMrsignerMismatch,
+            TcbError::ModuleAttributesMismatch { .. } => FindingCode::TdxModuleAttributesMismatch,
+            TcbError::NoMatchingPlatformLevel { .. } => FindingCode::TcbLevelNotSupported,
+            TcbError::NoMatchingModuleLevel { .. } => FindingCode::TdxModuleLevelNotSupported,
+            TcbError::UnexpectedStatus { .. } => FindingCode::TcbStatusUnrecognized,
+            TcbError::QeIdentityMismatch { .. } => FindingCode::QeIdentityMismatch,
+            TcbError::NoMatchingQeLevel { .. } => FindingCode::QeLevelNotSupported,
         }
     }
 }

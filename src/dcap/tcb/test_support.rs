@@ -5,6 +5,7 @@
 use super::*;
 use crate::dcap::collateral::parse_collateral;
 use crate::dcap::tcb_info::{parse_qe_identity, parse_tcb_info};
+use crate::report::FindingCode;
 use crate::tdx::quote::{decode_quote_bytes, parse_quote};
 
 pub(super) const QVL_COLLATERAL: &str = "dcap-qvl/tdx_quote_collateral.json";
@@ -90,7 +91,7 @@ pub(super) fn assert_status(
 pub(super) fn assert_no_level(r: Result<TcbEvaluation, TcbError>, stage: PlatformStage) {
     match r {
         Err(e @ TcbError::NoMatchingPlatformLevel { .. }) => {
-            assert_eq!(e.code(), "tcb-level-not-supported");
+            assert_eq!(e.code(), FindingCode::TcbLevelNotSupported);
             assert!(e.to_string().starts_with("no matching TCB level"), "{e}");
             assert!(matches!(e, TcbError::NoMatchingPlatformLevel { stage: s, .. } if s == stage), "{e:?}");
         }
@@ -107,7 +108,7 @@ pub(super) fn eval(i: &TcbInputs, t: &TcbInfo, q: &QeIdentity) -> TcbEvaluation 
     evaluate_tcb(i, t, q).unwrap_or_else(|e| panic!("{} {e}", e.code()))
 }
 
-pub(super) fn code(i: &TcbInputs, t: &TcbInfo, q: &QeIdentity) -> &'static str {
+pub(super) fn code(i: &TcbInputs, t: &TcbInfo, q: &QeIdentity) -> FindingCode {
     evaluate_tcb(i, t, q).unwrap_err().code()
 }
 

@@ -3,6 +3,7 @@
 
 use super::test_support::*;
 use super::*;
+use crate::report::FindingCode;
 
 #[test]
 fn row_01_dcap_qvl_quote_is_up_to_date() {
@@ -170,7 +171,7 @@ fn module_identity_missing() {
     i.tee_tcb_svn[1] = 0x09;
     let e = evaluate_tcb(&i, &t, &q).unwrap_err();
     assert_eq!(e, TcbError::ModuleIdentityMissing { id: "TDX_09".into() });
-    assert_eq!(e.code(), "tdx-module-identity-missing");
+    assert_eq!(e.code(), FindingCode::TdxModuleIdentityMissing);
     assert!(e.to_string().contains("TDX_09"));
     // Ids compare case-insensitively (QVL upper-cases them).
     let (mut i, mut t, q) = base();
@@ -184,7 +185,7 @@ fn module_signer_mismatch() {
     let (mut i, t, q) = base();
     i.mr_signer_seam[47] = 1;
     let e = evaluate_tcb(&i, &t, &q).unwrap_err();
-    assert_eq!(e.code(), "tdx-module-mrsigner-mismatch");
+    assert_eq!(e.code(), FindingCode::TdxModuleMrsignerMismatch);
     assert!(matches!(&e, TcbError::ModuleSignerMismatch { identity, .. } if identity == "TDX_01"), "{e:?}");
     // Module version 0 checks the base tdxModule.
     let (mut i, mut t, q) = base();
@@ -198,11 +199,11 @@ fn module_signer_mismatch() {
 fn module_attributes_are_compared_under_the_mask() {
     let (mut i, t, q) = base();
     i.seam_attributes[0] = 0x01;
-    assert_eq!(code(&i, &t, &q), "tdx-module-attributes-mismatch");
+    assert_eq!(code(&i, &t, &q), FindingCode::TdxModuleAttributesMismatch);
     // The identity expects a bit the quote lacks.
     let (i, mut t, q) = base();
     t.tdx_module_identities[1].attributes[3] = 0x80;
-    assert_eq!(code(&i, &t, &q), "tdx-module-attributes-mismatch");
+    assert_eq!(code(&i, &t, &q), FindingCode::TdxModuleAttributesMismatch);
     // A bit outside the mask that the identity sets is ignored …
     let (i, mut t, q) = base();
     t.tdx_module_identities[1].attributes[3] = 0x80;
@@ -222,7 +223,7 @@ fn no_module_level() {
     i.tee_tcb_svn[0] = 1; // TDX_01 levels are 4 and 2
     let e = evaluate_tcb(&i, &t, &q).unwrap_err();
     assert_eq!(e, TcbError::NoMatchingModuleLevel { identity: "TDX_01".into(), isvsvn: 1 });
-    assert_eq!(e.code(), "tdx-module-level-not-supported");
+    assert_eq!(e.code(), FindingCode::TdxModuleLevelNotSupported);
 }
 
 #[test]
@@ -268,7 +269,7 @@ fn module_levels_allow_only_module_statuses() {
     let (i, mut t, q) = base();
     t.tdx_module_identities[1].tcb_levels[0].tcb_status = TcbStatus::SWHardeningNeeded;
     let e = evaluate_tcb(&i, &t, &q).unwrap_err();
-    assert_eq!(e.code(), "tcb-status-unrecognized");
+    assert_eq!(e.code(), FindingCode::TcbStatusUnrecognized);
     assert!(e.to_string().contains("tdxModuleIdentities[1].tcbLevels[0]"), "{e}");
     let (i, mut t, q) = base();
     t.tcb_levels[0].tcb_status = TcbStatus::TDRelaunchAdvised;
@@ -354,7 +355,7 @@ fn qe_identity_mismatch_on_each_field() {
         edit(&mut i, &mut q);
         match evaluate_tcb(&i, &t, &q) {
             Err(e @ TcbError::QeIdentityMismatch { .. }) => {
-                assert_eq!(e.code(), "qe-identity-mismatch");
+                assert_eq!(e.code(), FindingCode::QeIdentityMismatch);
                 assert!(matches!(e, TcbError::QeIdentityMismatch { field: f, .. } if f == field), "{field}: {e:?}");
             }
             other => panic!("{field}: {other:?}"),
@@ -401,10 +402,10 @@ fn qe_revoked_and_missing_levels() {
     i.qe_isv_svn = 1;
     let e = evaluate_tcb(&i, &t, &q).unwrap_err();
     assert_eq!(e, TcbError::NoMatchingQeLevel { isvsvn: 1 });
-    assert_eq!(e.code(), "qe-level-not-supported");
+    assert_eq!(e.code(), FindingCode::QeLevelNotSupported);
     // The platform's own failure is reported first, as in QVL.
     i.pck_sgx_components = [0; 16];
-    assert_eq!(code(&i, &t, &q), "tcb-level-not-supported");
+    assert_eq!(code(&i, &t, &q), FindingCode::TcbLevelNotSupported);
 }
 
 #[test]
@@ -412,7 +413,7 @@ fn fmspc_and_pce_id_mismatch() {
     let (mut i, t, q) = base();
     i.pck_fmspc[5] = 1;
     let e = evaluate_tcb(&i, &t, &q).unwrap_err();
-    assert_eq!(e.code(), "tcb-info-fmspc-mismatch");
+    assert_eq!(e.code(), FindingCode::TcbInfoFmspcMismatch);
     assert_eq!(
         e.to_string(),
         "the TCB Info is for FMSPC b0c06f000000, but the PCK certificate's FMSPC is b0c06f000001"
@@ -445,13 +446,13 @@ fn platform_levels_are_matched_in_qvl_order_not_document_order() {
 fn inconsistent_inputs_and_other_tcb_info_kinds() {
     let (mut i, t, q) = base();
     i.td15 = true;
-    assert_eq!(code(&i, &t, &q), "tcb-inputs-inconsistent");
+    assert_eq!(code(&i, &t, &q), FindingCode::TcbInputsInconsistent);
     let (mut i, t, q) = base();
     i.quote_version = 3;
-    assert_eq!(code(&i, &t, &q), "tcb-inputs-inconsistent");
+    assert_eq!(code(&i, &t, &q), FindingCode::TcbInputsInconsistent);
     let (i, mut t, q) = base();
     t.id = "SGX".into();
-    assert_eq!(code(&i, &t, &q), "tcb-info-unsupported");
+    assert_eq!(code(&i, &t, &q), FindingCode::TcbInfoUnsupported);
 }
 
 #[test]
@@ -475,7 +476,7 @@ fn error_codes_are_distinct_kebab_case() {
         TcbError::QeIdentityMismatch { field: "id", expected: String::new(), found: String::new() },
         TcbError::NoMatchingQeLevel { isvsvn: 0 },
     ];
-    let mut codes: Vec<&str> = errors.iter().map(TcbError::code).collect();
+    let mut codes: Vec<&str> = errors.iter().map(|e| e.code().as_str()).collect();
     assert!(codes.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-')));
     codes.sort();
     codes.dedup();

@@ -54,7 +54,7 @@ pub fn verify_doc(r: &Report) -> Doc {
                 if let Some(a) = f.actual.as_ref().filter(|_| show_values) {
                     detail.push_str(&format!("\nactual:   {a}"));
                 }
-                vec![outcome_cell(f.outcome), Cell::toned(f.code, Tone::Code), Cell::plain(detail)]
+                vec![outcome_cell(f.outcome), Cell::toned(f.code.as_str(), Tone::Code), Cell::plain(detail)]
             })
             .collect();
         let fold = if c.status == Status::Pass { Fold::Closed } else { Fold::Open };

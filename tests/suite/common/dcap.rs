@@ -154,14 +154,14 @@ pub fn run(quote: &Quote, collateral: &Collateral, at: &str) -> DcapOutcome {
 /// The code of the first failing step, or the status and advisories.
 pub fn result(o: &DcapOutcome) -> Result<(String, Vec<String>), &'static str> {
     if let Some(Err(e)) = &o.collateral {
-        return Err(e.code());
+        return Err(e.code().as_str());
     }
     if let Err(e) = &o.quote {
-        return Err(e.code());
+        return Err(e.code().as_str());
     }
     match &o.tcb {
         Some(Ok(t)) => Ok((t.status.as_str().to_string(), t.advisory_ids.clone())),
-        Some(Err(e)) => Err(e.code()),
+        Some(Err(e)) => Err(e.code().as_str()),
         None => Err("no-tcb-evaluation"),
     }
 }

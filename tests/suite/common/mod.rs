@@ -67,7 +67,7 @@ pub fn findings(r: &Report, id: CheckId) -> &[Finding] {
 }
 
 pub fn codes(r: &Report, outcome: Outcome) -> Vec<&'static str> {
-    r.checks.iter().flat_map(|c| &c.findings).filter(|f| f.outcome == outcome).map(|f| f.code).collect()
+    r.checks.iter().flat_map(|c| &c.findings).filter(|f| f.outcome == outcome).map(|f| f.code.as_str()).collect()
 }
 
 pub fn has(r: &Report, code: &str, outcome: Outcome) -> bool {
