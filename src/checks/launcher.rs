@@ -8,60 +8,14 @@
 //! accepts (`launcher.provenance` or `launcher.signers`). This module verifies nothing: it judges
 //! `VerifiedImageSignature`s, and reports every `Rejected` input with its code when none passes.
 
-use crate::compose::docker_compose::{ComposeFile, ImageRef};
+use crate::compose::docker_compose::ImageRef;
 use crate::provenance::{appraise, ProvenancePolicy};
 use crate::reference::Reference;
 use crate::report::FindingCode;
 use crate::report::{CheckId, CheckResult, Finding};
 use crate::signature::{FormatRecord, ImageDigest, ImageSignatures, Signer, VerifiedImageSignature};
 
-/// The compose file as check 2 (and 3) may use it.
-// Built once per verification: its size does not matter, and boxing would burden every caller.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
-pub enum AttestedCompose {
-    /// Its app-compose hashes to the measured compose-hash.
-    Attested { compose: ComposeFile, source: String, app: AppSettings },
-    /// Why it cannot be relied on.
-    NotAttested(String),
-    /// It is attested but cannot be read.
-    Unreadable(String),
-}
-
-impl AttestedCompose {
-    /// The compose file, its source and settings when attested; else the finding that says why
-    /// a check cannot rely on it (not checked when unattested, a failure when unreadable).
-    pub fn usable(&self) -> Result<(&ComposeFile, &str, &AppSettings), Finding> {
-        match self {
-            AttestedCompose::Attested { compose, source, app } => Ok((compose, source, app)),
-            AttestedCompose::NotAttested(why) => Err(Finding::not_checked(
-                FindingCode::ComposeNotAttested,
-                format!("the compose file is not attested: {why}"),
-            )),
-            AttestedCompose::Unreadable(why) => Err(Finding::fail(
-                FindingCode::ComposeUnreadable,
-                format!("the attested docker_compose_file cannot be read: {why}"),
-            )),
-        }
-    }
-}
-
-/// The attested app-compose settings (beside the compose file) that check 3 needs.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AppSettings {
-    /// `allowed_envs`: variables the deployer may set at deploy time.
-    pub allowed_envs: Vec<String>,
-    /// A `pre_launch_script` runs before Compose starts the services.
-    pub pre_launch_script: bool,
-    /// An `init_script` runs in the CVM during boot.
-    pub init_script: bool,
-    /// `runner`, as written (`docker-compose`, `nerdctl-compose`, `bash`); `None` when absent.
-    pub runner: Option<String>,
-    /// The `pre_launch_script` text, when it is a string.
-    pub pre_launch_script_text: Option<String>,
-    /// The `init_script` texts in order (a string is one), when they are strings.
-    pub init_script_texts: Option<Vec<String>>,
-}
+pub use crate::deployment::attested::{AppSettings, AttestedCompose};
 
 /// What check 2 established, for the report.
 #[derive(Debug, Clone, Default)]
@@ -112,7 +66,8 @@ fn evaluate(
         ));
         return obs;
     };
-    let (compose, source) = match compose.usable() {
+    let parsed = compose.effective();
+    let (_, source) = match compose.usable() {
         Ok((compose, source, app)) => {
             // The runner decides whether the compose file, and so the launcher, runs at all.
             if !crate::checks::runner::runner_runs_compose(app.runner.as_deref(), f) {
@@ -127,9 +82,10 @@ fn evaluate(
     };
     // The launcher service is found in the effective-deployment model alone: what Compose runs
     // after `!reset`, merge keys and anchors, with each literal image read as Docker reads it.
-    let effective = match crate::deployment::model::model(&compose.text) {
-        Ok(m) => m,
-        Err(e) => {
+    let effective = match parsed.map(|p| p.model()) {
+        Some(Ok(m)) => m,
+        None => return obs,
+        Some(Err(e)) => {
             f.push(Finding::fail(
                 FindingCode::ComposeUnreadable,
                 format!("the attested docker_compose_file cannot be read: {e}"),
@@ -155,7 +111,7 @@ fn evaluate(
                     format!("no service of {source} runs the launcher image"),
                 )
                 .expected(expect.image.clone())
-                .actual(image_list(&effective)),
+                .actual(image_list(effective)),
             );
             return obs;
         }

@@ -5,6 +5,7 @@
 //! Compose will; `volumes.rs` reads top-level volumes; `boot.rs` models dstack's runner, pre-launch
 //! script and `allowed_envs`. This layer parses and computes; the checks judge.
 
+pub mod attested;
 pub mod boot;
 pub mod extends;
 pub mod interpolate;

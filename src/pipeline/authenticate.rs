@@ -93,7 +93,7 @@ pub fn authenticate_quote(
 /// The compose file, if the attestation proves it: the quote is genuine and the exact
 /// app-compose bytes hash to the compose-hash measured in RTMR3.
 pub fn attested_compose(o: &Observed, a: &Authenticated) -> AttestedCompose {
-    use AttestedCompose::{Attested, NotAttested, Unreadable};
+    use AttestedCompose::{NotAttested, Unreadable};
     if a.dcap.outcome.quote.is_err() {
         return NotAttested("the quote's signature chain does not verify".into());
     }
@@ -112,7 +112,7 @@ pub fn attested_compose(o: &Observed, a: &Authenticated) -> AttestedCompose {
         Some(Err(e)) => Unreadable(e.under("docker_compose_file").to_string()),
         Some(Ok(file)) => {
             let app = compose.summary().map(|s| app_settings(s, compose.text())).unwrap_or_default();
-            Attested { compose: file, source: format!("{origin} docker_compose_file"), app }
+            AttestedCompose::attested(file, format!("{origin} docker_compose_file"), app)
         }
     }
 }

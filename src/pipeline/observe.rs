@@ -7,6 +7,7 @@ use crate::checks::launcher::{AttestedCompose, LauncherObservation};
 use crate::checks::workload::{self, WorkloadObservation};
 use crate::checks::ExpectationSource;
 use crate::compose::docker_compose::{ComposeFile, ImageRef};
+use crate::deployment::attested::Effective;
 use crate::reference::Reference;
 use crate::report::Facts;
 
@@ -67,7 +68,7 @@ pub fn expectation_source_kind(source: &ExpectationSource) -> &'static str {
 
 /// For `inspect`: the git-launcher config of a compose file, found without a reference.
 pub fn launcher_config(compose: &ComposeFile) -> Option<LauncherConfigView> {
-    workload::inspect_launcher(compose)
+    workload::inspect_launcher(&Effective::of(compose))
 }
 
 /// For `reference init`: the image of the one git-launcher service of a compose file, if there

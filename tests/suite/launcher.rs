@@ -20,11 +20,11 @@ fn compose(image: &str) -> AttestedCompose {
     let yaml = format!(
         "services:\n  launcher:\n    image: {image}\n    volumes:\n      - /var/run/dstack.sock:/var/run/dstack.sock\n"
     );
-    AttestedCompose::Attested {
-        compose: parse_compose(&yaml).unwrap(),
-        source: "test compose".into(),
-        app: AppSettings { runner: Some("docker-compose".into()), ..AppSettings::default() },
-    }
+    AttestedCompose::attested(
+        parse_compose(&yaml).unwrap(),
+        "test compose".into(),
+        AppSettings { runner: Some("docker-compose".into()), ..AppSettings::default() },
+    )
 }
 
 fn reference(edit: impl FnOnce(&mut serde_json::Value)) -> Reference {

@@ -721,11 +721,7 @@ proptest! {
         use dstack_audit::checks::launcher::{AppSettings, AttestedCompose};
         let yaml = String::from_utf8_lossy(&apply(git_launcher_compose().as_bytes(), &muts)).to_string();
         if let Ok(compose) = dstack_audit::compose::docker_compose::parse_compose(&yaml) {
-            let c = AttestedCompose::Attested {
-                compose,
-                source: "mutated".into(),
-                app: AppSettings { allowed_envs: allowed, runner: Some("docker-compose".into()), ..AppSettings::default() },
-            };
+            let c = AttestedCompose::attested(compose, "mutated".into(), AppSettings { allowed_envs: allowed, runner: Some("docker-compose".into()), ..AppSettings::default() });
             let r = parse_reference(&std::fs::read(fixture!("synthetic/git-launcher/reference.json")).unwrap(), "ref.json").unwrap();
             let _ = dstack_audit::checks::workload::check(&c, &r, Default::default());
             let _ = dstack_audit::checks::workload::check(&c, &dstack_audit::reference::Reference::none(), Default::default());

@@ -33,15 +33,15 @@ fn default_lines() -> Vec<String> {
 }
 
 fn attested(yaml: &str, allowed_envs: &[&str]) -> AttestedCompose {
-    AttestedCompose::Attested {
-        compose: parse_compose(yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}")),
-        source: "test compose".into(),
-        app: AppSettings {
+    AttestedCompose::attested(
+        parse_compose(yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}")),
+        "test compose".into(),
+        AppSettings {
             allowed_envs: allowed_envs.iter().map(|s| s.to_string()).collect(),
             runner: Some("docker-compose".into()),
             ..AppSettings::default()
         },
-    }
+    )
 }
 
 fn reference(edit: impl FnOnce(&mut Value)) -> Reference {
@@ -226,10 +226,10 @@ fn a_host_config_at_the_path_the_command_names_is_found_without_a_workload_secti
 #[test]
 fn attested_scripts_beside_the_launcher_are_flagged_for_reading() {
     let l = default_lines();
-    let c = AttestedCompose::Attested {
-        compose: parse_compose(&yaml(&refs(&l), "", "")).unwrap(),
-        source: "test compose".into(),
-        app: AppSettings {
+    let c = AttestedCompose::attested(
+        parse_compose(&yaml(&refs(&l), "", "")).unwrap(),
+        "test compose".into(),
+        AppSettings {
             pre_launch_script: true,
             pre_launch_script_text: Some("echo hi\n".into()),
             init_script: true,
@@ -237,7 +237,7 @@ fn attested_scripts_beside_the_launcher_are_flagged_for_reading() {
             runner: Some("docker-compose".into()),
             ..AppSettings::default()
         },
-    };
+    );
     // Both are sourced as root before the services start: not passed without a pin.
     let r = run(&c, &reference(|_| {}));
     assert_eq!(r.status, Status::NotChecked, "{r:#?}");

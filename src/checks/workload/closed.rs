@@ -198,7 +198,7 @@ pub fn launcher_path(s: &Service) -> Result<String, Finding> {
 /// Where the config at `path` comes from in the model.
 pub enum Source {
     /// The attested inline content of top-level config `name`.
-    Inline { name: String, text: String },
+    Inline { name: String },
     /// Nothing provides it: it is inside the image.
     InImage,
     /// A failure finding says why it is not attested.
@@ -290,7 +290,7 @@ pub fn config_source(m: &ComposeModel, s: &Service, path: &str) -> Source {
             .expected(format!("a top-level config with inline `content:` mounted at {path}")),
         ),
         Content::Inline(t) => match &t.value {
-            Interpolated::Literal(text) => Source::Inline { name: top.name.clone(), text: text.clone() },
+            Interpolated::Literal(_) => Source::Inline { name: top.name.clone() },
             Interpolated::DeployTime(vars) => Source::Refused(
                 Finding::fail(
                     OVERRIDE,

@@ -19,9 +19,9 @@ pub(crate) mod locate;
 mod pinned;
 
 use crate::checks::launcher::AttestedCompose;
-use crate::compose::docker_compose::ComposeFile;
-use crate::compose::git_launcher::{parse_config, LauncherConfig, Mode, DEFAULT_CONFIG_PATH, DEFAULT_ENTRYPOINT};
-use crate::deployment::model::{model, ComposeModel};
+use crate::compose::git_launcher::{LauncherConfig, Mode, DEFAULT_CONFIG_PATH, DEFAULT_ENTRYPOINT};
+use crate::deployment::attested::Effective;
+use crate::deployment::model::ComposeModel;
 use crate::reference::{Reference, WorkloadExpect};
 use crate::report::{CheckId, CheckResult, Finding, Outcome};
 use crate::workload::repo::{CommitFacts, RepoError};
@@ -42,10 +42,10 @@ pub struct LauncherConfigView {
 }
 
 /// Describes the git-launcher config of `compose`, if it has a git-launcher service.
-pub fn inspect_launcher(compose: &ComposeFile) -> Option<LauncherConfigView> {
+pub fn inspect_launcher(effective: &Effective) -> Option<LauncherConfigView> {
     let reference = Reference::none();
-    let m = model(&compose.text).ok()?;
-    let services = locate::launcher_services(&m, &reference);
+    let m = effective.model().ok()?;
+    let services = locate::launcher_services(m, &reference);
     let [service] = services.as_slice() else { return None };
     let ms = service.service;
     let mut view = LauncherConfigView {
@@ -62,17 +62,18 @@ pub fn inspect_launcher(compose: &ComposeFile) -> Option<LauncherConfigView> {
             return Some(view);
         }
     }
-    match closed::config_source(&m, ms, &view.path) {
+    match closed::config_source(m, ms, &view.path) {
         closed::Source::Refused(why) if why.code == FindingCode::LauncherConfigNotAttested => {
             view.source = format!("the host (not attested): {}", why.message)
         }
         closed::Source::Refused(why) => view.problem = Some(why.message),
         closed::Source::InImage => view.source = "inside the image (nothing mounts the path)".into(),
-        closed::Source::Inline { name, text } => {
+        closed::Source::Inline { name } => {
             view.source = format!("configs.{name}.content (inline)");
-            match parse_config(&text) {
-                Ok(c) => view.config = Some(c),
-                Err(e) => view.problem = Some(e.to_string()),
+            match effective.launcher_config(&name) {
+                Some(Ok(c)) => view.config = Some(c.clone()),
+                Some(Err(e)) => view.problem = Some(e.to_string()),
+                None => view.problem = Some(format!("configs.{name} was not read as a launcher config")),
             }
         }
     }
@@ -170,6 +171,7 @@ fn evaluate(
     f: &mut Vec<Finding>,
 ) -> WorkloadObservation {
     let mut obs = WorkloadObservation::default();
+    let parsed = compose.effective();
     let (compose, source, app) = match compose.usable() {
         Ok(usable) => usable,
         Err(why) => {
@@ -177,9 +179,10 @@ fn evaluate(
             return obs;
         }
     };
-    let m = match model(&compose.text) {
-        Ok(m) => m,
-        Err(e) => {
+    let (effective, m) = match parsed.map(|p| (p, p.model())) {
+        Some((p, Ok(m))) => (p, m),
+        None => return obs,
+        Some((_, Err(e))) => {
             f.push(Finding::fail(
                 FindingCode::ComposeUnreadable,
                 format!("the attested docker_compose_file cannot be read: {e}"),
@@ -193,7 +196,7 @@ fn evaluate(
     for p in &m.problems {
         f.push(Finding::fail(closed::NOT_MODELLED, format!("{} (line {}): {}", p.field, p.line, p.why)));
     }
-    let services = locate::launcher_services(&m, reference);
+    let services = locate::launcher_services(m, reference);
     // A git-launcher is judged as one even when its config is baked into the image: its keys can
     // still change what it runs. (A launcher image of another name, NEAR's say, is image-pinned.)
     let git_mode = reference.workload.as_ref().is_some_and(|w| w.expects_launcher())
@@ -201,8 +204,8 @@ fn evaluate(
         || (!services.is_empty()
             && (reference.launcher.is_none() || services.iter().any(locate::Launcher::named_git_launcher)));
     if !git_mode {
-        pinned::check(&m, &compose.text, reference, f);
-        obs.images = images::check(&m, source, reference, f);
+        pinned::check(m, &compose.text, reference, f);
+        obs.images = images::check(m, source, reference, f);
         if f.iter().any(|x| x.outcome == Outcome::Fail) {
             obs.images = None;
         }
@@ -226,12 +229,13 @@ fn evaluate(
             return obs;
         }
     };
-    git_launcher(&m, service, reference, inputs, f, &mut obs);
+    git_launcher(m, effective, service, reference, inputs, f, &mut obs);
     obs
 }
 
 fn git_launcher(
     m: &ComposeModel,
+    effective: &Effective,
     service: &locate::Launcher,
     reference: &Reference,
     inputs: WorkloadInputs,
@@ -263,8 +267,8 @@ fn git_launcher(
         }
     }
     obs.config_path = Some(path.clone());
-    let (name, text) = match closed::config_source(m, ms, &path) {
-        closed::Source::Inline { name, text } => (name, text),
+    let name = match closed::config_source(m, ms, &path) {
+        closed::Source::Inline { name } => name,
         closed::Source::Refused(why) => {
             f.push(why);
             closed::launcher(ms, image, &path, None, reference, f);
@@ -279,9 +283,18 @@ fn git_launcher(
         }
     };
     let field = format!("configs.{name}.content");
-    let config = match parse_config(&text) {
-        Ok(c) => c,
-        Err(e) => {
+    let config = match effective.launcher_config(&name) {
+        Some(Ok(c)) => c.clone(),
+        None => {
+            f.push(Finding::fail(
+                closed::NOT_MODELLED,
+                format!("the launcher config ({field}, mounted at {path}) was not read by the parse stage"),
+            ));
+            closed::launcher(ms, image, &path, None, reference, f);
+            closed::others(m, ms, &path, None, f);
+            return;
+        }
+        Some(Err(e)) => {
             f.push(Finding::fail(e.code(), format!("the launcher config ({field}, mounted at {path}): {e}")));
             closed::launcher(ms, image, &path, None, reference, f);
             closed::others(m, ms, &path, None, f);

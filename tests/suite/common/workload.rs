@@ -9,11 +9,7 @@ use serde_json::Value;
 
 /// `yaml` as an attested compose file with `app`'s settings.
 pub fn attested(yaml: &str, app: AppSettings) -> AttestedCompose {
-    AttestedCompose::Attested {
-        compose: parse_compose(yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}")),
-        source: "test compose".into(),
-        app,
-    }
+    AttestedCompose::attested(parse_compose(yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}")), "test compose".into(), app)
 }
 
 /// Check 3's result on `yaml` with reference `r`.
