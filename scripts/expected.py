@@ -3,8 +3,8 @@
 
 This is an oracle: it reads the fixture files with the Python standard library only and never
 runs dstack-audit, so a bug in the Rust parser cannot hide in its own answer key. Hand-written
-fields (`note`, `kind`, `files`) and the values this script does not compute come from
-fixtures/expected-notes.json. Layouts: docs in /work/shared/research (tdx-dcap.md, dstack-formats.md)
+fields (`note`, `kind`, `files`, prose inside computed values: `text`) and any value this
+script does not compute (`carried`) come from fixtures/expected-notes.json. Layouts: docs in /work/shared/research (tdx-dcap.md, dstack-formats.md)
 and the format notes in fixtures/SOURCES.md, from Intel's TDX DCAP Quote Library API (quote v4/v5,
 TD report 1.0/1.5) and dstack's `cc-eventlog` / `dstack-attest` sources.
 
@@ -14,6 +14,7 @@ TD report 1.0/1.5) and dstack's `cc-eventlog` / `dstack-attest` sources.
 import base64
 import hashlib
 import json
+import re
 import struct
 import sys
 from pathlib import Path
@@ -335,13 +336,117 @@ def split_tcb_info(files):
     return out
 
 
-def info(files):
+def der(b, at):
+    """One DER element at AT: (tag, header bytes, content start, end). X.690 definite lengths."""
+    tag, first = b[at], b[at + 1]
+    if first < 0x80:
+        return tag, b[at:at + 2], at + 2, at + 2 + first
+    n = first & 0x7F
+    length = int.from_bytes(b[at + 2:at + 2 + n], "big")
+    return tag, b[at:at + 2 + n], at + 2 + n, at + 2 + n + length
+
+
+def children(b, start, end):
+    """The DER elements inside a constructed element's content, as (tag, header, start, end)."""
+    out = []
+    while start < end:
+        out.append(der(b, start))
+        start = out[-1][3]
+    return out
+
+
+def oid(b):
+    """Dotted text of DER OBJECT IDENTIFIER content (X.690 8.19: base-128 arcs, first = 40*x + y)."""
+    arcs, n = [], 0
+    for byte in b:
+        n = n * 128 + (byte & 0x7F)
+        if byte < 0x80:
+            arcs.append(n)
+            n = 0
+    return ".".join(map(str, [min(arcs[0] // 40, 2), arcs[0] - 40 * min(arcs[0] // 40, 2)] + arcs[1:]))
+
+
+def dn(b, name):
+    """An X.509 Name as RFC 4514 text: its RDNs last first, e.g. CN=…,O=… for O then CN."""
+    short = {"2.5.4.3": "CN", "2.5.4.10": "O", "2.5.4.11": "OU", "2.5.4.6": "C"}
+    parts = []
+    for rdn in children(b, name[2], name[3]):
+        for atv in children(b, rdn[2], rdn[3]):
+            t, v = children(b, atv[2], atv[3])
+            parts.append(f"{short.get(oid(b[t[2]:t[3]]), oid(b[t[2]:t[3]]))}={b[v[2]:v[3]].decode()}")
+    return ",".join(reversed(parts))
+
+
+def certificates(pem):
+    """DER certificates of a PEM chain, in file order."""
+    blocks = re.findall(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", pem, re.S)
+    return [base64.b64decode("".join(blk.split())) for blk in blocks]
+
+
+def tbs(cert):
+    """(issuer, subject, spki, extensions or None) elements of a certificate's tbsCertificate
+    (RFC 5280 4.1: [0] version, serial, signature, issuer, validity, subject, spki, …, [3] exts)."""
+    tbs_ = der(cert, der(cert, 0)[2])
+    fields = children(cert, tbs_[2], tbs_[3])
+    fields = fields[1:] if fields[0][0] == 0xA0 else fields
+    exts = next((f for f in fields if f[0] == 0xA3), None)
+    return fields[2], fields[4], fields[5], exts
+
+
+# dstack RA-TLS extensions (dstack ra-tls/src/oids.rs): how the value is shown in the answer key.
+RA_TLS_OIDS = {"1.3.6.1.4.1.62397.1.1": "quote", "1.3.6.1.4.1.62397.1.2": "event_log",
+               "1.3.6.1.4.1.62397.1.3": "hex", "1.3.6.1.4.1.62397.1.4": "ascii"}
+
+
+def ra_tls(pem, q, events_json, quote_file, text):
+    """The RA-TLS chain of a guest-agent Info response: subjects, the dstack extensions of the leaf
+    (extnValue wraps a DER OCTET STRING holding the value), and whether the quote's report_data is
+    SHA-512("ratls-cert:" || DER SubjectPublicKeyInfo of the leaf)."""
+    certs = certificates(pem)
+    chain = []
+    for c in certs:
+        issuer, subject, _, _ = tbs(c)
+        same = c[issuer[2]:issuer[3]] == c[subject[2]:subject[3]]
+        chain.append(dn(c, subject) + (" (self-signed)" if same else ""))
+    leaf = certs[0]
+    _, subject, spki, exts = tbs(leaf)
+    extensions = {}
+    for ext in children(leaf, *der(leaf, exts[2])[2:4]):
+        parts = children(leaf, ext[2], ext[3])
+        name = oid(leaf[parts[0][2]:parts[0][3]])
+        if name not in RA_TLS_OIDS:
+            continue
+        wrapped = parts[-1]
+        tag, header, start, end = der(leaf, wrapped[2])
+        value = leaf[start:end]
+        shown = {"what": text["extensions"][name], "inner_tag": f"{tag:02x}", "inner_header": header.hex(),
+                 "inner_len": len(value)}
+        how = RA_TLS_OIDS[name]
+        if how == "quote":
+            shown["equals"] = quote_file.rsplit("/", 1)[1] if value == q else None
+        elif how == "event_log":
+            same = json.loads(value) == events_json
+            shown["equals"] = f"tcb_info.event_log ({len(events_json)} entries)" if same else None
+        elif how == "hex":
+            shown["value_hex"] = value.hex()
+        else:
+            shown["value_ascii"] = value.decode()
+        extensions[name] = shown
+    spki_der = leaf[spki[2] - len(spki[1]):spki[3]]  # the whole element, header included
+    report_data = td_fields(quote_layout(q, False)[1])["report_data"]
+    return {"leaf_subject": dn(leaf, subject), "chain": chain, "extn_value_encoding": text["extn_value_encoding"],
+            "extensions": {k: extensions[k] for k in RA_TLS_OIDS if k in extensions}, "leaf_spki_der_hex": spki_der.hex(),
+            "report_data_is_sha512_ratls_cert_spki": hashlib.sha512(b"ratls-cert:" + spki_der).digest() == report_data}
+
+
+def info(files, text):
     """guest-agent Info response (tcb_info and vm_config as JSON strings) + raw binary quote."""
     doc, q = json.loads(read(files[0])), read(files[1])
     tcb = json.loads(doc["tcb_info"])
     out, td = quote_capture(q, events_from_json(tcb["event_log"]), tcb["app_compose"].encode())
     vm_config_fields(doc["vm_config"], out)
     tcb_info_fields(tcb, q, td, out)
+    out["ra_tls"] = ra_tls(doc["app_cert"], q, tcb["event_log"], files[1], text["ra_tls"])
     return out
 
 
@@ -371,7 +476,8 @@ def build():
     notes = json.loads(NOTES.read_text())
     key = {}
     for name, n in notes.items():
-        computed = SHAPES[n["shape"]](n["files"])
+        shape = SHAPES[n["shape"]]
+        computed = shape(n["files"], n["text"]) if "text" in n else shape(n["files"])
         carried = {"note": n["note"], "kind": n["kind"], "files": n["files"], **n.get("carried", {})}
         both = set(computed) & set(carried)
         if both:
@@ -387,7 +493,11 @@ def build():
 def diff(old, new, path=""):
     """Paths (entry/field/…) where two JSON values differ."""
     if isinstance(old, dict) and isinstance(new, dict):
-        return [d for k in {**old, **new} for d in diff(old.get(k, "<absent>"), new.get(k, "<absent>"), f"{path}/{k}")]
+        fields = [d for k in {**old, **new} for d in diff(old.get(k, "<absent>"), new.get(k, "<absent>"), f"{path}/{k}")]
+        same_keys = set(old) == set(new)
+        return fields or ([] if not same_keys or list(old) == list(new) else [f"{path.lstrip('/')}: key order {list(old)} != {list(new)}"])
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [d for i, (a, b) in enumerate(zip(old, new)) for d in diff(a, b, f"{path}/{i}")]
     return [] if old == new and type(old) is type(new) else [f"{path.lstrip('/')}: file {json.dumps(old)[:80]}, computed {json.dumps(new)[:80]}"]
 
 
