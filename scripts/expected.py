@@ -4,9 +4,11 @@
 This is an oracle: it reads the fixture files with the Python standard library only and never
 runs dstack-audit, so a bug in the Rust parser cannot hide in its own answer key. Hand-written
 fields (`note`, `kind`, `files`, prose inside computed values: `text`) and any value this
-script does not compute (`carried`) come from fixtures/expected-notes.json. Layouts: docs in /work/shared/research (tdx-dcap.md, dstack-formats.md)
-and the format notes in fixtures/SOURCES.md, from Intel's TDX DCAP Quote Library API (quote v4/v5,
-TD report 1.0/1.5) and dstack's `cc-eventlog` / `dstack-attest` sources.
+script does not compute (`carried`) come from fixtures/expected-notes.json. Layouts: Intel's TDX DCAP Quote Generation/Verification Library API
+(quote v4/v5, TD report 1.0/1.5) and, in github.com/Dstack-TEE/dstack, `dstack/cc-eventlog/src/tdx.rs`
+and `runtime_events.rs` (event log, runtime-event digest), `dstack/dstack-attest/src/attestation.rs`
+(SCALE V0, mr_aggregated) and `dstack/ra-tls/src/oids.rs` (RA-TLS OIDs); fixtures/SOURCES.md restates
+them.
 
     python3 scripts/expected.py          # rewrite fixtures/expected.json
     python3 scripts/expected.py --check  # exit 1 naming every entry and field that differ
@@ -165,7 +167,8 @@ def quote_capture(q, events, compose_bytes):
 
 
 def vm_config_fields(vm_config, out, with_match=True):
-    """vm_config.os_image_hash (a host claim) and whether it equals the measured os-image-hash event."""
+    """vm_config.os_image_hash (a host claim) and whether it equals the measured os-image-hash event
+    (the SCALE entries state only the claim: with_match=False)."""
     cfg = json.loads(vm_config)
     if "vm_config" in cfg:  # a sys-config wraps the vm_config as a string
         cfg = json.loads(cfg["vm_config"])
@@ -176,15 +179,18 @@ def vm_config_fields(vm_config, out, with_match=True):
 
 def tcb_info_fields(tcb, q, td, out):
     """An Info tcb_info object next to a quote: its claims, whether they equal the quote, and the
-    mr_aggregated / device_id relations (SHA-256 over mrtd..rtmr3, mrconfigid, mrowner, mrownerconfig;
-    device_id = SHA-256 of the 20-byte quote-header user_data @28)."""
+    mr_aggregated / device_id relations (mr_aggregated = SHA-256(mrtd || rtmr0..3), followed by
+    mrconfigid || mrowner || mrownerconfig when any of those is non-zero; device_id = SHA-256 of the
+    20-byte quote-header user_data @28)."""
     out["tcb_info_vs_quote"] = {"mrtd": tcb["mrtd"] == td["mr_td"].hex(),
                                 **{f"rtmr{i}": tcb[f"rtmr{i}"] == td[f"rtmr{i}"].hex() for i in range(4)}}
     for k in ("rootfs_hash", "compose_hash", "os_image_hash", "device_id", "mr_aggregated"):
         if k in tcb:
             out[f"tcb_info_{k}"] = tcb[k]
     if "mr_aggregated" in tcb:
-        parts = ("mr_td", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "mr_config_id", "mr_owner", "mr_owner_config")
+        parts = ["mr_td", "rtmr0", "rtmr1", "rtmr2", "rtmr3"]
+        config = ["mr_config_id", "mr_owner", "mr_owner_config"]
+        parts += config if any(any(td[c]) for c in config) else []
         out["mr_aggregated_recomputed_matches"] = sha256(b"".join(td[p] for p in parts)) == tcb["mr_aggregated"]
     if tcb.get("device_id") not in (None, sha256(b"")):  # SHA-256("") means the CVM has no device id
         out["device_id_is_sha256_user_data"] = sha256(q[28:48]) == tcb["device_id"]
@@ -393,7 +399,7 @@ def tbs(cert):
     return fields[2], fields[4], fields[5], exts
 
 
-# dstack RA-TLS extensions (dstack ra-tls/src/oids.rs): how the value is shown in the answer key.
+# dstack RA-TLS extensions (dstack/ra-tls/src/oids.rs): how each value is shown in the answer key.
 RA_TLS_OIDS = {"1.3.6.1.4.1.62397.1.1": "quote", "1.3.6.1.4.1.62397.1.2": "event_log",
                "1.3.6.1.4.1.62397.1.3": "hex", "1.3.6.1.4.1.62397.1.4": "ascii"}
 
