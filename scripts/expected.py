@@ -4,8 +4,8 @@
 This is an oracle: it reads the fixture files with the Python standard library only and never
 runs dstack-audit, so a bug in the Rust parser cannot hide in its own answer key. Hand-written
 fields (`note`, `kind`, `files`, prose inside computed values: `text`) and any value this
-script does not compute (`carried`) come from fixtures/expected-notes.json. Layouts: Intel's TDX DCAP Quote Generation/Verification Library API
-(quote v4/v5, TD report 1.0/1.5) and, in github.com/Dstack-TEE/dstack, `dstack/cc-eventlog/src/tdx.rs`
+script does not compute (`carried`) come from fixtures/expected-notes.json. Layouts: Intel's TDX
+DCAP Quote Generation/Verification Library API (quote v4/v5, TD report 1.0/1.5) and, in github.com/Dstack-TEE/dstack, `dstack/cc-eventlog/src/tdx.rs`
 and `runtime_events.rs` (event log, runtime-event digest), `dstack/dstack-attest/src/attestation.rs`
 (SCALE V0, mr_aggregated) and `dstack/ra-tls/src/oids.rs` (RA-TLS OIDs); fixtures/SOURCES.md restates
 them.
@@ -117,7 +117,11 @@ def per_imr(events):
 
 
 def runtime_payloads(events):
-    """Runtime events (type 0x08000001) in log order: name -> payload bytes."""
+    """Runtime events (type 0x08000001) in log order: name -> payload bytes (names are unique in
+    every fixture; a repeated name stops the script rather than hiding one of the payloads)."""
+    names = [e["event"] for e in events if e["event_type"] == RUNTIME_EVENT]
+    if len(set(names)) != len(names):
+        raise SystemExit(f"runtime event named twice in {names}: the answer key cannot show both")
     return {e["event"]: e["payload"] for e in events if e["event_type"] == RUNTIME_EVENT}
 
 
