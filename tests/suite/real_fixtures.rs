@@ -1,5 +1,5 @@
 //! Every real dstack attestation in fixtures/, checked against the values recorded in
-//! fixtures/expected.json (computed independently and matching fixtures/SOURCES.md).
+//! fixtures/expected.json (computed independently of this code by `scripts/expected.py`; `--check` runs in CI).
 
 use crate::common::*;
 use dstack_audit::evidence::Sources;
