@@ -227,6 +227,15 @@ fn a_malformed_instance_id_under_a_signed_quote_fails() {
 }
 
 #[test]
+fn a_key_provider_that_is_not_json_under_a_signed_quote_fails() {
+    // The reference names no key provider and MRCONFIGID V2 cannot be recomputed without one
+    // (a note): only the event's own form can fail check 1.
+    let r = assert_only_failure("malformed-key-provider", "runtime-event-malformed");
+    assert!(check1_has(&r, "mr-config-id-not-recomputable", "note"));
+    assert!(r["facts"]["key_provider"].is_null(), "a malformed key provider is no fact");
+}
+
+#[test]
 fn a_compose_hash_after_system_ready_under_a_signed_quote_fails() {
     let r = assert_only_failure("compose-hash-after-ready", "runtime-event-after-ready");
     assert_eq!(r["facts"]["compose_hash"], trusted_compose_hash("compose-hash-after-ready"), "the late one is unused");

@@ -5,6 +5,8 @@
 //!   trusted value and then the host's (`runtime-event-duplicate`).
 //! - `malformed-instance-id`: an instance-id event of 16 bytes, where dstack measures 20 or none
 //!   (`runtime-event-malformed`).
+//! - `malformed-key-provider`: a key-provider event that is not JSON, under a reference that
+//!   names no key provider (`runtime-event-malformed`).
 //! - `compose-hash-after-ready`: the host's compose-hash emitted after `system-ready`
 //!   (`runtime-event-after-ready`).
 //! - `ratls-bound`: the quote in an RA-TLS certificate for the key its report_data names.
@@ -36,6 +38,15 @@ pub(super) fn cases(pki: &Pki, w: &World, trusted_ref: &Value) -> Result<Vec<Cas
     let at = position(&malformed, "instance-id")?;
     if let Some(e) = malformed.get_mut(at) {
         e.payload = label_bytes::<16>("dstack-audit attacks: a 16-byte instance-id").to_vec();
+    }
+    let mut not_json = trusted();
+    let at = position(&not_json, "key-provider")?;
+    if let Some(e) = not_json.get_mut(at) {
+        e.payload = format!("kms:{}", hex::encode(&w.trusted_kms.id)).into_bytes();
+    }
+    let mut no_kms_ref = trusted_ref.clone();
+    if let Some(d) = no_kms_ref.get_mut("dstack").and_then(Value::as_object_mut) {
+        d.remove("key_provider");
     }
     let mut late = trusted();
     late.push(ev("compose-hash", host_hash));
@@ -73,6 +84,18 @@ pub(super) fn cases(pki: &Pki, w: &World, trusted_ref: &Value) -> Result<Vec<Cas
             "runtime-event-malformed",
             "fail",
         ),
+        Case {
+            reference: no_kms_ref,
+            ..case(
+                "malformed-key-provider",
+                "the trusted deployment whose key-provider event is not JSON (`kms:` and the id in hex); the reference names no key provider, so only the event's form is judged",
+                attestation(pki, &not_json, v2, &w.trusted_compose)?,
+                1,
+                "fail",
+                "runtime-event-malformed",
+                "fail",
+            )
+        },
         case(
             "compose-hash-after-ready",
             "the trusted deployment (MRCONFIGID V2) with the host's compose-hash emitted after system-ready",
