@@ -2,8 +2,10 @@
 //! log may supply values only where the replay authenticates them; MRCONFIGID V2).
 //!
 //! End to end: the generated attacks in fixtures/synthetic/attacks (TEST root), each with its
-//! `args` and `expected.json`. Rule by rule: `ReplayedRuntimeEvents` on logs whose RTMR3 is
-//! made to replay, so that only the rule under test can object.
+//! `args` and `expected.json`, among them one scenario per runtime-event and RA-TLS rule under a
+//! signed quote whose RTMR3 replays (the rule is check 1's only failure). Rule by rule:
+//! `ReplayedRuntimeEvents` on logs whose RTMR3 is made to replay, so that only the rule under
+//! test can object.
 
 use crate::common;
 use crate::common::tdx::{report, runtime};
@@ -179,6 +181,87 @@ fn a_v3_document_that_is_not_the_hashed_one_fails_and_a_missing_one_is_not_verif
     let r = v3_with_vm_config(None);
     assert!(has(&r, "mr-config-id-not-recomputable", Outcome::Note));
     assert!(!has(&r, "mr-config-id-match", Outcome::Pass));
+}
+
+// ---- one rule each, under a signed quote -------------------------------------------------
+// The trusted deployment of `mr-config-v2` with one change: DCAP authenticates the quote and
+// RTMR3 replays, so the rule under test is the only thing that can fail check 1.
+
+/// The codes of check 1's failed findings.
+fn check1_failures(report: &Value) -> Vec<String> {
+    let findings = report["checks"][0]["findings"].as_array().unwrap();
+    findings.iter().filter(|f| f["outcome"] == "fail").map(|f| f["code"].as_str().unwrap().to_string()).collect()
+}
+
+/// Asserts the scenario, that the quote is authenticated and RTMR3 replays, and that `code` is
+/// check 1's only failure.
+fn assert_only_failure(name: &str, code: &str) -> Value {
+    let r = assert_scenario(name);
+    assert_eq!(r["facts"]["quote_authenticated"], true, "{name}");
+    assert!(check1_has(&r, "quote-signature-chain-valid", "pass"), "{name}");
+    assert!(check1_has(&r, "rtmr-replay-match", "pass"), "{name}");
+    assert_eq!(check1_failures(&r), [code], "{name}");
+    r
+}
+
+/// The trusted compose-hash, as the scenario's reference allows it.
+fn trusted_compose_hash(name: &str) -> Value {
+    let reference: Value =
+        serde_json::from_slice(&input(&format!("synthetic/attacks/{name}/reference.json")).bytes).unwrap();
+    reference["dstack"]["compose_hash"][0].clone()
+}
+
+#[test]
+fn a_compose_hash_measured_twice_under_a_signed_quote_fails() {
+    let r = assert_only_failure("duplicate-compose-hash", "runtime-event-duplicate");
+    assert_eq!(r["facts"]["compose_hash"], trusted_compose_hash("duplicate-compose-hash"), "the first is kept");
+}
+
+#[test]
+fn a_malformed_instance_id_under_a_signed_quote_fails() {
+    let r = assert_only_failure("malformed-instance-id", "runtime-event-malformed");
+    let f = r["checks"][0]["findings"].as_array().unwrap().iter().find(|f| f["code"] == "runtime-event-malformed");
+    let f = f.unwrap();
+    assert!(f["message"].as_str().unwrap().contains("`instance-id`"), "{f}");
+    assert_eq!((f["expected"].as_str(), f["actual"].as_str()), (Some("20 bytes"), Some("16 bytes")));
+}
+
+#[test]
+fn a_key_provider_that_is_not_json_under_a_signed_quote_fails() {
+    // The reference names no key provider and MRCONFIGID V2 cannot be recomputed without one
+    // (a note): only the event's own form can fail check 1.
+    let r = assert_only_failure("malformed-key-provider", "runtime-event-malformed");
+    assert!(check1_has(&r, "mr-config-id-not-recomputable", "note"));
+    assert!(r["facts"]["key_provider"].is_null(), "a malformed key provider is no fact");
+}
+
+#[test]
+fn a_compose_hash_after_system_ready_under_a_signed_quote_fails() {
+    let r = assert_only_failure("compose-hash-after-ready", "runtime-event-after-ready");
+    assert_eq!(r["facts"]["compose_hash"], trusted_compose_hash("compose-hash-after-ready"), "the late one is unused");
+}
+
+/// The RA-TLS leaf of a scenario's `app_cert`.
+fn ratls_leaf(name: &str) -> dstack_audit::evidence::ratls::RaTlsLeaf {
+    let v: Value = serde_json::from_slice(&input(&format!("synthetic/attacks/{name}/attestation.json")).bytes).unwrap();
+    dstack_audit::evidence::ratls::parse_ratls_leaf(v["app_cert"].as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn a_quote_in_the_certificate_of_the_key_it_binds_passes() {
+    let r = assert_scenario("ratls-bound");
+    assert!(check1_failures(&r).is_empty(), "{:?}", check1_failures(&r));
+    assert_eq!(r["facts"]["quote_authenticated"], true);
+}
+
+#[test]
+fn a_signed_quote_copied_into_a_certificate_for_another_key_fails() {
+    assert_only_failure("ratls-other-key", "ratls-binding-mismatch");
+    // Same quote, same event log; only the certificate's key differs.
+    let (bound, other) = (ratls_leaf("ratls-bound"), ratls_leaf("ratls-other-key"));
+    assert_eq!(bound.quote, other.quote);
+    assert_eq!(bound.event_log, other.event_log);
+    assert_ne!(bound.spki_der, other.spki_der);
 }
 
 // ---- rule by rule -------------------------------------------------------------------------

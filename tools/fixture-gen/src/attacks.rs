@@ -24,6 +24,8 @@
 //!   (dstack's guest compares all 48 bytes and refuses it).
 //! - `os-image-hash-unpinned-kms`: the trusted deployment with an `os-image-hash` event (the
 //!   value its KMS returned), allowed by a reference that names the key provider but no KMS id.
+//!
+//! `rules.rs` adds one scenario per runtime-event and RA-TLS rule under the same signed quote.
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256, Sha384};
@@ -38,6 +40,8 @@ use crate::pki::{LeafKind, Pki};
 use crate::quote::{build_quote, Measured, Signers};
 use crate::scenarios::{spec, UP_TO_DATE_SVN};
 use crate::tcb::TcbInfoVariant;
+
+mod rules;
 
 const RUNTIME: u32 = 0x0800_0001;
 /// The type relabelled entries are given (EV_IPL); any type but RUNTIME would do.
@@ -159,6 +163,18 @@ fn mr_config_v2(compose_hash: &[u8; 32], app_id: &[u8; 20], kms: &Kms) -> [u8; 4
 /// Signs a quote whose RTMR3 is the replay of the events as measured, and serves the log with
 /// the served types (digests as measured).
 fn attestation(pki: &Pki, events: &[Event], mr_config_id: [u8; 48], served_compose: &str) -> Result<Value> {
+    let (quote, log) = signed(pki, events, mr_config_id, None)?;
+    Ok(json!({"quote": hex::encode(&quote), "event_log": log, "app_compose": served_compose}))
+}
+
+/// The quote (RTMR3 the replay of the events as measured, report_data given or filler) and the
+/// log as served.
+fn signed(
+    pki: &Pki,
+    events: &[Event],
+    mr_config_id: [u8; 48],
+    report_data: Option<[u8; 64]>,
+) -> Result<(Vec<u8>, Vec<Value>)> {
     let mut rtmr3 = [0u8; 48];
     let mut log = Vec::new();
     for e in events {
@@ -172,6 +188,7 @@ fn attestation(pki: &Pki, events: &[Event], mr_config_id: [u8; 48], served_compo
     }
     let mut quote_spec = spec(UP_TO_DATE_SVN);
     quote_spec.measured = Some(Measured { mr_config_id, rtmr3 });
+    quote_spec.report_data = report_data;
     let leaf = pki.leaf(LeafKind::Current)?;
     let attestation_key = keys::signing_key(ATTESTATION_KEY_LABEL)?;
     let chain = pki.pck_chain_pem(LeafKind::Current)?;
@@ -181,8 +198,7 @@ fn attestation(pki: &Pki, events: &[Event], mr_config_id: [u8; 48], served_compo
         pck_chain_pem: &chain,
         cpu_svn: leaf.platform.cpusvn(),
     };
-    let quote = build_quote(&quote_spec, &signers)?;
-    Ok(json!({"quote": hex::encode(&quote), "event_log": log, "app_compose": served_compose}))
+    Ok((build_quote(&quote_spec, &signers)?, log))
 }
 
 /// The auditor's reference: the trusted deployment's values and the synthetic TDX values.
@@ -296,7 +312,7 @@ fn cases(pki: &Pki) -> Result<Vec<Case>> {
         code,
         outcome,
     };
-    Ok(vec![
+    let mut all = vec![
         case(
             "relabelled-zero-config",
             "the host's CVM (MRCONFIGID zero) emitted the trusted values after system-ready; the genuine app-id, compose-hash, key-provider and system-ready entries are relabelled",
@@ -405,7 +421,9 @@ fn cases(pki: &Pki) -> Result<Vec<Case>> {
                 "note",
             )
         },
-    ])
+    ];
+    all.extend(rules::cases(pki, &w, &trusted_ref)?);
+    Ok(all)
 }
 
 /// `trusted` with `other`'s `docker_compose_file` appended as a second member of the same name.
@@ -492,6 +510,10 @@ deployment's compose-hash, app-id and KMS), `args` (paths relative to the folder
 `expected.json` (exit code, check 1's status, and the finding that decides it). The trusted
 deployment and the host's own values are fixed labels; RTMR3 is the replay of the events as the
 CVM measured them, and a relabelled entry keeps its measured digest, so RTMR3 still replays.
+The scenarios from `duplicate-compose-hash` on change one thing each in `mr-config-v2` (which
+passes check 1), so that the finding named is check 1's only failure; `ratls-*` serve the quote
+inside an RA-TLS certificate (dstack `Info` shape, `app_cert`; the certificate is self-signed by
+its own TEST key, which nothing checks), whose report_data binds the `ratls-bound` key.
 `attacks/collateral.json` and `attacks/test-root-ca.pem` are shared.
 
 ";

@@ -15,6 +15,7 @@ mod keys;
 mod output;
 mod pki;
 mod quote;
+mod ratls_cert;
 mod readme;
 mod scenarios;
 mod sgx_ext;

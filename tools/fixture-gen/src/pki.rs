@@ -238,7 +238,7 @@ fn issue_pck_leaf(prefix: &str, kind: LeafKind, platform_ca: &Issued) -> Result<
 }
 
 /// CN, O and (for certificates that keep Intel's CN) OU, all UTF8String as in Intel's names.
-fn name(common_name: &str, with_unit: bool) -> Result<Name> {
+pub fn name(common_name: &str, with_unit: bool) -> Result<Name> {
     let mut rdns = RdnSequence::default();
     let mut attributes =
         vec![(ObjectIdentifier::new("2.5.4.3")?, common_name), (ObjectIdentifier::new("2.5.4.10")?, ORGANIZATION)];
@@ -252,10 +252,10 @@ fn name(common_name: &str, with_unit: bool) -> Result<Name> {
     Ok(Name::from_der(&rdns.to_der()?)?)
 }
 
-struct Subject {
-    name: Name,
-    key: SigningKey,
-    serial_hex: &'static str,
+pub struct Subject {
+    pub name: Name,
+    pub key: SigningKey,
+    pub serial_hex: &'static str,
 }
 
 /// A builder profile that sets exactly the given names and extensions, nothing else.
@@ -285,7 +285,7 @@ impl BuilderProfile for FixedProfile {
 }
 
 /// Issues a certificate; `issuer` None means self-signed.
-fn issue(
+pub fn issue(
     subject: Subject,
     issuer: Option<&Issued>,
     validity: (Date, Date),
@@ -304,7 +304,7 @@ fn issue(
     Ok(Issued { der: cert.to_der()?, key: subject.key, name: subject.name })
 }
 
-fn extension(extn_id: ObjectIdentifier, critical: bool, value_der: Vec<u8>) -> Result<Extension> {
+pub fn extension(extn_id: ObjectIdentifier, critical: bool, value_der: Vec<u8>) -> Result<Extension> {
     Ok(Extension { extn_id, critical, extn_value: OctetString::new(value_der)? })
 }
 

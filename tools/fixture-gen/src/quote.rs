@@ -55,6 +55,8 @@ pub struct QuoteSpec {
     pub tamper_offset: Option<usize>,
     /// A dstack deployment's measured values (MRCONFIGID, RTMR3); `None`: labelled filler.
     pub measured: Option<Measured>,
+    /// report_data (e.g. an RA-TLS key binding); `None`: labelled filler.
+    pub report_data: Option<[u8; 64]>,
 }
 
 /// Values a dstack CVM measures that a deployment fixture must carry in its quote.
@@ -132,7 +134,10 @@ fn td_report_body(spec: &QuoteSpec) -> Vec<u8> {
         Some(m) => b.extend_from_slice(&m.rtmr3),
         None => b.extend_from_slice(&label_bytes::<48>("dstack-audit synthetic rtmr3")),
     }
-    b.extend_from_slice(&label_bytes::<64>("dstack-audit synthetic report_data"));
+    match &spec.report_data {
+        Some(d) => b.extend_from_slice(d),
+        None => b.extend_from_slice(&label_bytes::<64>("dstack-audit synthetic report_data")),
+    }
     if let Some(svn2) = spec.tee_tcb_svn2 {
         b.extend_from_slice(&svn2);
         b.extend_from_slice(&[0u8; 48]); // mr_servicetd

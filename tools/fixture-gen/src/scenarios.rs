@@ -37,6 +37,7 @@ pub const fn spec(tee: [u8; 16]) -> QuoteSpec {
         qe_binding: QeBinding::Correct,
         tamper_offset: None,
         measured: None,
+        report_data: None,
     }
 }
 
