@@ -36,7 +36,9 @@ fn run_getquote(mut v: Value, log: &[Value]) -> Report {
 
 /// The parse stage's view of the same input: the quote as its bytes say, the log replayed against
 /// it. A forged quote is not authenticated, so check 1 judges none of its values; the rules are
-/// asserted here, on what the forged values would mean, and the report on what it may say.
+/// asserted here, on what the forged values would mean, and the report on what it may say. The
+/// same rules failing check 1 under a correctly signed quote are in `event_log_attacks.rs`
+/// (`fixtures/synthetic/attacks/`: duplicate, malformed, after-ready, RA-TLS binding).
 fn parsed_getquote(mut v: Value, log: &[Value]) -> Observed {
     v["event_log"] = Value::String(serde_json::to_string(log).unwrap());
     parsed(&Sources {
