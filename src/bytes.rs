@@ -35,28 +35,14 @@ pub fn decode_hex(text: &str, field: &str) -> Result<Vec<u8>, ParseError> {
     Ok(out)
 }
 
-/// Hex digit values; 0xff marks a byte that is not a hex digit. (Evaluated at compile time: an
-/// out-of-range index would fail the build, not the program.)
-#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-const NIBBLES: [u8; 256] = {
-    let mut t = [0xffu8; 256];
-    let mut i = 0u8;
-    while i < 10 {
-        t[(b'0' + i) as usize] = i;
-        i += 1;
-    }
-    let mut i = 0u8;
-    while i < 6 {
-        t[(b'a' + i) as usize] = 10 + i;
-        t[(b'A' + i) as usize] = 10 + i;
-        i += 1;
-    }
-    t
-};
-
 /// The value of one hex digit.
 fn nibble(c: u8) -> Option<u8> {
-    NIBBLES.get(usize::from(c)).copied().filter(|v| *v != 0xff)
+    match c {
+        b'0'..=b'9' => c.checked_sub(b'0'),
+        b'a'..=b'f' => c.checked_sub(b'a').and_then(|v| v.checked_add(10)),
+        b'A'..=b'F' => c.checked_sub(b'A').and_then(|v| v.checked_add(10)),
+        _ => None,
+    }
 }
 
 /// Decodes hex text of exactly `N` bytes.
@@ -127,6 +113,14 @@ impl<'a> Reader<'a> {
 
     pub fn u32_le(&mut self, what: &str) -> Result<u32, ParseError> {
         Ok(u32::from_le_bytes(self.array::<4>(what)?))
+    }
+
+    /// A little-endian u32 length, as a `usize` (one that does not fit, possible only on a
+    /// 16-bit target, is an error naming the field).
+    pub fn u32_le_len(&mut self, what: &str) -> Result<usize, ParseError> {
+        let at = self.pos;
+        let v = self.u32_le(what)?;
+        usize::try_from(v).map_err(|_| ParseError::offset(at, format!("a {what} that fits in memory"), v.to_string()))
     }
 
     pub fn rest(&mut self) -> &'a [u8] {

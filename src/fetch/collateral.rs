@@ -132,8 +132,8 @@ fn percent_decode(s: &str) -> Option<String> {
     while let Some(b) = bytes.next() {
         match b {
             b'%' => {
-                let hi = (bytes.next()? as char).to_digit(16)?;
-                let lo = (bytes.next()? as char).to_digit(16)?;
+                let hi = char::from(bytes.next()?).to_digit(16)?;
+                let lo = char::from(bytes.next()?).to_digit(16)?;
                 out.push(u8::try_from(hi.checked_mul(16)?.checked_add(lo)?).ok()?);
             }
             other => out.push(other),
