@@ -14,7 +14,7 @@ use crate::tdx::runtime_events::{Anomaly, DstackMeasurements, Layout, NotMeasure
 
 use super::{not_authenticated, Established, Unmeasured};
 
-pub fn check(o: &Established, reference: &Reference, claim_findings: Vec<Finding>) -> CheckResult {
+pub(crate) fn check(o: &Established, reference: &Reference, claim_findings: Vec<Finding>) -> CheckResult {
     let dcap = o.dcap;
     let mut f = Vec::new();
     super::dcap::appraise(dcap, &reference.tcb, &mut f);

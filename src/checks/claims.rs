@@ -20,7 +20,7 @@ const CONSISTENT: &str = "consistent";
 const CONTRADICTS: &str = "contradicts";
 const NOT_MEASURED: &str = "not-measured";
 
-pub fn appraise(o: &Established) -> (Vec<ClaimRecord>, Vec<Finding>) {
+pub(crate) fn appraise(o: &Established) -> (Vec<ClaimRecord>, Vec<Finding>) {
     let mut records = Vec::new();
     let mut findings = Vec::new();
     let mut unmeasured = Vec::new();

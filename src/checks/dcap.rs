@@ -24,7 +24,7 @@ pub struct DcapObservation {
     pub at: EvalTime,
 }
 
-pub fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
+pub(crate) fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
     if let RootKind::UntrustedTest { source } = &d.root_kind {
         f.push(Finding::warn(
             FindingCode::UntrustedTestRoot,

@@ -16,7 +16,7 @@ use crate::tdx::runtime_events::DstackMeasurements;
 
 use super::{not_authenticated, Established};
 
-pub fn check(o: &Established, f: &mut Vec<Finding>) {
+pub(crate) fn check(o: &Established, f: &mut Vec<Finding>) {
     let Some(q) = o.quote() else {
         f.push(not_authenticated(FindingCode::MrConfigIdMatch));
         return;

@@ -12,7 +12,7 @@ use crate::tdx::runtime_events::DstackMeasurements;
 
 use super::{not_authenticated, Established, ExpectationSource, TdxExpectations};
 
-pub fn check(o: &Established, r: &Reference, f: &mut Vec<Finding>) {
+pub(crate) fn check(o: &Established, r: &Reference, f: &mut Vec<Finding>) {
     let report = o.quote().map(|q| q.td_report());
     if let Some(nonce) = &r.nonce {
         f.push(match report {

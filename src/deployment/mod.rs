@@ -5,9 +5,9 @@
 //! Compose will; `volumes.rs` reads top-level volumes; `boot.rs` models dstack's runner, pre-launch
 //! script and `allowed_envs`. This layer parses and computes; the checks judge.
 
-pub mod boot;
-pub mod extends;
+pub(crate) mod boot;
+pub(crate) mod extends;
 pub mod interpolate;
 pub mod model;
-pub mod volumes;
-pub mod yaml;
+pub(crate) mod volumes;
+pub(crate) mod yaml;

@@ -9,7 +9,7 @@ use super::model::Problem;
 use super::yaml::YNode;
 
 /// What in the top-level `volumes:` the model does not understand.
-pub fn problems(n: &YNode) -> Vec<Problem> {
+pub(crate) fn problems(n: &YNode) -> Vec<Problem> {
     let mut out = Vec::new();
     let entries = n.entries().unwrap_or_default();
     let mut named: Vec<(&str, String, usize)> = Vec::new();

@@ -14,12 +14,12 @@
 //! Reading files is the binary's job (it hands `InputFile`s in); trust material and side inputs
 //! are read from `Settings` by `settings.rs`.
 
-pub mod appraise;
-pub mod authenticate;
+pub(crate) mod appraise;
+pub(crate) mod authenticate;
 pub mod observe;
-pub mod parse;
-pub mod report;
-pub mod settings;
+pub(crate) mod parse;
+pub(crate) mod report;
+pub(crate) mod settings;
 
 use crate::error::Error;
 use crate::evidence::{self, InputFile, Sources};

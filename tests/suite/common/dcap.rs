@@ -1,5 +1,5 @@
 //! Shared DCAP test data: the expected-outcomes pairings and the generated scenarios.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use serde_json::Value;
 

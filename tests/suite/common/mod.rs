@@ -1,5 +1,5 @@
 //! Shared helpers for integration tests: fixture paths, running the pipeline and the binary.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 pub(crate) mod dcap;
 pub(crate) mod http;
@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use dstack_audit::clock::{parse_rfc3339, EvalTime};
 use dstack_audit::evidence::{InputFile, Sources};
 use dstack_audit::reference::{parse_reference, Reference};
-use dstack_audit::report::{CheckId, Finding, Outcome, Report};
+use dstack_audit::report::{Finding, Outcome, Report};
 
 /// The repository root (the tests' working directory).
 pub(crate) fn root() -> PathBuf {
@@ -60,10 +60,6 @@ pub(crate) fn verify_with(sources: &Sources, reference_rel: &str) -> Report {
 
 pub(crate) fn verify_ref(sources: &Sources, reference: &Reference) -> Report {
     dstack_audit::verify(sources, reference, None, &settings()).unwrap_or_else(|e| panic!("{e}"))
-}
-
-pub(crate) fn findings(r: &Report, id: CheckId) -> &[Finding] {
-    &r.checks.iter().find(|c| c.id == id).unwrap().findings
 }
 
 pub(crate) fn codes(r: &Report, outcome: Outcome) -> Vec<&'static str> {
