@@ -25,7 +25,7 @@
 use std::collections::HashMap;
 
 use super::interpolate::interpolate;
-use super::model::Problem;
+use super::problem::Problem;
 use super::yaml::{Entry, YNode, YValue};
 use crate::error::{Location, ParseError};
 use crate::limits::{MAX_COMPOSE_EXTENDS_DEPTH, MAX_COMPOSE_NODES};

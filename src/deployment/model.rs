@@ -15,6 +15,7 @@
 
 use super::extends;
 use super::interpolate::{interpolate, Interpolated};
+pub use super::problem::Problem;
 use super::yaml::{load, YNode, YValue};
 use crate::error::ParseError;
 
@@ -30,15 +31,6 @@ impl Text {
     pub fn literal(&self) -> Option<&str> {
         self.value.literal()
     }
-}
-
-/// Something in the file the model could not read as Compose would, or does not model.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// `services.launcher.command`, `include`, …
-    pub field: String,
-    pub line: usize,
-    pub why: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 //! reach another's volume under a second key. None of these is modelled (docs/decisions.md 79).
 
 use super::interpolate::interpolate;
-use super::model::Problem;
+use super::problem::Problem;
 use super::yaml::YNode;
 
 /// What in the top-level `volumes:` the model does not understand.
