@@ -17,6 +17,7 @@ pub mod error;
 pub mod evidence;
 #[cfg(feature = "fetch")]
 pub mod fetch;
+pub mod finding_code;
 pub(crate) mod json;
 pub mod limits;
 pub mod pipeline;

@@ -8,7 +8,7 @@
 //! quote, event log or app-compose given twice in one input (`evidence/duplicates.rs`): copies
 //! that agree are a note, copies that differ fail the check.
 
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 use sha2::{Digest, Sha256};
 
 use crate::evidence::Claim;

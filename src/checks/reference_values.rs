@@ -4,9 +4,9 @@
 //! only from the `VerifiedQuote`, runtime-event values only from `MeasuredRuntimeEvents`; when the
 //! quote is not authenticated every set expectation is not checked.
 
+use crate::finding_code::FindingCode;
 use crate::reference::{AllowList, Reference};
 use crate::report::Finding;
-use crate::report::FindingCode;
 use crate::tdx::quote::TdReport;
 use crate::tdx::runtime_events::DstackMeasurements;
 

@@ -11,6 +11,8 @@
 //!    (`TdxExpectations` from the reference file today);
 //! 5. report (`report.rs`): `Report` assembled.
 //!
+//! `views.rs` builds the views of `inspect`, `replay` and `compose show` from stage 1's output.
+//!
 //! Reading files is the binary's job (it hands `InputFile`s in); trust material and side inputs
 //! are read from `Settings` by `settings.rs`.
 
@@ -20,6 +22,7 @@ pub mod observe;
 pub(crate) mod parse;
 pub(crate) mod report;
 pub(crate) mod settings;
+mod views;
 
 use crate::error::Error;
 use crate::evidence::{self, InputFile, Sources};

@@ -4,7 +4,7 @@
 //! SHA-256; `allowed_envs` may not name anything the boot path's programs read, and every other
 //! name is shown where it lands in the compose file.
 
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 use sha2::{Digest, Sha256};
 
 use crate::checks::launcher::AppSettings;

@@ -6,9 +6,9 @@
 use crate::compose::git_launcher::{Key, LauncherConfig, DEFAULT_CONFIG_PATH};
 use crate::deployment::interpolate::Interpolated;
 use crate::deployment::model::{clean, covers, ComposeModel, Content, MountKind, Service, Text};
+use crate::finding_code::FindingCode;
 use crate::reference::Reference;
 use crate::report::Finding;
-use crate::report::FindingCode;
 
 pub(super) const OVERRIDE: FindingCode = FindingCode::WorkloadOverride;
 pub(super) const NOT_MODELLED: FindingCode = FindingCode::WorkloadKeyNotModelled;

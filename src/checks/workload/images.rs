@@ -5,9 +5,9 @@
 
 use crate::compose::docker_compose::ImageRef;
 use crate::deployment::model::{ComposeModel, Service};
+use crate::finding_code::FindingCode;
 use crate::reference::Reference;
 use crate::report::Finding;
-use crate::report::FindingCode;
 
 /// The image a service of the model runs, read from the model alone. `Err(None)`: no finding
 /// here (the image is interpolated, which the closed-world rules report); `Err(Some(f))`: a

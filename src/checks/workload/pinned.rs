@@ -9,9 +9,9 @@ use super::closed::{
 };
 use crate::deployment::interpolate::{interpolate, Interpolated};
 use crate::deployment::model::{ComposeModel, Content, MountKind, Service};
+use crate::finding_code::FindingCode;
 use crate::reference::Reference;
 use crate::report::Finding;
-use crate::report::FindingCode;
 
 /// Finding code: a service holds the container engine's socket or state.
 pub(super) const ENGINE_ACCESS: FindingCode = FindingCode::WorkloadEngineAccess;

@@ -5,7 +5,7 @@
 use super::*;
 use crate::dcap::collateral::parse_collateral;
 use crate::dcap::tcb_info::{parse_qe_identity, parse_tcb_info};
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 use crate::tdx::quote::{decode_quote_bytes, parse_quote, Quote};
 
 pub(super) const QVL_COLLATERAL: &str = "dcap-qvl/tdx_quote_collateral.json";
