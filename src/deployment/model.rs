@@ -359,9 +359,7 @@ fn args(v: &YNode) -> Result<Option<Vec<String>>, String> {
             let t = text(v)?;
             match t.literal() {
                 None => Ok(None),
-                Some(l) => {
-                    crate::compose::docker_compose::split_command(l, "command").map(Some).map_err(|e| e.to_string())
-                }
+                Some(l) => super::command::split_command(l, "command").map(Some).map_err(|e| e.to_string()),
             }
         }
         YValue::Seq(items) => {
