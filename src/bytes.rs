@@ -7,7 +7,7 @@ use crate::error::ParseError;
 
 /// Decodes hex text, with or without a `0x` prefix and surrounding whitespace.
 /// `field` names the place for the error message.
-pub fn decode_hex(text: &str, field: &str) -> Result<Vec<u8>, ParseError> {
+pub(crate) fn decode_hex(text: &str, field: &str) -> Result<Vec<u8>, ParseError> {
     let t = text.trim();
     let t = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
     if !t.len().is_multiple_of(2) {
@@ -35,67 +35,53 @@ pub fn decode_hex(text: &str, field: &str) -> Result<Vec<u8>, ParseError> {
     Ok(out)
 }
 
-/// Hex digit values; 0xff marks a byte that is not a hex digit. (Evaluated at compile time: an
-/// out-of-range index would fail the build, not the program.)
-#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-const NIBBLES: [u8; 256] = {
-    let mut t = [0xffu8; 256];
-    let mut i = 0u8;
-    while i < 10 {
-        t[(b'0' + i) as usize] = i;
-        i += 1;
-    }
-    let mut i = 0u8;
-    while i < 6 {
-        t[(b'a' + i) as usize] = 10 + i;
-        t[(b'A' + i) as usize] = 10 + i;
-        i += 1;
-    }
-    t
-};
-
 /// The value of one hex digit.
 fn nibble(c: u8) -> Option<u8> {
-    NIBBLES.get(usize::from(c)).copied().filter(|v| *v != 0xff)
+    match c {
+        b'0'..=b'9' => c.checked_sub(b'0'),
+        b'a'..=b'f' => c.checked_sub(b'a').and_then(|v| v.checked_add(10)),
+        b'A'..=b'F' => c.checked_sub(b'A').and_then(|v| v.checked_add(10)),
+        _ => None,
+    }
 }
 
 /// Decodes hex text of exactly `N` bytes.
-pub fn decode_hex_array<const N: usize>(text: &str, field: &str) -> Result<[u8; N], ParseError> {
+pub(crate) fn decode_hex_array<const N: usize>(text: &str, field: &str) -> Result<[u8; N], ParseError> {
     let v = decode_hex(text, field)?;
     let len = v.len();
     v.try_into().map_err(|_| ParseError::field(field, format!("{N} bytes of hex"), format!("{len} bytes")))
 }
 
 /// Lowercase hex of a byte string.
-pub fn to_hex(bytes: &[u8]) -> String {
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
     hex::encode(bytes)
 }
 
 /// A cursor over a byte slice that never reads past the end.
-pub struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(data: &'a [u8]) -> Self {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
         Reader { data, pos: 0 }
     }
 
-    pub fn at(data: &'a [u8], pos: usize) -> Self {
+    pub(crate) fn at(data: &'a [u8], pos: usize) -> Self {
         Reader { data, pos }
     }
 
-    pub fn position(&self) -> usize {
+    pub(crate) fn position(&self) -> usize {
         self.pos
     }
 
-    pub fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.data.len().saturating_sub(self.pos)
     }
 
     /// Takes `n` bytes; `what` names them for the error.
-    pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], ParseError> {
+    pub(crate) fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], ParseError> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.data.len()).ok_or_else(|| {
             ParseError::offset(
                 self.pos,
@@ -111,25 +97,34 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    pub fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], ParseError> {
+    pub(crate) fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], ParseError> {
         let pos = self.pos;
         let s = self.take(N, what)?;
         s.try_into().map_err(|_| ParseError::offset(pos, format!("{N} bytes of {what}"), "fewer"))
     }
 
-    pub fn u8(&mut self, what: &str) -> Result<u8, ParseError> {
+    pub(crate) fn u8(&mut self, what: &str) -> Result<u8, ParseError> {
         Ok(u8::from_le_bytes(self.array::<1>(what)?))
     }
 
-    pub fn u16_le(&mut self, what: &str) -> Result<u16, ParseError> {
+    pub(crate) fn u16_le(&mut self, what: &str) -> Result<u16, ParseError> {
         Ok(u16::from_le_bytes(self.array::<2>(what)?))
     }
 
-    pub fn u32_le(&mut self, what: &str) -> Result<u32, ParseError> {
+    pub(crate) fn u32_le(&mut self, what: &str) -> Result<u32, ParseError> {
         Ok(u32::from_le_bytes(self.array::<4>(what)?))
     }
 
-    pub fn rest(&mut self) -> &'a [u8] {
+    /// A little-endian u32 length, as a `usize` (one that does not fit, possible only on a
+    /// 16-bit target, is an error naming the field).
+    pub(crate) fn u32_le_len(&mut self, what: &str) -> Result<usize, ParseError> {
+        let at = self.pos;
+        let v = self.u32_le(what)?;
+        usize::try_from(v).map_err(|_| ParseError::offset(at, format!("a {what} that fits in memory"), v.to_string()))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn rest(&mut self) -> &'a [u8] {
         let out = self.data.get(self.pos..).unwrap_or(&[]);
         self.pos = self.data.len();
         out

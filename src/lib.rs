@@ -7,7 +7,7 @@
 //! report. The command line is the binary's (`src/main.rs`, `src/cmd/`), a thin shell around
 //! `pipeline::verify`; `fetch` (the only network access) is built with the `fetch` feature.
 
-pub mod bytes;
+pub(crate) mod bytes;
 pub mod checks;
 pub mod clock;
 pub mod compose;
@@ -17,7 +17,8 @@ pub mod error;
 pub mod evidence;
 #[cfg(feature = "fetch")]
 pub mod fetch;
-pub mod json;
+pub mod finding_code;
+pub(crate) mod json;
 pub mod limits;
 pub mod pipeline;
 pub mod provenance;

@@ -13,8 +13,8 @@ use crate::compose::docker_compose::ImageRef;
 use crate::dcap::tcb_info::TcbStatus;
 use crate::error::{describe, Error, ParseError};
 
-pub mod keys;
-pub mod model;
+pub(crate) mod keys;
+pub(crate) mod model;
 mod problem;
 
 use model::{OneOrMany, ReferenceFile, TcbSection};

@@ -1,17 +1,19 @@
 //! Data for the `inspect` and `replay` commands: what the evidence contains, decoded, with no
-//! verdict. Plain serialisable structs built from the pipeline's parse stage (nothing here is
-//! authenticated); the renderers in `report/` turn them into text.
+//! verdict. Plain serialisable structs built from parsed values (nothing here is authenticated);
+//! the renderers in `report/` turn them into text. The constructors that take the pipeline's
+//! parse stage (`Inspection::of`, `ReplayView::of`, `ComposeView::of`) are in
+//! `pipeline/views.rs`, so this module depends on no stage.
 
 use serde::Serialize;
 
 use crate::compose::app_compose::{AppCompose, ComposeSummary};
-use crate::compose::docker_compose::parse_compose;
+use crate::compose::docker_compose::{parse_compose, ComposeFile};
+use crate::compose::git_launcher::LauncherConfig;
 use crate::evidence::Claim;
-use crate::pipeline::observe::{launcher_config, LauncherConfigView};
-use crate::pipeline::Observed;
+use crate::tdx::event_log::EventLog;
 use crate::tdx::measured::Unmeasured;
 use crate::tdx::quote::{BodyType, Quote};
-use crate::tdx::rtmr::{DigestSource, EventProblem};
+use crate::tdx::rtmr::{DigestSource, EventProblem, Replay};
 use crate::tdx::runtime_events::NotMeasured;
 
 #[derive(Debug, Serialize)]
@@ -229,8 +231,9 @@ pub struct ReplayView {
 }
 
 impl ReplayView {
-    pub fn of(o: &Observed) -> Option<Self> {
-        let (r, (log, origin)) = (o.replay.as_ref()?, o.event_log.as_ref()?);
+    /// The replay `r` of `log` (read from `source`); `runtime` says whether the runtime events
+    /// were measured, and if not, why.
+    pub(crate) fn from_replay<T>(r: &Replay, log: &EventLog, source: String, runtime: &Result<T, Unmeasured>) -> Self {
         let events = r
             .events
             .iter()
@@ -274,7 +277,7 @@ impl ReplayView {
                 matches: c.matches(),
             })
             .collect();
-        let runtime_events = match &o.runtime {
+        let runtime_events = match runtime {
             Ok(_) => "measured: RTMR3 replays to the quoted value".into(),
             Err(Unmeasured::NoEventLog) => "no event log".into(),
             Err(Unmeasured::QuoteNotAuthenticated) => "not measured: the quote is not authenticated".into(),
@@ -292,7 +295,7 @@ impl ReplayView {
                 format!("not measured: no system-ready, and entry {index} (`{name}`) is not a dstack 0.3 event")
             }
         };
-        Some(ReplayView { source: origin.to_string(), rtmrs, events, runtime_events })
+        ReplayView { source, rtmrs, events, runtime_events }
     }
 }
 
@@ -328,8 +331,27 @@ pub struct ServiceView {
     pub command: Option<Vec<String>>,
 }
 
+/// For `inspect`: the git-launcher service found without a reference, the config path it
+/// reads, where the config comes from, and what it says (or why it cannot be read).
+#[derive(Debug, Clone, Serialize)]
+pub struct LauncherConfigView {
+    pub service: String,
+    pub path: String,
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<LauncherConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
 impl ComposeView {
-    pub fn of(c: &AppCompose, source: String) -> Self {
+    /// The view of `c` (read from `source`); `launcher_config` describes a compose file's
+    /// git-launcher config.
+    pub(crate) fn with_launcher_config(
+        c: &AppCompose,
+        source: String,
+        launcher_config: impl FnOnce(&ComposeFile) -> Option<LauncherConfigView>,
+    ) -> Self {
         let parsed = c.docker_compose_file().map(parse_compose);
         let launcher_config = match &parsed {
             Some(Ok(file)) => launcher_config(file),
@@ -382,17 +404,5 @@ pub struct Inspection {
     pub notes: Vec<String>,
 }
 
-impl Inspection {
-    pub fn of(o: &Observed) -> Self {
-        Inspection {
-            schema: "dstack-audit/inspect/v1",
-            evidence_shape: o.shape.describe(),
-            quote_source: o.quote_origin.to_string(),
-            quote: QuoteView::of(&o.quote),
-            replay: ReplayView::of(o),
-            app_compose: o.app_compose.as_ref().map(|(c, origin)| ComposeView::of(c, origin.to_string())),
-            claims: o.claims.clone(),
-            notes: o.notes.clone(),
-        }
-    }
-}
+/// The schema name of `inspect`'s JSON output.
+pub(crate) const INSPECT_SCHEMA: &str = "dstack-audit/inspect/v1";

@@ -5,8 +5,8 @@
 //! Quote values are read only from the `VerifiedQuote`: when DCAP did not authenticate the quote,
 //! every finding that depends on one is not checked ("the quote is not authenticated").
 
+use crate::finding_code::FindingCode;
 use crate::reference::Reference;
-use crate::report::FindingCode;
 use crate::report::{CheckId, CheckResult, Finding};
 use crate::tdx::event_log::DSTACK_RUNTIME_EVENT_TYPE;
 use crate::tdx::rtmr::{EventProblem, RtmrComparison};
@@ -14,7 +14,7 @@ use crate::tdx::runtime_events::{Anomaly, DstackMeasurements, Layout, NotMeasure
 
 use super::{not_authenticated, Established, Unmeasured};
 
-pub fn check(o: &Established, reference: &Reference, claim_findings: Vec<Finding>) -> CheckResult {
+pub(crate) fn check(o: &Established, reference: &Reference, claim_findings: Vec<Finding>) -> CheckResult {
     let dcap = o.dcap;
     let mut f = Vec::new();
     super::dcap::appraise(dcap, &reference.tcb, &mut f);

@@ -8,7 +8,7 @@
 //! quote, event log or app-compose given twice in one input (`evidence/duplicates.rs`): copies
 //! that agree are a note, copies that differ fail the check.
 
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 use sha2::{Digest, Sha256};
 
 use crate::evidence::Claim;
@@ -20,7 +20,7 @@ const CONSISTENT: &str = "consistent";
 const CONTRADICTS: &str = "contradicts";
 const NOT_MEASURED: &str = "not-measured";
 
-pub fn appraise(o: &Established) -> (Vec<ClaimRecord>, Vec<Finding>) {
+pub(crate) fn appraise(o: &Established) -> (Vec<ClaimRecord>, Vec<Finding>) {
     let mut records = Vec::new();
     let mut findings = Vec::new();
     let mut unmeasured = Vec::new();

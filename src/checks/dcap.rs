@@ -8,9 +8,9 @@ use crate::dcap::tcb::TcbEvaluation;
 use crate::dcap::tcb_info::TcbStatus;
 use crate::dcap::verify::DcapOutcome;
 use crate::evidence::Origin;
+use crate::finding_code::FindingCode;
 use crate::reference::TcbPolicy;
 use crate::report::Finding;
-use crate::report::FindingCode;
 
 /// What the DCAP layer was given and produced, for the appraisal and the report.
 #[derive(Debug, Clone)]
@@ -24,7 +24,7 @@ pub struct DcapObservation {
     pub at: EvalTime,
 }
 
-pub fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
+pub(crate) fn appraise(d: &DcapObservation, policy: &TcbPolicy, f: &mut Vec<Finding>) {
     if let RootKind::UntrustedTest { source } = &d.root_kind {
         f.push(Finding::warn(
             FindingCode::UntrustedTestRoot,

@@ -9,9 +9,9 @@
 //! `VerifiedImageSignature`s, and reports every `Rejected` input with its code when none passes.
 
 use crate::compose::docker_compose::ImageRef;
+use crate::finding_code::FindingCode;
 use crate::provenance::{appraise, ProvenancePolicy};
 use crate::reference::Reference;
-use crate::report::FindingCode;
 use crate::report::{CheckId, CheckResult, Finding};
 use crate::signature::{FormatRecord, ImageDigest, ImageSignatures, Signer, VerifiedImageSignature};
 

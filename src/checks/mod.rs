@@ -6,13 +6,13 @@
 //! that carries no quote value (the event log for its own consistency, claims, duplicates). They
 //! parse nothing, verify nothing and read no file.
 
-pub mod attestation;
-pub mod claims;
-pub mod dcap;
+pub(crate) mod attestation;
+pub(crate) mod claims;
+pub(crate) mod dcap;
 pub mod launcher;
-pub mod mr_config_id;
-pub mod reference_values;
-pub mod runner;
+pub(crate) mod mr_config_id;
+pub(crate) mod reference_values;
+pub(crate) mod runner;
 pub mod td_policy;
 pub mod workload;
 

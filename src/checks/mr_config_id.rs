@@ -7,7 +7,7 @@
 //! (`dstack-util/src/system_setup/config_id_verifier.rs`); the V2 key provider is the one the
 //! guest got its keys from, which is what the `key-provider` event records (decision 28).
 
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 use serde_json::Value;
 
 use crate::compose::mr_config::{mr_config_id_v2, mr_config_id_v3, parse_mr_config_id, KeyProviderKind, MrConfigId};
@@ -16,7 +16,7 @@ use crate::tdx::runtime_events::DstackMeasurements;
 
 use super::{not_authenticated, Established};
 
-pub fn check(o: &Established, f: &mut Vec<Finding>) {
+pub(crate) fn check(o: &Established, f: &mut Vec<Finding>) {
     let Some(q) = o.quote() else {
         f.push(not_authenticated(FindingCode::MrConfigIdMatch));
         return;

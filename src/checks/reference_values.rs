@@ -4,15 +4,15 @@
 //! only from the `VerifiedQuote`, runtime-event values only from `MeasuredRuntimeEvents`; when the
 //! quote is not authenticated every set expectation is not checked.
 
+use crate::finding_code::FindingCode;
 use crate::reference::{AllowList, Reference};
 use crate::report::Finding;
-use crate::report::FindingCode;
 use crate::tdx::quote::TdReport;
 use crate::tdx::runtime_events::DstackMeasurements;
 
 use super::{not_authenticated, Established, ExpectationSource, TdxExpectations};
 
-pub fn check(o: &Established, r: &Reference, f: &mut Vec<Finding>) {
+pub(crate) fn check(o: &Established, r: &Reference, f: &mut Vec<Finding>) {
     let report = o.quote().map(|q| q.td_report());
     if let Some(nonce) = &r.nonce {
         f.push(match report {

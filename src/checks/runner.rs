@@ -2,8 +2,8 @@
 //! shared by check 2 (the launcher runs only if the compose file does) and check 3.
 
 use crate::deployment::boot::{runner, Runner};
+use crate::finding_code::FindingCode;
 use crate::report::Finding;
-use crate::report::FindingCode;
 
 /// Checks 2 and 3 share this: which runner runs, and whether it runs the compose file.
 pub fn runner_runs_compose(name: Option<&str>, f: &mut Vec<Finding>) -> bool {

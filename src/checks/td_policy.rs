@@ -3,8 +3,8 @@
 //! attributes. Bit positions: Intel TDX Module ABI specification 348551-008US, table 3.23
 //! (TD attributes: TUD bits 0–7, SEC bits 8–31, OTHER bits 32–63).
 
+use crate::finding_code::FindingCode;
 use crate::report::Finding;
-use crate::report::FindingCode;
 use crate::tdx::quote::TdReport;
 
 /// TUD.DEBUG: the host can read and write the TD's memory and registers.

@@ -14,8 +14,8 @@ mod image;
 mod text;
 mod yaml;
 
+use crate::deployment::command::split_command;
 pub use image::{Digest, ImageRef};
-pub(crate) use text::split_command;
 pub use text::{literal_value, variables, Interpolation};
 
 use crate::error::{Location, ParseError};
@@ -263,7 +263,7 @@ fn parse_image(node: &Node, field: &str) -> Result<Option<ImageRef>, ParseError>
 fn parse_command(node: &Node, field: &str) -> Result<Option<Vec<String>>, ParseError> {
     match node {
         Node::Null => Ok(None),
-        Node::Str(s) => text::split_command(s, field).map(Some),
+        Node::Str(s) => split_command(s, field).map(Some),
         Node::Seq(args) => args
             .iter()
             .enumerate()

@@ -21,7 +21,7 @@
 //! `tests/suite/git_launcher_differential.rs` runs both launcher versions on a generated corpus and
 //! holds this module to exactly that.
 
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 use std::fmt;
 
 use crate::error::{count, describe};

@@ -4,4 +4,4 @@
 pub mod app_compose;
 pub mod docker_compose;
 pub mod git_launcher;
-pub mod mr_config;
+pub(crate) mod mr_config;

@@ -18,7 +18,7 @@ use sha3::Keccak256;
 use crate::tdx::quote::Mr;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MrConfigId {
+pub(crate) enum MrConfigId {
     Zero,
     /// `0x01 ‖ compose_hash ‖ zero padding`; `padded` is false when the tail is not all zero.
     V1 {
@@ -38,7 +38,7 @@ pub enum MrConfigId {
     Unknown,
 }
 
-pub fn parse_mr_config_id(mr: &Mr) -> MrConfigId {
+pub(crate) fn parse_mr_config_id(mr: &Mr) -> MrConfigId {
     if mr.iter().all(|b| *b == 0) {
         return MrConfigId::Zero;
     }
@@ -57,7 +57,7 @@ pub fn parse_mr_config_id(mr: &Mr) -> MrConfigId {
 
 /// The key provider kinds dstack's `KeyProviderKind` knows, with their V2 byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyProviderKind {
+pub(crate) enum KeyProviderKind {
     None,
     Local,
     Kms,
@@ -65,7 +65,7 @@ pub enum KeyProviderKind {
 }
 
 impl KeyProviderKind {
-    pub fn byte(self) -> u8 {
+    pub(crate) fn byte(self) -> u8 {
         match self {
             KeyProviderKind::None => 0,
             KeyProviderKind::Local => 1,
@@ -75,7 +75,7 @@ impl KeyProviderKind {
     }
 
     /// From the `name` of a `key-provider` runtime event (`none`, `local-sgx`, `kms`, `tpm`).
-    pub fn from_event_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_event_name(name: &str) -> Option<Self> {
         Some(match name {
             "none" => KeyProviderKind::None,
             "local-sgx" => KeyProviderKind::Local,
@@ -86,7 +86,7 @@ impl KeyProviderKind {
     }
 
     /// From the app-compose's `key_provider` field or a V3 document (`none`, `local`, `kms`, `tpm`).
-    pub fn from_config_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_config_name(name: &str) -> Option<Self> {
         Some(match name {
             "none" => KeyProviderKind::None,
             "local" => KeyProviderKind::Local,
@@ -96,7 +96,7 @@ impl KeyProviderKind {
         })
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             KeyProviderKind::None => "none",
             KeyProviderKind::Local => "local",
@@ -118,13 +118,15 @@ fn with_form(form: u8, value: &[u8; 32]) -> Mr {
     mr
 }
 
-/// The V1 MRCONFIGID of a compose-hash.
-pub fn mr_config_id_v1(compose_hash: &[u8; 32]) -> Mr {
+/// The V1 MRCONFIGID of a compose-hash (the check compares a V1 value's compose-hash directly;
+/// the tests build one).
+#[cfg(test)]
+pub(crate) fn mr_config_id_v1(compose_hash: &[u8; 32]) -> Mr {
     with_form(1, compose_hash)
 }
 
 /// The V2 MRCONFIGID of measured values.
-pub fn mr_config_id_v2(compose_hash: &[u8; 32], app_id: &[u8; 20], kind: KeyProviderKind, id: &[u8]) -> Mr {
+pub(crate) fn mr_config_id_v2(compose_hash: &[u8; 32], app_id: &[u8; 20], kind: KeyProviderKind, id: &[u8]) -> Mr {
     let mut h = Keccak256::new();
     h.update(compose_hash);
     h.update(app_id);
@@ -134,7 +136,7 @@ pub fn mr_config_id_v2(compose_hash: &[u8; 32], app_id: &[u8; 20], kind: KeyProv
 }
 
 /// The V3 MRCONFIGID of a document's exact bytes.
-pub fn mr_config_id_v3(document: &[u8]) -> Mr {
+pub(crate) fn mr_config_id_v3(document: &[u8]) -> Mr {
     let mut h = Sha256::new();
     h.update(b"dstack-mr-config-v3:");
     h.update([0u8]);

@@ -6,16 +6,12 @@
 //! TCB-level algorithm in `tcb`; the numbered steps in `verify`. Verifiers here make no policy
 //! decisions: which statuses are acceptable is the appraisal's business (`checks/`).
 
-pub mod chain;
+pub(crate) mod chain;
 pub mod collateral;
-pub mod pck;
+pub(crate) mod pck;
 pub mod roots;
-pub mod tcb;
+pub(crate) mod tcb;
 pub mod tcb_info;
 #[cfg(test)]
 pub(crate) mod test_support;
 pub mod verify;
-
-/// The former paths of the certificate and CRL parsers, now `crate::x509` (kept for callers
-/// outside `dcap/` until they move).
-pub use crate::x509::{self, crl};

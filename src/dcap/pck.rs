@@ -16,7 +16,7 @@ use crate::error::ParseError;
 use crate::x509::{sequence_items, split_sequence, Certificate};
 
 /// The SGX extension of a PCK certificate.
-pub const OID_SGX_EXTENSIONS: &str = "1.2.840.113741.1.13.1";
+pub(crate) const OID_SGX_EXTENSIONS: &str = "1.2.840.113741.1.13.1";
 
 /// What a PCK certificate says about its platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,7 @@ pub struct PckExtension {
 const ID_LEN: usize = 16;
 
 /// Reads the SGX extension of `cert` (which must carry it).
-pub fn parse_pck_extension(cert: &Certificate) -> Result<PckExtension, ParseError> {
+pub(crate) fn parse_pck_extension(cert: &Certificate) -> Result<PckExtension, ParseError> {
     let value = cert.extension(OID_SGX_EXTENSIONS).ok_or_else(|| {
         ParseError::field(
             "sgxExtensions",

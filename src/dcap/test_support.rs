@@ -11,17 +11,17 @@ use p256::ecdsa::{Signature, SigningKey};
 use crate::x509::{parse_pem_chain, split_sequence, Certificate, Crl};
 
 /// The Intel SGX Root CA as fixtures/tdx holds it (PEM).
-pub const ROOT_PEM: &str =
+pub(crate) const ROOT_PEM: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tdx/Intel_SGX_Provisioning_Certification_RootCA.pem");
 
 /// The pinned Intel SGX Root CA.
-pub fn root() -> Certificate {
+pub(crate) fn root() -> Certificate {
     let text = std::fs::read(ROOT_PEM).unwrap();
     parse_pem_chain(&text, "root").unwrap().remove(0)
 }
 
 /// The PCK chain inside a quote file (binary, hex text or a JSON byte array).
-pub fn quote_chain(rel: &str) -> Vec<Certificate> {
+pub(crate) fn quote_chain(rel: &str) -> Vec<Certificate> {
     let path = format!("{}/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
     let data = std::fs::read(&path).unwrap();
     let bytes = if rel.ends_with(".json") {
@@ -35,37 +35,40 @@ pub fn quote_chain(rel: &str) -> Vec<Certificate> {
 }
 
 /// `(root_ca_crl, pck_crl)` of a collateral JSON file (hex or byte-array fields).
-pub fn collateral_crls(rel: &str) -> (Crl, Crl) {
+pub(crate) fn collateral_crls(rel: &str) -> (Crl, Crl) {
     let v = collateral(rel);
     (Crl::from_der(&binary(&v["root_ca_crl"])).unwrap(), Crl::from_der(&binary(&v["pck_crl"])).unwrap())
 }
 
 /// A collateral JSON file under fixtures/.
-pub fn collateral(rel: &str) -> serde_json::Value {
+pub(crate) fn collateral(rel: &str) -> serde_json::Value {
     let path = format!("{}/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 /// A binary collateral field: hex text or a JSON byte array.
-pub fn binary(v: &serde_json::Value) -> Vec<u8> {
+pub(crate) fn binary(v: &serde_json::Value) -> Vec<u8> {
     match v {
         serde_json::Value::String(s) => hex::decode(s).unwrap(),
         other => serde_json::from_value(other.clone()).unwrap(),
     }
 }
 
-pub fn key(seed: u8) -> SigningKey {
+pub(crate) fn key(seed: u8) -> SigningKey {
     SigningKey::from_slice(&[seed; 32]).unwrap()
 }
 
 /// DER TLV with a definite length.
-pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let len = content.len();
     let mut out = vec![tag];
     match len {
-        0..=0x7f => out.push(len as u8),
-        0x80..=0xff => out.extend_from_slice(&[0x81, len as u8]),
-        _ => out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]),
+        0..=0x7f => out.push(u8::try_from(len).unwrap()),
+        0x80..=0xff => out.extend_from_slice(&[0x81, u8::try_from(len).unwrap()]),
+        _ => {
+            out.push(0x82);
+            out.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
+        }
     }
     out.extend_from_slice(content);
     out
@@ -79,7 +82,7 @@ fn signed(tbs: &[u8], alg: &[u8], key: &SigningKey) -> Vec<u8> {
 }
 
 /// `cert` with its TBS edited by `edit`, signed by `signer`.
-pub fn resign(cert: &Certificate, signer: &SigningKey, edit: impl FnOnce(&mut Vec<u8>)) -> Certificate {
+pub(crate) fn resign(cert: &Certificate, signer: &SigningKey, edit: impl FnOnce(&mut Vec<u8>)) -> Certificate {
     let [tbs, alg, _] = split_sequence::<3>(cert.der(), "test").unwrap();
     let mut tbs = tbs.to_vec();
     edit(&mut tbs);
@@ -87,20 +90,20 @@ pub fn resign(cert: &Certificate, signer: &SigningKey, edit: impl FnOnce(&mut Ve
 }
 
 /// Replaces the subject key (an uncompressed P-256 point inside the TBS) by `new`'s.
-pub fn rekey(cert: &Certificate, new: &SigningKey) -> impl FnOnce(&mut Vec<u8>) {
+pub(crate) fn rekey(cert: &Certificate, new: &SigningKey) -> impl FnOnce(&mut Vec<u8>) {
     let old = cert.verifying_key().unwrap().to_sec1_point(false).as_bytes().to_vec();
     let new = new.verifying_key().to_sec1_point(false).as_bytes().to_vec();
     move |tbs: &mut Vec<u8>| replace(tbs, &old, &new)
 }
 
-pub fn replace(bytes: &mut [u8], old: &[u8], new: &[u8]) {
+pub(crate) fn replace(bytes: &mut [u8], old: &[u8], new: &[u8]) {
     assert_eq!(old.len(), new.len());
     let at = bytes.windows(old.len()).position(|w| w == old).expect("pattern present");
     bytes[at..][..old.len()].copy_from_slice(new);
 }
 
 /// `crl` with `extra` serials added as revoked, signed by `signer`.
-pub fn resign_crl(crl: &Crl, signer: &SigningKey, extra: &[&[u8]]) -> Crl {
+pub(crate) fn resign_crl(crl: &Crl, signer: &SigningKey, extra: &[&[u8]]) -> Crl {
     let mut list = x509_cert::crl::CertificateList::<x509_cert::certificate::Rfc5280>::from_der(crl.der()).unwrap();
     let tbs = &mut list.tbs_cert_list;
     let entries = tbs.revoked_certificates.get_or_insert_with(Vec::new);

@@ -15,7 +15,7 @@
 //!
 //! Nothing here decides what is acceptable: statuses and advisories go to the appraisal.
 
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 use p256::ecdsa::VerifyingKey;
 use sha2::{Digest, Sha256};
 

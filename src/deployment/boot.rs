@@ -13,7 +13,7 @@
 
 /// What the runner does with the app-compose.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Runner {
+pub(crate) enum Runner {
     /// `docker-compose` or `nerdctl-compose`: the compose file runs.
     Compose(String),
     /// `bash`: `bash_script` runs; the compose file does not.
@@ -22,7 +22,7 @@ pub enum Runner {
     Unsupported(Option<String>),
 }
 
-pub fn runner(name: Option<&str>) -> Runner {
+pub(crate) fn runner(name: Option<&str>) -> Runner {
     match name {
         Some(n @ ("docker-compose" | "nerdctl-compose")) => Runner::Compose(n.to_string()),
         Some("bash") => Runner::Bash,
@@ -76,7 +76,7 @@ const PREFIXES: [(&str, &str); 9] = [
 
 /// Who on the boot path reads `name` (case-insensitively for the proxy variables, which
 /// Go's `net/http` reads in both cases), or `None` when nothing there does.
-pub fn boot_reader(name: &str) -> Option<&'static str> {
+pub(crate) fn boot_reader(name: &str) -> Option<&'static str> {
     let upper = name.to_ascii_uppercase();
     let proxy = matches!(upper.as_str(), "HTTP_PROXY" | "HTTPS_PROXY" | "NO_PROXY" | "ALL_PROXY");
     let key = if proxy { upper.as_str() } else { name };

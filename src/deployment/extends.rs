@@ -25,13 +25,13 @@
 use std::collections::HashMap;
 
 use super::interpolate::interpolate;
-use super::model::Problem;
+use super::problem::Problem;
 use super::yaml::{Entry, YNode, YValue};
 use crate::error::{Location, ParseError};
 use crate::limits::{MAX_COMPOSE_EXTENDS_DEPTH, MAX_COMPOSE_NODES};
 
 /// One service after `extends`: its effective node, and why it could not be merged.
-pub struct Resolved {
+pub(crate) struct Resolved {
     pub node: YNode,
     pub problem: Option<Problem>,
 }
@@ -51,7 +51,7 @@ struct Resolver<'a> {
 
 /// Applies `extends` to every service of the `services:` mapping, in file order. `Err` when the
 /// merged services together exceed the compose node budget.
-pub fn resolve(services: &[Entry]) -> Result<Vec<Resolved>, ParseError> {
+pub(crate) fn resolve(services: &[Entry]) -> Result<Vec<Resolved>, ParseError> {
     let mut r = Resolver { services, state: services.iter().map(|_| State::Todo).collect(), nodes: 0 };
     let mut out = Vec::new();
     for (i, e) in services.iter().enumerate() {

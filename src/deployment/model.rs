@@ -15,6 +15,7 @@
 
 use super::extends;
 use super::interpolate::{interpolate, Interpolated};
+pub use super::problem::Problem;
 use super::yaml::{load, YNode, YValue};
 use crate::error::ParseError;
 
@@ -30,15 +31,6 @@ impl Text {
     pub fn literal(&self) -> Option<&str> {
         self.value.literal()
     }
-}
-
-/// Something in the file the model could not read as Compose would, or does not model.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// `services.launcher.command`, `include`, …
-    pub field: String,
-    pub line: usize,
-    pub why: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -367,9 +359,7 @@ fn args(v: &YNode) -> Result<Option<Vec<String>>, String> {
             let t = text(v)?;
             match t.literal() {
                 None => Ok(None),
-                Some(l) => {
-                    crate::compose::docker_compose::split_command(l, "command").map(Some).map_err(|e| e.to_string())
-                }
+                Some(l) => super::command::split_command(l, "command").map(Some).map_err(|e| e.to_string()),
             }
         }
         YValue::Seq(items) => {

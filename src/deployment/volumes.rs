@@ -5,11 +5,11 @@
 //! reach another's volume under a second key. None of these is modelled (docs/decisions.md 79).
 
 use super::interpolate::interpolate;
-use super::model::Problem;
+use super::problem::Problem;
 use super::yaml::YNode;
 
 /// What in the top-level `volumes:` the model does not understand.
-pub fn problems(n: &YNode) -> Vec<Problem> {
+pub(crate) fn problems(n: &YNode) -> Vec<Problem> {
     let mut out = Vec::new();
     let entries = n.entries().unwrap_or_default();
     let mut named: Vec<(&str, String, usize)> = Vec::new();

@@ -22,14 +22,14 @@ use crate::limits::{MAX_COMPOSE_BYTES, MAX_COMPOSE_DEPTH, MAX_COMPOSE_EXPANDED_B
 
 /// One node with its 1-based line and its tag as written (`!reset`, `!!str`, …).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct YNode {
+pub(crate) struct YNode {
     pub value: YValue,
     pub line: usize,
     pub tag: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum YValue {
+pub(crate) enum YValue {
     Null,
     /// A scalar's text; `quoted` when it was not written plain (so `"true"` stays a string).
     Scalar {
@@ -47,7 +47,7 @@ pub enum YValue {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub key: String,
     pub line: usize,
     pub value: YNode,
@@ -55,30 +55,30 @@ pub struct Entry {
 
 impl YNode {
     /// The text of a scalar, `None` for null and collections.
-    pub fn text(&self) -> Option<&str> {
+    pub(crate) fn text(&self) -> Option<&str> {
         match &self.value {
             YValue::Scalar { text, .. } => Some(text),
             _ => None,
         }
     }
 
-    pub fn entries(&self) -> Option<&[Entry]> {
+    pub(crate) fn entries(&self) -> Option<&[Entry]> {
         match &self.value {
             YValue::Map { entries, .. } => Some(entries),
             _ => None,
         }
     }
 
-    pub fn get(&self, key: &str) -> Option<&YNode> {
+    pub(crate) fn get(&self, key: &str) -> Option<&YNode> {
         self.entries()?.iter().find(|e| e.key == key).map(|e| &e.value)
     }
 
-    pub fn is_null(&self) -> bool {
+    pub(crate) fn is_null(&self) -> bool {
         matches!(self.value, YValue::Null)
     }
 
     /// What kind of node this is, for messages.
-    pub fn kind(&self) -> String {
+    pub(crate) fn kind(&self) -> String {
         match &self.value {
             YValue::Null => "null".into(),
             YValue::Scalar { text, .. } => format!("the scalar {}", describe(text)),
@@ -189,7 +189,7 @@ fn tag_text(tag: Option<Cow<'_, Tag>>) -> Option<String> {
 }
 
 /// Parses one bounded YAML document into a [`YNode`] tree; an empty text is null.
-pub fn load(text: &str) -> Result<YNode, ParseError> {
+pub(crate) fn load(text: &str) -> Result<YNode, ParseError> {
     if text.len() > MAX_COMPOSE_BYTES {
         return Err(error(format!("{} bytes", text.len()), 0));
     }

@@ -29,15 +29,15 @@ pub struct Duplicate {
     pub rule: &'static str,
 }
 
-pub const BYTE_FOR_BYTE: &str = "byte for byte";
-pub const MODULO_STRIPPING: &str = "entry by entry, modulo stripping";
-pub const LITE_SUBSET: &str =
+pub(crate) const BYTE_FOR_BYTE: &str = "byte for byte";
+pub(crate) const MODULO_STRIPPING: &str = "entry by entry, modulo stripping";
+pub(crate) const LITE_SUBSET: &str =
     "lite boot log: RTMR3 entry by entry, RTMR0-2 events of one copy in order in the other, modulo stripping";
 
 /// The comparison rule for two event logs: strict, or, when the evidence says its boot log is
 /// dstack's "lite" form (RTMR0–2 events left out on purpose), boot events may be missing from
 /// one copy but never different or reordered; RTMR3 must always be the same.
-pub fn log_rule(lite_boot_log: bool) -> &'static str {
+pub(crate) fn log_rule(lite_boot_log: bool) -> &'static str {
     if lite_boot_log {
         LITE_SUBSET
     } else {
@@ -46,7 +46,7 @@ pub fn log_rule(lite_boot_log: bool) -> &'static str {
 }
 
 /// `log_difference`, or `lite_log_difference` when `lite_boot_log`.
-pub fn compare_logs(a: &EventLog, b: &EventLog, lite_boot_log: bool) -> Option<String> {
+pub(crate) fn compare_logs(a: &EventLog, b: &EventLog, lite_boot_log: bool) -> Option<String> {
     if lite_boot_log {
         lite_log_difference(a, b)
     } else {
@@ -56,7 +56,7 @@ pub fn compare_logs(a: &EventLog, b: &EventLog, lite_boot_log: bool) -> Option<S
 
 /// Lite boot logs: RTMR3 entries the same in order; for RTMR0–2, the shorter sequence of each
 /// register must occur in order within the longer one.
-pub fn lite_log_difference(a: &EventLog, b: &EventLog) -> Option<String> {
+pub(crate) fn lite_log_difference(a: &EventLog, b: &EventLog) -> Option<String> {
     (0..=3u32).find_map(|imr| {
         let xs: Vec<&EventLogEntry> = a.entries.iter().filter(|e| e.imr == imr).collect();
         let ys: Vec<&EventLogEntry> = b.entries.iter().filter(|e| e.imr == imr).collect();
@@ -80,12 +80,12 @@ pub fn lite_log_difference(a: &EventLog, b: &EventLog) -> Option<String> {
 }
 
 /// Two quotes: the same bytes, or the first differing offset.
-pub fn quote_difference(a: &[u8], b: &[u8]) -> Option<String> {
+pub(crate) fn quote_difference(a: &[u8], b: &[u8]) -> Option<String> {
     bytes_difference(a, b, "byte")
 }
 
 /// Two app-compose texts: the same bytes (the compose-hash is over them), or where they part.
-pub fn text_difference(a: &str, b: &str) -> Option<String> {
+pub(crate) fn text_difference(a: &str, b: &str) -> Option<String> {
     bytes_difference(a.as_bytes(), b.as_bytes(), "byte")
 }
 
@@ -100,7 +100,7 @@ fn bytes_difference(a: &[u8], b: &[u8], unit: &str) -> Option<String> {
 /// Two event logs agree when they hold the same entries in the same order: the same register,
 /// event type and name, and the same digest and payload wherever both copies carry one. A
 /// stripped log (runtime digests `""`, boot payloads `""`) agrees with the full log it came from.
-pub fn log_difference(a: &EventLog, b: &EventLog) -> Option<String> {
+pub(crate) fn log_difference(a: &EventLog, b: &EventLog) -> Option<String> {
     if a.entries.len() != b.entries.len() {
         return Some(format!("{} entries vs {}", a.entries.len(), b.entries.len()));
     }
@@ -144,7 +144,7 @@ fn entry_difference(x: &EventLogEntry, y: &EventLogEntry) -> Option<String> {
 
 /// A V0 attestation's `runtime_events` against the RTMR3 entries of its own `event_log`: the
 /// same names and payloads in the same order.
-pub fn runtime_events_difference(log: &EventLog, runtime: &[RuntimeEventRecord]) -> Option<String> {
+pub(crate) fn runtime_events_difference(log: &EventLog, runtime: &[RuntimeEventRecord]) -> Option<String> {
     let rtmr3: Vec<&EventLogEntry> = log.entries.iter().filter(|e| e.imr == 3).collect();
     if rtmr3.len() != runtime.len() {
         return Some(format!("{} RTMR3 entries in event_log vs {} runtime_events", rtmr3.len(), runtime.len()));

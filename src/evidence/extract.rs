@@ -34,7 +34,7 @@ const TEXT_CLAIMS: &[&str] = &["key_provider_info", "image_version", "app_name"]
 
 /// Evidence gathered so far.
 #[derive(Debug)]
-pub struct Found {
+pub(crate) struct Found {
     pub shape: Shape,
     pub quote: Option<(Vec<u8>, Origin)>,
     pub event_log: Option<(EventLog, Origin)>,
@@ -51,7 +51,7 @@ pub struct Found {
 }
 
 impl Found {
-    pub fn new(shape: Shape) -> Self {
+    pub(crate) fn new(shape: Shape) -> Self {
         Found {
             shape,
             quote: None,
@@ -69,7 +69,7 @@ impl Found {
     }
 
     /// Completes the evidence; a quote is required.
-    pub fn finish(mut self, input: &str) -> Result<Evidence, Error> {
+    pub(crate) fn finish(mut self, input: &str) -> Result<Evidence, Error> {
         if let Some((leaf, origin)) = self.cert_candidate.take() {
             self.use_certificate(leaf, origin)?;
         }
@@ -188,7 +188,7 @@ impl Found {
 
 /// Reads an attestation file of any known shape. With `--select`, the filter's output is read
 /// as the file would be (`from_selected`): `--select '.'` changes nothing.
-pub fn from_attestation(
+pub(crate) fn from_attestation(
     file: &InputFile,
     select: Option<&super::Select>,
     instance: Option<usize>,

@@ -6,13 +6,13 @@
 //! unmeasured value as a `Claim`. Decodes nothing cryptographic and trusts nothing: the quote is raw
 //! bytes, the event log is parsed but not replayed, claims are just strings with their field.
 
-pub mod duplicates;
-pub mod extract;
-pub mod quote_file;
+pub(crate) mod duplicates;
+pub(crate) mod extract;
+pub(crate) mod quote_file;
 pub mod ratls;
 pub mod scale;
 pub mod select;
-pub mod shape;
+pub(crate) mod shape;
 
 use serde_json::Value;
 

@@ -9,7 +9,7 @@ use crate::error::ParseError;
 use crate::limits::MAX_QUOTE_BYTES;
 
 /// Decodes a quote file into the quote's bytes.
-pub fn decode_quote_file(data: &[u8]) -> Result<Vec<u8>, ParseError> {
+pub(crate) fn decode_quote_file(data: &[u8]) -> Result<Vec<u8>, ParseError> {
     let (data, base) = match data.strip_prefix(b"\xef\xbb\xbf".as_slice()) {
         Some(rest) => (rest, 3usize),
         None => (data, 0usize),

@@ -135,7 +135,7 @@ fn compile_filter(code: &str) -> Result<JaqFilter, ParseError> {
 
 /// `part` is a slice of `code` (jaq reports positions that way); its character offset.
 fn offset_in(code: &str, part: &str) -> Option<usize> {
-    let start = (part.as_ptr() as usize).checked_sub(code.as_ptr() as usize)?;
+    let start = part.as_ptr().addr().checked_sub(code.as_ptr().addr())?;
     code.get(..start).map(|before| before.chars().count())
 }
 

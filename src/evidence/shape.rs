@@ -62,7 +62,7 @@ impl Shape {
 }
 
 /// Names the shape of a JSON object, or `None` when it is none of the known ones.
-pub fn detect(obj: &Map<String, Value>) -> Option<Shape> {
+pub(crate) fn detect(obj: &Map<String, Value>) -> Option<Shape> {
     let has = |k: &str| obj.contains_key(k);
     if obj.get("tee_participant_info").and_then(|t| t.get("Dstack")).is_some() {
         return Some(Shape::NearPublicData);

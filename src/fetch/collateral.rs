@@ -17,9 +17,9 @@ use super::http::{self, Limits, Response};
 use super::ResponseRecord;
 use crate::clock::EvalTime;
 use crate::dcap::pck::parse_pck_extension;
-use crate::dcap::x509::parse_pem_chain;
 use crate::error::Error;
 use crate::tdx::quote::Quote;
+use crate::x509::parse_pem_chain;
 
 /// Where Intel publishes the SGX Root CA's CRL (DER), for services without `rootcacrl`.
 pub const INTEL_ROOT_CA_CRL_URL: &str = "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der";
@@ -132,8 +132,8 @@ fn percent_decode(s: &str) -> Option<String> {
     while let Some(b) = bytes.next() {
         match b {
             b'%' => {
-                let hi = (bytes.next()? as char).to_digit(16)?;
-                let lo = (bytes.next()? as char).to_digit(16)?;
+                let hi = char::from(bytes.next()?).to_digit(16)?;
+                let lo = char::from(bytes.next()?).to_digit(16)?;
                 out.push(u8::try_from(hi.checked_mul(16)?.checked_add(lo)?).ok()?);
             }
             other => out.push(other),

@@ -106,7 +106,7 @@ fn send_unchecked(url: &str, body: Option<&[u8]>, limits: Limits) -> Result<Resp
         .iter()
         .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
-    if resp.content_length().is_some_and(|n| n > limits.max_bytes as u64) {
+    if resp.content_length().is_some_and(|n| usize::try_from(n).map_or(true, |n| n > limits.max_bytes)) {
         return Err(fail(too_large(limits.max_bytes)));
     }
     let mut out = Vec::new();

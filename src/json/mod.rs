@@ -17,7 +17,7 @@ use crate::error::{count, describe};
 /// What a JSON value is, with its value when short, for "found …" in error messages:
 /// `null`, `the boolean true`, `the number 5`, ``the string `x` ``, `an array of 3 elements`,
 /// `an object`.
-pub fn kind(v: &Value) -> String {
+pub(crate) fn kind(v: &Value) -> String {
     match v {
         Value::Null => "null".to_string(),
         Value::Bool(b) => format!("the boolean {b}"),
@@ -30,7 +30,7 @@ pub fn kind(v: &Value) -> String {
 
 /// The JSON type of a value alone (`a boolean`, `an array`), for messages about bytes that are
 /// not shown (fetched responses, signed statements).
-pub fn type_name(v: &Value) -> &'static str {
+pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -34,7 +34,7 @@ pub fn tdx_expectations(reference: &Reference) -> TdxExpectations {
 }
 
 /// What check 1 may look at: verified types, and parsed evidence that holds no quote value.
-pub fn established<'a>(o: &'a Observed, a: &'a Authenticated, tdx: &'a TdxExpectations) -> Established<'a> {
+pub(crate) fn established<'a>(o: &'a Observed, a: &'a Authenticated, tdx: &'a TdxExpectations) -> Established<'a> {
     Established {
         dcap: &a.dcap,
         event_log: o.event_log.as_ref(),
@@ -51,12 +51,12 @@ pub fn established<'a>(o: &'a Observed, a: &'a Authenticated, tdx: &'a TdxExpect
 
 /// Check 3 alone, for the commit it pins (what `--workload-repo` is inspected for) and for
 /// `reference init`.
-pub fn workload_pin(compose: &AttestedCompose, reference: &Reference) -> (CheckResult, WorkloadObservation) {
+pub(crate) fn workload_pin(compose: &AttestedCompose, reference: &Reference) -> (CheckResult, WorkloadObservation) {
     workload::check(compose, reference, WorkloadInputs::default())
 }
 
 /// Runs the three checks.
-pub fn appraise(
+pub(crate) fn appraise(
     o: &Observed,
     a: &Authenticated,
     compose: &AttestedCompose,

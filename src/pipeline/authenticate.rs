@@ -44,7 +44,7 @@ impl Authenticated {
 }
 
 /// Runs DCAP on the parsed quote, then replays the log against the verified TD report.
-pub fn authenticate(o: &Observed, prepared: &Prepared, at: EvalTime) -> Authenticated {
+pub(crate) fn authenticate(o: &Observed, prepared: &Prepared, at: EvalTime) -> Authenticated {
     let dcap = authenticate_quote(o, &prepared.anchor, prepared.collateral.clone(), at);
     let (replay, runtime) = match (&dcap.outcome.quote, &o.event_log) {
         (_, None) => (None, Err(Unmeasured::NoEventLog)),
@@ -61,7 +61,7 @@ pub fn authenticate(o: &Observed, prepared: &Prepared, at: EvalTime) -> Authenti
 
 /// Runs DCAP on the parsed quote: the collateral is `collateral` (a `--collateral` file's JSON)
 /// or else the one embedded in the attestation.
-pub fn authenticate_quote(
+pub(crate) fn authenticate_quote(
     o: &Observed,
     anchor: &TrustAnchor,
     collateral: Option<(serde_json::Value, Origin)>,
@@ -92,7 +92,7 @@ pub fn authenticate_quote(
 
 /// The compose file, if the attestation proves it: the quote is genuine and the exact
 /// app-compose bytes hash to the compose-hash measured in RTMR3.
-pub fn attested_compose(o: &Observed, a: &Authenticated) -> AttestedCompose {
+pub(crate) fn attested_compose(o: &Observed, a: &Authenticated) -> AttestedCompose {
     use AttestedCompose::{NotAttested, Unreadable};
     if a.dcap.outcome.quote.is_err() {
         return NotAttested("the quote's signature chain does not verify".into());
@@ -139,7 +139,7 @@ fn app_settings(s: &crate::compose::app_compose::ComposeSummary, text: &str) -> 
 
 /// `--workload-repo`: the local clone inspected (offline, git plumbing) for the commit and entry
 /// script that check 3 found pinned; `None` when nothing is pinned or no clone was given.
-pub fn inspect_workload_repo(dir: Option<&Path>, pin: &WorkloadObservation) -> Option<RepoInspection> {
+pub(crate) fn inspect_workload_repo(dir: Option<&Path>, pin: &WorkloadObservation) -> Option<RepoInspection> {
     let (dir, config) = (dir?, pin.pinned.as_ref()?);
     let (commit, script) = RepoInspection::wanted(config);
     let facts = inspect(dir, &commit, script.as_deref());

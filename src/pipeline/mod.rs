@@ -11,15 +11,18 @@
 //!    (`TdxExpectations` from the reference file today);
 //! 5. report (`report.rs`): `Report` assembled.
 //!
+//! `views.rs` builds the views of `inspect`, `replay` and `compose show` from stage 1's output.
+//!
 //! Reading files is the binary's job (it hands `InputFile`s in); trust material and side inputs
 //! are read from `Settings` by `settings.rs`.
 
-pub mod appraise;
-pub mod authenticate;
+pub(crate) mod appraise;
+pub(crate) mod authenticate;
 pub mod observe;
-pub mod parse;
-pub mod report;
-pub mod settings;
+pub(crate) mod parse;
+pub(crate) mod report;
+pub(crate) mod settings;
+mod views;
 
 use crate::error::Error;
 use crate::evidence::{self, InputFile, Sources};

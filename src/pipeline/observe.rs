@@ -14,7 +14,7 @@ use crate::report::Facts;
 use super::authenticate::Authenticated;
 use super::parse::Observed;
 
-pub use crate::checks::workload::LauncherConfigView;
+pub use crate::views::LauncherConfigView;
 
 /// The report's facts.
 pub fn facts(

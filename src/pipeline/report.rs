@@ -16,7 +16,7 @@ use super::parse::Observed;
 use super::settings::{Prepared, Settings};
 
 /// Everything the report is made of.
-pub struct Parts<'a> {
+pub(crate) struct Parts<'a> {
     pub sources: &'a Sources,
     pub reference_file: Option<&'a InputFile>,
     pub settings: &'a Settings,
@@ -28,7 +28,7 @@ pub struct Parts<'a> {
 }
 
 /// Assembles the report.
-pub fn assemble(p: Parts) -> Report {
+pub(crate) fn assemble(p: Parts) -> Report {
     let Parts { sources, reference_file, settings, prepared, observed, authenticated, appraisal, facts } = p;
     let mut inputs: Vec<InputRecord> = [
         ("attestation", &sources.attestation),
@@ -86,7 +86,7 @@ pub fn input_record(role: &'static str, f: &InputFile) -> InputRecord {
 }
 
 /// The facts an auditor wants from the accepted provenance bundle.
-pub fn provenance_summary(s: &VerifiedStatement) -> ProvenanceSummary {
+pub(crate) fn provenance_summary(s: &VerifiedStatement) -> ProvenanceSummary {
     let text = |v: Option<&str>| v.map(str::to_string);
     ProvenanceSummary {
         bundle: s.source().to_string(),
@@ -105,7 +105,7 @@ pub fn provenance_summary(s: &VerifiedStatement) -> ProvenanceSummary {
 }
 
 /// Builds the DCAP summary from what the DCAP layer established.
-pub fn dcap_summary(d: &DcapObservation) -> DcapSummary {
+pub(crate) fn dcap_summary(d: &DcapObservation) -> DcapSummary {
     let mut s = DcapSummary::default();
     if let Ok(vq) = &d.outcome.quote {
         let chain = vq.pck_chain();

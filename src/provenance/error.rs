@@ -5,7 +5,7 @@
 //! bundle and reports every attempt. sigstore-verify's own error type never leaves this module
 //! tree; `from_sigstore` turns it into text here.
 
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 use std::fmt;
 
 /// A certificate claim the identity policy compares (Fulcio OID arc 1.3.6.1.4.1.57264.1,

@@ -12,19 +12,20 @@
 //!   sigstore-verify 0.15.1, whose types stay inside this module;
 //! - `policy.rs`: `VerifiedStatement` vs `ProvenancePolicy` (issuer, repository, workflow, refs,
 //!   runner, ids, commit, predicate type) — exact comparisons, no crypto;
-//! - `command.rs`: the `provenance` subcommand (arguments → policy → run → render).
+//! - `command.rs`: the `provenance` command's run on a checked `ProvenanceConfig` (the binary
+//!   parses the arguments and renders), its output as data.
 //!
 //! It leaves the compose file and the launcher image (`compose/`) and the check's findings
 //! (`checks/launcher.rs`) to others.
 
-pub mod artifact;
+pub(crate) mod artifact;
 pub mod bundle;
 pub mod command;
-pub mod error;
-pub mod policy;
+pub(crate) mod error;
+pub(crate) mod policy;
 mod statement;
-pub mod trust;
-pub mod verify;
+pub(crate) mod trust;
+pub(crate) mod verify;
 
 pub use artifact::Artifact;
 pub use bundle::{check_key_pem, split_bundles, BundleInput};

@@ -16,7 +16,7 @@ pub const GITHUB_ACTIONS_ISSUER: &str = "https://token.actions.githubusercontent
 /// SLSA provenance v1, the default required `predicateType`.
 pub const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
 /// The runner-environment value of a GitHub-hosted runner.
-pub const GITHUB_HOSTED: &str = "github-hosted";
+pub(crate) const GITHUB_HOSTED: &str = "github-hosted";
 
 /// Which statements are accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,7 +292,7 @@ fn check_source_ref(s: &VerifiedStatement, p: &ProvenancePolicy) -> Result<(), P
 
 /// Matches a ref against a glob: both split at `/` into the same number of parts, and each part
 /// matched with `*` standing for any run of characters inside that part.
-pub fn ref_glob_matches(glob: &str, r: &str) -> bool {
+pub(crate) fn ref_glob_matches(glob: &str, r: &str) -> bool {
     let globs: Vec<&str> = glob.split('/').collect();
     let parts: Vec<&str> = r.split('/').collect();
     globs.len() == parts.len() && globs.iter().zip(&parts).all(|(g, p)| part_matches(g, p))

@@ -5,6 +5,7 @@
 
 use super::artifact::Artifact;
 use super::error::ProvenanceError;
+use crate::json::type_name;
 use crate::limits::{MAX_STATEMENT_SUBJECTS, MAX_SUBJECT_DIGESTS};
 use sigstore_verify::types::{Bundle, HashAlgorithm, SignatureContent};
 
@@ -21,10 +22,9 @@ pub(super) fn parse_statement(payload: &[u8]) -> Result<Statement, ProvenanceErr
     let v: serde_json::Value = serde_json::from_slice(payload)
         .map_err(|e| bad(format!("expected an in-toto statement (JSON), found: {}", crate::error::json_message(&e))))?;
     let text = |field: &str| {
-        v.get(field)
-            .and_then(|t| t.as_str())
-            .map(str::to_string)
-            .ok_or_else(|| bad(format!("field `{field}`: expected a string, found {}", kind(v.get(field)))))
+        v.get(field).and_then(|t| t.as_str()).map(str::to_string).ok_or_else(|| {
+            bad(format!("field `{field}`: expected a string, found {}", v.get(field).map_or("nothing", type_name)))
+        })
     };
     let statement_type = text("_type")?;
     if !matches!(statement_type.as_str(), "https://in-toto.io/Statement/v1" | "https://in-toto.io/Statement/v0.1") {
@@ -33,10 +33,9 @@ pub(super) fn parse_statement(payload: &[u8]) -> Result<Statement, ProvenanceErr
         )));
     }
     let predicate_type = text("predicateType")?;
-    let subjects = v
-        .get("subject")
-        .and_then(|s| s.as_array())
-        .ok_or_else(|| bad(format!("field `subject`: expected an array, found {}", kind(v.get("subject")))))?;
+    let subjects = v.get("subject").and_then(|s| s.as_array()).ok_or_else(|| {
+        bad(format!("field `subject`: expected an array, found {}", v.get("subject").map_or("nothing", type_name)))
+    })?;
     if subjects.len() > MAX_STATEMENT_SUBJECTS {
         return Err(bad(format!(
             "field `subject`: expected at most {MAX_STATEMENT_SUBJECTS} subjects (MAX_STATEMENT_SUBJECTS), found {}",
@@ -47,7 +46,10 @@ pub(super) fn parse_statement(payload: &[u8]) -> Result<Statement, ProvenanceErr
     for (i, s) in subjects.iter().enumerate() {
         let name = s.get("name").and_then(|n| n.as_str()).unwrap_or("").to_string();
         let map = s.get("digest").and_then(|d| d.as_object()).ok_or_else(|| {
-            bad(format!("field `subject[{i}].digest`: expected an object, found {}", kind(s.get("digest"))))
+            bad(format!(
+                "field `subject[{i}].digest`: expected an object, found {}",
+                s.get("digest").map_or("nothing", type_name)
+            ))
         })?;
         if map.len() > MAX_SUBJECT_DIGESTS {
             return Err(bad(format!(
@@ -62,18 +64,6 @@ pub(super) fn parse_statement(payload: &[u8]) -> Result<Statement, ProvenanceErr
         }
     }
     Ok(Statement { statement_type, predicate_type, digests })
-}
-
-fn kind(v: Option<&serde_json::Value>) -> &'static str {
-    match v {
-        None => "nothing",
-        Some(serde_json::Value::Null) => "null",
-        Some(serde_json::Value::Bool(_)) => "a boolean",
-        Some(serde_json::Value::Number(_)) => "a number",
-        Some(serde_json::Value::String(_)) => "a string",
-        Some(serde_json::Value::Array(_)) => "an array",
-        Some(serde_json::Value::Object(_)) => "an object",
-    }
 }
 
 /// The subject (name) whose digest equals the artifact's, if any.

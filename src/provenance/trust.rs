@@ -16,9 +16,9 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::dcap::x509::Certificate;
 use crate::error::{count, Error, Location, ParseError};
 use crate::limits::{MAX_TRUSTED_ROOTS, MAX_TRUSTED_ROOT_FILE_BYTES};
+use crate::x509::Certificate;
 use sigstore_verify::trust_root::TrustedRoot;
 use sigstore_verify::Verifier;
 
@@ -34,7 +34,7 @@ const GITHUB_ROOT: &[u8] = include_bytes!("roots/github.json");
 
 /// Where a root came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RootKind {
+pub(crate) enum RootKind {
     /// The embedded Sigstore public-good production root.
     SigstorePublicGood,
     /// The embedded root of GitHub's private Sigstore instance.
@@ -44,7 +44,7 @@ pub enum RootKind {
 }
 
 impl RootKind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RootKind::SigstorePublicGood => "sigstore-public-good",
             RootKind::GitHub => "github",
@@ -55,7 +55,7 @@ impl RootKind {
 
 /// What a bundle must carry to be accepted under a root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrustDomain {
+pub(crate) enum TrustDomain {
     /// A transparency-log entry verified against the root's logs (inclusion proof + signed
     /// checkpoint, or SET) and a verified time (SET-backed integrated time or RFC 3161); an SCT
     /// when `sct` (always for public-good).
@@ -66,7 +66,7 @@ pub enum TrustDomain {
 
 impl TrustDomain {
     /// For reports: what this domain required.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             TrustDomain::TransparencyLog { sct: true } => "SCT + transparency log + verified time",
             TrustDomain::TransparencyLog { sct: false } => {

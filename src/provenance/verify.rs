@@ -26,7 +26,7 @@ use super::bundle::{parse_bundle, parse_key, BundleInput};
 use super::error::{from_sigstore, ProvenanceError, Step};
 use super::statement::{matching_subject, parse_statement, subject_mismatch};
 use super::trust::{LoadedRoot, TrustDomain, TrustRoots};
-use crate::dcap::x509::Certificate;
+use crate::x509::Certificate;
 use sigstore_verify::types::bundle::VerificationMaterialContent;
 use sigstore_verify::types::{Bundle, DerPublicKey, HashAlgorithm, KindVersion, MediaType, SignatureContent};
 use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy, VerificationResult};

@@ -21,22 +21,23 @@ use super::problem;
 
 /// One object of the reference: its key path (`""` is the top level, `dstack.key_provider`) and
 /// the keys it may hold, in the model's order.
-pub type KeyRow = (String, &'static [&'static str]);
+pub(crate) type KeyRow = (String, &'static [&'static str]);
 
 static TABLE: LazyLock<Vec<KeyRow>> = LazyLock::new(record);
 
 /// Every object of the reference and its keys, from the top level down.
-pub fn table() -> &'static [KeyRow] {
+pub(crate) fn table() -> &'static [KeyRow] {
     &TABLE
 }
 
 /// The keys allowed at `path`, if `path` is an object of the model.
-pub fn allowed(path: &str) -> Option<&'static [&'static str]> {
+pub(crate) fn allowed(path: &str) -> Option<&'static [&'static str]> {
     table().iter().find(|(p, _)| p == path).map(|(_, keys)| *keys)
 }
 
 /// The key list as the Markdown table in docs/reference-format.md (a test keeps them equal).
-pub fn markdown_table() -> String {
+#[cfg(test)]
+pub(crate) fn markdown_table() -> String {
     let mut out = String::from("| object | keys |\n|---|---|\n");
     for (path, keys) in table() {
         let object = if path.is_empty() { "(top level)".to_string() } else { format!("`{path}`") };

@@ -17,7 +17,7 @@ use super::{LauncherExpect, WorkloadExpect, SCHEMA};
 /// The whole file. Field order is the order `reference init` writes and error messages list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ReferenceFile {
+pub(crate) struct ReferenceFile {
     pub schema: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tdx: Option<TdxSection>,
@@ -38,7 +38,7 @@ pub struct ReferenceFile {
 
 impl ReferenceFile {
     /// An empty file of this schema.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         ReferenceFile { schema: SCHEMA.to_string(), ..ReferenceFile::default() }
     }
 }
@@ -46,7 +46,7 @@ impl ReferenceFile {
 /// `tdx`: allow-lists of the TD report's MRTD and RTMR0–2 (48 bytes of hex each).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TdxSection {
+pub(crate) struct TdxSection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mrtd: Option<OneOrMany>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,7 +61,7 @@ pub struct TdxSection {
 /// naming the entry) and advisory IDs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TcbSection {
+pub(crate) struct TcbSection {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "statuses")]
     pub allowed_statuses: Option<Vec<TcbStatus>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,7 +71,7 @@ pub struct TcbSection {
 /// `dstack`: allow-lists of the measured runtime events, the key provider and report_data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DstackSection {
+pub(crate) struct DstackSection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os_image_hash: Option<OneOrMany>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,7 +87,7 @@ pub struct DstackSection {
 /// `dstack.key_provider`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct KeyProviderSection {
+pub(crate) struct KeyProviderSection {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -96,13 +96,13 @@ pub struct KeyProviderSection {
 /// One value or a list of allowed values, as written in the file (`reference init` writes lists).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum OneOrMany {
+pub(crate) enum OneOrMany {
     One(String),
     Many(Vec<String>),
 }
 
 impl OneOrMany {
-    pub fn into_vec(self) -> Vec<String> {
+    pub(crate) fn into_vec(self) -> Vec<String> {
         match self {
             OneOrMany::One(s) => vec![s],
             OneOrMany::Many(v) => v,
@@ -113,18 +113,18 @@ impl OneOrMany {
 /// `sources`: key path → where the value came from, in the order written. A key given twice is
 /// refused here too, though `keys::repeated_key` finds it first in a file (decision 95).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SourceNotes(Vec<(String, String)>);
+pub(crate) struct SourceNotes(Vec<(String, String)>);
 
 impl SourceNotes {
     /// Sets `path`'s source, keeping its first position when it is set again.
-    pub fn set(&mut self, path: &str, from: &str) {
+    pub(crate) fn set(&mut self, path: &str, from: &str) {
         match self.0.iter_mut().find(|(p, _)| p == path) {
             Some(entry) => entry.1 = from.to_string(),
             None => self.0.push((path.to_string(), from.to_string())),
         }
     }
 
-    pub fn get(&self, path: &str) -> Option<&str> {
+    pub(crate) fn get(&self, path: &str) -> Option<&str> {
         self.0.iter().find(|(p, _)| p == path).map(|(_, f)| f.as_str())
     }
 }

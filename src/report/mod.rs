@@ -4,7 +4,6 @@
 //! The JSON form is the versioned schema `dstack-audit/report/v1` (docs/report-schema.md).
 //! A check's status is derived from its findings, so it can never say more than they do.
 
-pub mod code;
 pub mod doc;
 pub mod human;
 pub mod json;
@@ -15,7 +14,8 @@ use serde::Serialize;
 
 use crate::evidence::Claim;
 
-pub use code::FindingCode;
+/// The vocabulary of findings lives below every layer that reports one (`crate::finding_code`).
+pub use crate::finding_code::{FindingCode, Outcome, Severity};
 
 pub const SCHEMA: &str = "dstack-audit/report/v1";
 
@@ -53,28 +53,6 @@ impl Status {
             Status::NotChecked => "NOT CHECKED",
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Severity {
-    Error,
-    Warning,
-    Info,
-}
-
-/// What a finding does to its check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// A step that was evaluated and held.
-    Pass,
-    /// A step that was evaluated and failed: the check fails.
-    Fail,
-    /// A step that could not be evaluated (missing evidence or expectation).
-    NotChecked,
-    /// Information that neither passes nor fails anything.
-    Note,
 }
 
 /// One observation, with a stable kebab-case code.

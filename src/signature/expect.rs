@@ -17,7 +17,7 @@ use crate::error::ParseError;
 use crate::provenance::{ProvenancePolicy, GITHUB_ACTIONS_ISSUER};
 
 /// Signer kinds the reference format reserves for evidence formats not supported yet.
-pub const RESERVED_SIGNER_KINDS: [&str; 3] = ["key", "gpg", "notary"];
+pub(crate) const RESERVED_SIGNER_KINDS: [&str; 3] = ["key", "gpg", "notary"];
 
 /// Expected launcher image and its acceptable signers (used by check 2).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]

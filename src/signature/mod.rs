@@ -10,7 +10,7 @@
 //! material and decides nothing about which image is the launcher or which signer is acceptable
 //! (`checks/launcher.rs` does, from `expect.rs`'s reference section).
 
-pub mod expect;
+pub(crate) mod expect;
 mod sigstore;
 mod verified;
 

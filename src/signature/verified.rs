@@ -3,7 +3,7 @@
 //! verify. Fields are private and read through accessors; only the format modules of
 //! `signature/` (through `pub(super)` constructors) make them, after verifying.
 
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 use std::fmt;
 
 use crate::provenance::{ProvenanceError, VerifiedStatement};

@@ -5,9 +5,9 @@
 //! rules (`runtime_events.rs`) share; `measured.rs` replays against a DCAP-verified quote and is
 //! the only source of `MeasuredRuntimeEvents`.
 
-pub mod digest;
+pub(crate) mod digest;
 pub mod event_log;
-pub mod measured;
+pub(crate) mod measured;
 pub mod quote;
 pub mod rtmr;
 pub mod runtime_events;

@@ -190,7 +190,7 @@ pub fn parse_quote(bytes: &[u8]) -> Result<Quote, ParseError> {
     let body = parse_td_report(&mut r, body_type)?;
     let signed_len = r.position();
     let sig_len_at = r.position();
-    let sig_len = r.u32_le("sig_data_len")? as usize;
+    let sig_len = r.u32_le_len("sig_data_len")?;
     if sig_len > r.remaining() {
         return Err(ParseError::offset(
             sig_len_at,
@@ -237,7 +237,7 @@ fn parse_v5_descriptor(r: &mut Reader<'_>) -> Result<BodyType, ParseError> {
         t => return Err(ParseError::offset(at, "body type 2, 3 or 4", format!("type {t}"))),
     };
     let size_at = r.position();
-    let size = r.u32_le("body_size")? as usize;
+    let size = r.u32_le_len("body_size")?;
     if size != body_type.body_len() {
         return Err(ParseError::offset(
             size_at,
@@ -314,7 +314,7 @@ fn parse_signature_inner(sig: &[u8]) -> Result<SignatureData, ParseError> {
         ));
     }
     let size_at = r.position();
-    let cert_size = r.u32_le("certification data size")? as usize;
+    let cert_size = r.u32_le_len("certification data size")?;
     if cert_size > r.remaining() {
         return Err(ParseError::offset(
             size_at,
@@ -331,10 +331,10 @@ fn parse_signature_inner(sig: &[u8]) -> Result<SignatureData, ParseError> {
     let qe_raw: [u8; QE_REPORT_LEN] = c.array("QE report")?;
     let qe_report = parse_qe_report(qe_raw)?;
     let qe_report_signature = c.array("QE report signature")?;
-    let auth_len = c.u16_le("QE auth data length")? as usize;
+    let auth_len = usize::from(c.u16_le("QE auth data length")?);
     let qe_auth_data = c.take(auth_len, "QE auth data")?.to_vec();
     let pck_cert_data_type = c.u16_le("PCK certification data type")?;
-    let inner_size = c.u32_le("PCK certification data size")? as usize;
+    let inner_size = c.u32_le_len("PCK certification data size")?;
     let pck_cert_data = c.take(inner_size, "PCK certification data")?.to_vec();
     Ok(SignatureData {
         quote_signature,

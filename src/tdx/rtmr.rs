@@ -109,7 +109,8 @@ pub fn replay(log: &EventLog, report: &TdReport) -> Replay {
     let mut events = Vec::with_capacity(log.entries.len());
     for (index, entry) in log.entries.iter().enumerate() {
         let (digest, source, problem) = event_digest(entry);
-        let slot = entry.imr as usize;
+        // An index that does not fit in usize is out of range, like any other above 3.
+        let slot = usize::try_from(entry.imr).unwrap_or(usize::MAX);
         let rtmr_after = match (values.get_mut(slot), digest) {
             (Some(value), Some(d)) => {
                 *value = value.as_ref().map(|v| extend(v, &d));

@@ -12,7 +12,7 @@
 //! (`GIT_CEILING_DIRECTORIES`), so a non-clone inside some other repository is not mistaken for
 //! it. Inherited `GIT_DIR`-style variables are removed. Output read from git is bounded.
 
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::Read;

@@ -12,8 +12,8 @@
 //! over a re-encoding; names are compared as DER bytes and shown as text.
 
 mod asn1;
-pub mod cert;
-pub mod crl;
+pub(crate) mod cert;
+pub(crate) mod crl;
 mod ext;
 mod name;
 mod pem;

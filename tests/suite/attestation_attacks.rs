@@ -115,7 +115,7 @@ fn an_app_compose_with_a_key_written_twice_fails_check_1() {
         .output()
         .unwrap();
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(expected["exit"].as_i64().unwrap() as i32));
+    assert_eq!(out.status.code(), Some(i32::try_from(expected["exit"].as_i64().unwrap()).unwrap()));
     assert_check1_fails(&r, expected["code"].as_str().unwrap());
     let (_, codes) = check1(&r);
     for still in ["pass compose-hash-match", "pass compose-hash-allowed", "pass mr-config-id-match"] {

@@ -1,11 +1,11 @@
 //! Documentation stays in step with the code. Every finding code is a `FindingCode` variant, and a
-//! unit test (`src/report/code.rs`) holds the enum and docs/finding-codes.md identical row for row;
+//! unit test (`src/finding_code.rs`) holds the enum and docs/finding-codes.md identical row for row;
 //! here, every finding the synthetic deployments produce has an outcome its code is documented with.
 
 use std::path::Path;
 use std::process::Command;
 
-use dstack_audit::report::code::FindingCode;
+use dstack_audit::report::FindingCode;
 use dstack_audit::report::{Outcome, Severity};
 
 /// Every synthetic deployment with an `args` file, run through the binary as `--format json`.

@@ -53,7 +53,7 @@ fn assert_scenario(name: &str) -> Value {
         .iter()
         .map(|f| format!("{} {}", f["outcome"].as_str().unwrap(), f["code"].as_str().unwrap()))
         .collect();
-    assert_eq!(code, expected["exit"].as_i64().unwrap() as i32, "{name}: {codes:?}");
+    assert_eq!(code, i32::try_from(expected["exit"].as_i64().unwrap()).unwrap(), "{name}: {codes:?}");
     assert_eq!(report["checks"][0]["id"], "attestation");
     assert_eq!(report["checks"][0]["status"], expected["status"], "{name}: {codes:?}");
     let decisive = expected["code"].as_str().unwrap();

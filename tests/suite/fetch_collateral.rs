@@ -29,7 +29,7 @@ fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
+                char::from(b).to_string()
             } else {
                 format!("%{b:02X}")
             }

@@ -26,7 +26,11 @@ fn base64(data: &[u8], width: usize) -> String {
         let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for k in 0..4 {
-            out.push(if k <= chunk.len() { A[(n >> (18 - 6 * k) & 63) as usize] as char } else { '=' });
+            out.push(if k <= chunk.len() {
+                char::from(A[usize::try_from(n >> (18 - 6 * k) & 63).unwrap()])
+            } else {
+                '='
+            });
         }
     }
     let chars: Vec<char> = out.chars().collect();

@@ -330,11 +330,11 @@ fn b64_decode(s: &str) -> Vec<u8> {
     let mut out = Vec::new();
     let (mut acc, mut bits) = (0u32, 0);
     for c in s.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=') {
-        acc = (acc << 6) | B64.iter().position(|b| *b == c).unwrap() as u32;
+        acc = (acc << 6) | u32::try_from(B64.iter().position(|b| *b == c).unwrap()).unwrap();
         bits += 6;
         if bits >= 8 {
             bits -= 8;
-            out.push((acc >> bits) as u8);
+            out.push(u8::try_from((acc >> bits) & 0xff).unwrap());
         }
     }
     out
@@ -344,10 +344,11 @@ fn b64_encode(data: &[u8]) -> String {
     let mut out = String::new();
     for chunk in data.chunks(3) {
         let n = chunk.len();
-        let v =
-            (chunk[0] as u32) << 16 | (*chunk.get(1).unwrap_or(&0) as u32) << 8 | *chunk.get(2).unwrap_or(&0) as u32;
+        let v = u32::from(chunk[0]) << 16
+            | u32::from(*chunk.get(1).unwrap_or(&0)) << 8
+            | u32::from(*chunk.get(2).unwrap_or(&0));
         for i in 0..4 {
-            out.push(if i <= n { B64[(v >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+            out.push(if i <= n { char::from(B64[usize::try_from(v >> (18 - 6 * i) & 63).unwrap()]) } else { '=' });
         }
     }
     out

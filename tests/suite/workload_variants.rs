@@ -37,7 +37,7 @@ fn every_model_variant_gives_its_expected_result() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let expected: Value = serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
         let (code, r) = verify_in(&dir);
-        assert_eq!(code, expected["exit"].as_i64().unwrap() as i32, "{name}: {r:#}");
+        assert_eq!(code, i32::try_from(expected["exit"].as_i64().unwrap()).unwrap(), "{name}: {r:#}");
         for id in ["attestation", "launcher", "workload"] {
             assert_eq!(check(&r, id)["status"], expected["statuses"][id], "{name}: {id}: {:#}", check(&r, id));
         }

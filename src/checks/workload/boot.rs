@@ -4,7 +4,7 @@
 //! SHA-256; `allowed_envs` may not name anything the boot path's programs read, and every other
 //! name is shown where it lands in the compose file.
 
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 use sha2::{Digest, Sha256};
 
 use crate::checks::launcher::AppSettings;
@@ -13,7 +13,7 @@ use crate::reference::Reference;
 use crate::report::Finding;
 
 /// Appends the boot-path findings; `false` when the compose file does not run at all.
-pub fn check(app: &AppSettings, compose_text: &str, reference: &Reference, f: &mut Vec<Finding>) -> bool {
+pub(super) fn check(app: &AppSettings, compose_text: &str, reference: &Reference, f: &mut Vec<Finding>) -> bool {
     let runs = crate::checks::runner::runner_runs_compose(app.runner.as_deref(), f);
     pre_launch(app, reference, f);
     init_scripts(app, reference, f);

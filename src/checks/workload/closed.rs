@@ -6,12 +6,12 @@
 use crate::compose::git_launcher::{Key, LauncherConfig, DEFAULT_CONFIG_PATH};
 use crate::deployment::interpolate::Interpolated;
 use crate::deployment::model::{clean, covers, ComposeModel, Content, MountKind, Service, Text};
+use crate::finding_code::FindingCode;
 use crate::reference::Reference;
 use crate::report::Finding;
-use crate::report::FindingCode;
 
-pub const OVERRIDE: FindingCode = FindingCode::WorkloadOverride;
-pub const NOT_MODELLED: FindingCode = FindingCode::WorkloadKeyNotModelled;
+pub(super) const OVERRIDE: FindingCode = FindingCode::WorkloadOverride;
+pub(super) const NOT_MODELLED: FindingCode = FindingCode::WorkloadKeyNotModelled;
 
 /// The launcher program inside its image (docker/Dockerfile at 14686aa).
 const LAUNCHER_PROGRAM: &str = "/usr/local/bin/git-launcher";
@@ -137,7 +137,7 @@ fn launcher_reads(name: &str) -> bool {
 /// file, relative to the working directory (`/` unless `working_dir:`), even when it looks like
 /// a flag (`--config=/p` is a file of that name); `-h`/`--help` prints usage and runs nothing;
 /// two or more: it refuses to start.
-pub fn launcher_path(s: &Service) -> Result<String, Finding> {
+pub(super) fn launcher_path(s: &Service) -> Result<String, Finding> {
     let at = |key: &str| format!("services.{}.{key} (line {})", s.name, s.key_line(key).unwrap_or(s.line));
     if let Some(e) = &s.entrypoint {
         let what = match e {
@@ -196,7 +196,7 @@ pub fn launcher_path(s: &Service) -> Result<String, Finding> {
 }
 
 /// Where the config at `path` comes from in the model.
-pub enum Source {
+pub(super) enum Source {
     /// The attested inline content of top-level config `name`.
     Inline { name: String },
     /// Nothing provides it: it is inside the image.
@@ -205,7 +205,7 @@ pub enum Source {
     Refused(Finding),
 }
 
-pub fn config_source(m: &ComposeModel, s: &Service, path: &str) -> Source {
+pub(super) fn config_source(m: &ComposeModel, s: &Service, path: &str) -> Source {
     let name = &s.name;
     for mount in &s.mounts {
         let Some(t) = &mount.target else {
@@ -318,7 +318,7 @@ pub(super) fn kind_text(k: MountKind) -> &'static str {
 
 /// Judges every key of the launcher service. `config` is the attested config, when read.
 /// `image` is the launcher image as checks 2 and 3 read it (`docker_compose`'s parse).
-pub fn launcher(
+pub(super) fn launcher(
     s: &Service,
     image: Option<&str>,
     config_path: &str,
@@ -685,7 +685,7 @@ pub(super) fn protected(t: &str) -> bool {
 }
 
 /// Judges the services other than the launcher: each must not be able to change it.
-pub fn others(
+pub(super) fn others(
     m: &ComposeModel,
     launcher: &Service,
     config_path: &str,

@@ -5,9 +5,9 @@
 
 use crate::compose::docker_compose::ImageRef;
 use crate::deployment::model::{ComposeModel, Service};
+use crate::finding_code::FindingCode;
 use crate::reference::Reference;
 use crate::report::Finding;
-use crate::report::FindingCode;
 
 /// The image a service of the model runs, read from the model alone. `Err(None)`: no finding
 /// here (the image is interpolated, which the closed-world rules report); `Err(Some(f))`: a
@@ -45,7 +45,12 @@ fn image_of(s: &Service) -> Result<ImageRef, Option<Finding>> {
 
 /// Appends the findings; returns the pinned references (`registry/repo@sha256:…`) when every
 /// service is pinned. `include:` and `extends` are reported by the model's closed-world rules.
-pub fn check(m: &ComposeModel, source: &str, reference: &Reference, f: &mut Vec<Finding>) -> Option<Vec<String>> {
+pub(super) fn check(
+    m: &ComposeModel,
+    source: &str,
+    reference: &Reference,
+    f: &mut Vec<Finding>,
+) -> Option<Vec<String>> {
     if m.services.is_empty() {
         f.push(Finding::fail(FindingCode::WorkloadImageMissing, format!("{source} declares no services")));
         return None;
@@ -117,7 +122,7 @@ pub(super) fn same_image(allowed: &ImageRef, image: &ImageRef) -> bool {
 /// In a git-launcher deployment, the services beside the launcher: each runs an image pinned
 /// by digest, in the reference's `images` when it has one; without one they are listed, not
 /// checked.
-pub fn others(m: &ComposeModel, launcher: &str, reference: &Reference, f: &mut Vec<Finding>) {
+pub(super) fn others(m: &ComposeModel, launcher: &str, reference: &Reference, f: &mut Vec<Finding>) {
     let mut unlisted = Vec::new();
     for s in m.services.iter().filter(|s| s.name != launcher) {
         let image = match image_of(s) {

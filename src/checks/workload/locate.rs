@@ -10,12 +10,12 @@ use crate::reference::Reference;
 
 /// The image name git-launcher is published under (its last path part), used to recognise a
 /// launcher service when the reference names no launcher image.
-pub const GIT_LAUNCHER_NAME: &str = "git-launcher";
+pub(crate) const GIT_LAUNCHER_NAME: &str = "git-launcher";
 
 /// A candidate launcher service of the model, with its literal image read as Docker reads it
 /// (`None`: no image, an interpolated one, or one Docker would not read).
 #[derive(Debug, Clone)]
-pub struct Launcher<'m> {
+pub(crate) struct Launcher<'m> {
     pub name: String,
     pub image: Option<ImageRef>,
     pub service: &'m Service,
@@ -23,13 +23,13 @@ pub struct Launcher<'m> {
 
 impl Launcher<'_> {
     /// Whether its image is called `git-launcher`.
-    pub fn named_git_launcher(&self) -> bool {
+    pub(crate) fn named_git_launcher(&self) -> bool {
         self.image.as_ref().is_some_and(|i| i.repository.rsplit('/').next() == Some(GIT_LAUNCHER_NAME))
     }
 }
 
 /// The git-launcher services of the model.
-pub fn launcher_services<'m>(m: &'m ComposeModel, reference: &Reference) -> Vec<Launcher<'m>> {
+pub(crate) fn launcher_services<'m>(m: &'m ComposeModel, reference: &Reference) -> Vec<Launcher<'m>> {
     let all = m.services.iter().map(|s| Launcher {
         name: s.name.clone(),
         image: s.image.as_ref().and_then(|t| t.literal()).and_then(|l| ImageRef::parse(l).ok()),
@@ -43,7 +43,7 @@ pub fn launcher_services<'m>(m: &'m ComposeModel, reference: &Reference) -> Vec<
 
 /// Whether `service` provides anything at (or above) the path its launcher would read, or at
 /// the default path: then it is a git-launcher deployment whose config is supplied.
-pub fn mounts_config(ms: &Service) -> bool {
+pub(crate) fn mounts_config(ms: &Service) -> bool {
     let mut paths = vec![DEFAULT_CONFIG_PATH.to_string()];
     if let Ok(p) = super::closed::launcher_path(ms) {
         paths.push(p);

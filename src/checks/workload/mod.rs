@@ -11,7 +11,7 @@
 //! leaves the check not checked, never passed. `--workload-repo` is inspected by the pipeline
 //! for the commit this check pins (`WorkloadObservation::pinned`); the check judges what it found.
 
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 mod boot;
 mod closed;
 mod images;
@@ -28,18 +28,7 @@ use crate::workload::repo::{CommitFacts, RepoError};
 
 pub use crate::checks::runner::runner_runs_compose;
 
-/// For `inspect`: the git-launcher service found without a reference, the config path it
-/// reads, where the config comes from, and what it says (or why it cannot be read).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct LauncherConfigView {
-    pub service: String,
-    pub path: String,
-    pub source: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub config: Option<LauncherConfig>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub problem: Option<String>,
-}
+pub use crate::views::LauncherConfigView;
 
 /// Describes the git-launcher config of `compose`, if it has a git-launcher service.
 pub fn inspect_launcher(effective: &Effective) -> Option<LauncherConfigView> {

@@ -9,12 +9,12 @@ use super::closed::{
 };
 use crate::deployment::interpolate::{interpolate, Interpolated};
 use crate::deployment::model::{ComposeModel, Content, MountKind, Service};
+use crate::finding_code::FindingCode;
 use crate::reference::Reference;
 use crate::report::Finding;
-use crate::report::FindingCode;
 
 /// Finding code: a service holds the container engine's socket or state.
-pub const ENGINE_ACCESS: FindingCode = FindingCode::WorkloadEngineAccess;
+pub(super) const ENGINE_ACCESS: FindingCode = FindingCode::WorkloadEngineAccess;
 
 /// Keys an image-pinned service may also hold: they change whom the image's code runs as, not
 /// which code runs (a literal value only).
@@ -22,14 +22,14 @@ const IMAGE_ONLY: [&str; 1] = ["user"];
 
 /// Environment names the dynamic loader and the C library read in any image (ld.so(8)): with
 /// them the environment, not the image, chooses code that runs.
-pub fn loader_reads(name: &str) -> bool {
+pub(super) fn loader_reads(name: &str) -> bool {
     const EXACT: [&str; 5] = ["GCONV_PATH", "GLIBC_TUNABLES", "LOCPATH", "NLSPATH", "HOSTALIASES"];
     name.starts_with("LD_") || name.starts_with("MALLOC_") || EXACT.contains(&name)
 }
 
 /// Judges every service of an image-pinned deployment; `text` is the compose file the model
 /// was built from (messages name the variables a key takes).
-pub fn check(m: &ComposeModel, text: &str, reference: &Reference, f: &mut Vec<Finding>) {
+pub(super) fn check(m: &ComposeModel, text: &str, reference: &Reference, f: &mut Vec<Finding>) {
     for s in &m.services {
         service(m, s, text, reference, f);
     }

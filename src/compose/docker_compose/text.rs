@@ -1,6 +1,6 @@
-//! Compose's two string languages: `${VAR}` interpolation (compose-go `template/template.go`)
-//! and the word splitting of a string `command:`/`entrypoint:` (mattn/go-shellwords, which
-//! compose-go calls with environment and backtick expansion off).
+//! Compose's `${VAR}` interpolation (compose-go `template/template.go`) as the Compose file
+//! parser reports it; the template language itself is `crate::deployment::interpolate`, and
+//! the word splitting of a string `command:`/`entrypoint:` is `crate::deployment::command`.
 //!
 //! Interpolation is reported, never performed: the variables come from the deployment's
 //! environment, which the compose-hash does not cover. Where Compose's behaviour depends on
@@ -8,7 +8,7 @@
 //! guessed at.
 
 use crate::deployment::interpolate::{interpolate, Interpolated};
-use crate::error::{describe, Location, ParseError};
+use crate::error::{describe, ParseError};
 
 /// One variable Compose substitutes at deploy time.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -53,75 +53,10 @@ pub fn variables(text: &str) -> Option<Vec<String>> {
     }
 }
 
-/// Splits a string `command:` or `entrypoint:` into arguments as Compose does: blanks separate
-/// words, single quotes are literal, double quotes group, a backslash outside single quotes
-/// escapes the next character, `''` is an empty argument. Refused (the field is named):
-/// unclosed quotes; unquoted `;` `&` `|` `<` `>` (Compose drops everything from there on);
-/// unquoted `` ` `` `(` `)` and `\t`/`\n` escapes (Compose versions treat them differently).
-pub(crate) fn split_command(text: &str, field: &str) -> Result<Vec<String>, ParseError> {
-    let refuse = |what: &str| {
-        ParseError::new(
-            Location::Field(field.to_string()),
-            "a command line Compose splits unambiguously (or the list form)",
-            format!("{what} in {}", describe(text)),
-        )
-    };
-    let mut args = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let (mut single, mut double, mut escaped) = (false, false, false);
-    for c in text.chars() {
-        if escaped {
-            if matches!(c, 't' | 'n') {
-                return Err(refuse("a `\\t` or `\\n` escape"));
-            }
-            word.push(c);
-            in_word = true;
-            escaped = false;
-            continue;
-        }
-        match c {
-            '\\' if single => word.push(c),
-            '\\' => escaped = true,
-            ' ' | '\t' | '\r' | '\n' if single || double => word.push(c),
-            ' ' | '\t' | '\r' | '\n' => {
-                if in_word {
-                    args.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            '"' if !single => {
-                double = !double;
-                in_word = true;
-            }
-            '\'' if !double => {
-                single = !single;
-                in_word = true;
-            }
-            ';' | '&' | '|' | '<' | '>' if !single && !double => {
-                return Err(refuse(&format!("an unquoted shell operator `{c}`")));
-            }
-            '`' | '(' | ')' if !single && !double => {
-                return Err(refuse(&format!("an unquoted `{c}`")));
-            }
-            _ => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if single || double || escaped {
-        return Err(refuse("an unclosed quote or a trailing backslash"));
-    }
-    if in_word {
-        args.push(word);
-    }
-    Ok(args)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Location;
 
     fn vars(text: &str) -> Vec<String> {
         let mut out = Vec::new();
@@ -169,32 +104,5 @@ mod tests {
         assert_eq!(literal_value("$").as_deref(), Some("$"));
         assert_eq!(literal_value("$(head -c 32 /dev/urandom) $1").as_deref(), Some("$(head -c 32 /dev/urandom) $1"));
         assert_eq!(literal_value("${A"), None);
-    }
-
-    fn split(text: &str) -> Vec<String> {
-        split_command(text, "f").unwrap_or_else(|e| panic!("{text}: {e}"))
-    }
-
-    #[test]
-    fn commands_split_like_compose() {
-        assert_eq!(split("launcher /etc/x.conf"), ["launcher", "/etc/x.conf"]);
-        assert_eq!(split("  a\t b\n"), ["a", "b"]);
-        assert_eq!(split("sh -c 'echo a && b | c; d'"), ["sh", "-c", "echo a && b | c; d"]);
-        assert_eq!(split(r#"a "b c" d"#), ["a", "b c", "d"]);
-        assert_eq!(split(r#"a"b"'c'"#), ["abc"]);
-        assert_eq!(split("a '' b"), ["a", "", "b"]);
-        assert_eq!(split(r#"a\ b \"c\" 'd\e'"#), ["a b", "\"c\"", "d\\e"]);
-        assert_eq!(split(r#""it's""#), ["it's"]);
-        assert_eq!(split(""), Vec::<String>::new());
-        assert_eq!(split("bash -c '\nline1 &\nline2\n'\n"), ["bash", "-c", "\nline1 &\nline2\n"]);
-    }
-
-    #[test]
-    fn ambiguous_commands_are_refused() {
-        for bad in ["a; b", "a && b", "a | b", "a > f", "echo `id`", "a $(b)", "(a)", "'open", "\"open", "a\\", "a\\nb"]
-        {
-            let e = split_command(bad, "services.s.command").unwrap_err();
-            assert_eq!(e.at, Location::Field("services.s.command".into()), "{bad}");
-        }
     }
 }

@@ -232,7 +232,6 @@ impl NodeVisitor<'_> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use std::time::{Duration, Instant};
 
     fn str(s: &str) -> Node {
         Node::Str(s.into())
@@ -304,11 +303,24 @@ pub(crate) mod tests {
         assert!(e.expected.contains("at most"));
     }
 
-    fn quick(text: &str) -> String {
-        let start = Instant::now();
-        let found = err(text);
-        assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
-        found
+    /// The number after `key` in `found`.
+    fn number_after(found: &str, key: &str) -> usize {
+        let tail = found.split(key).nth(1).unwrap_or_else(|| panic!("no {key} in {found}"));
+        tail.split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
+    }
+
+    /// The count a budget error reports (`Nodes { nodes: 100001 }` → 100001 for `nodes`): how
+    /// much work the parser had done when it stopped.
+    fn reported(found: &str, counter: &str) -> usize {
+        number_after(found, &format!("{counter}: "))
+    }
+
+    /// The byte offset in `text` of the "(line L, column C)" an error names: how far the parser
+    /// read before it stopped.
+    fn stopped_at(text: &str, found: &str) -> usize {
+        let (line, column) = (number_after(found, "(line "), number_after(found, ", column "));
+        let before: usize = text.split_inclusive('\n').take(line.checked_sub(1).unwrap()).map(str::len).sum();
+        before.checked_add(column).unwrap()
     }
 
     /// Nine levels of nine aliases: 9^9 (387 million) strings if expanded.
@@ -325,9 +337,11 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn billion_laughs_fails_fast() {
-        let found = quick(&billion_laughs());
+    fn billion_laughs_stops_at_the_alias_event_limit() {
+        let found = err(&billion_laughs());
         assert!(found.contains("udget") || found.contains("alias"), "{found}");
+        // It stops at the first event past the bound, not after expanding anything more.
+        assert_eq!(reported(&found, "recorded_anchor_events"), MAX_COMPOSE_ALIAS_EVENTS + 1, "{found}");
     }
 
     #[test]
@@ -336,28 +350,40 @@ pub(crate) mod tests {
         let mut text = format!("a: &a \"{big}\"\nb: [");
         text.push_str(&vec!["*a"; 100].join(","));
         text.push_str("]\n");
-        let found = quick(&text);
+        let found = err(&text);
         assert!(found.contains("ScalarBytes") || found.contains("bytes of scalar text"), "{found}");
+        // It stops within one copy of the scalar past the bound.
+        assert!(reported(&found, "total_scalar_bytes") <= MAX_COMPOSE_EXPANDED_BYTES + big.len(), "{found}");
     }
 
     #[test]
-    fn deep_nesting_fails_fast() {
+    fn deep_nesting_stops_at_a_nesting_limit() {
         for text in [
             "[".repeat(100_000) + &"]".repeat(100_000),
             "{a: ".repeat(50_000) + &"}".repeat(50_000),
             "- ".repeat(100_000),
-            (0..2_000).map(|i| format!("{}a:\n", " ".repeat(i))).collect::<String>(),
         ] {
-            quick(&text);
+            let found = err(&text);
+            assert!(found.contains("recursion limit") || found.contains("Depth"), "{found}");
+            // It stops where the nesting passes the limit, not after reading the rest.
+            assert!(stopped_at(&text, &found) * 100 < text.len(), "{found}");
         }
+        // Deep indentation costs bytes: this one is refused before it is parsed.
+        let indented = (0..2_000).map(|i| format!("{}a:\n", " ".repeat(i))).collect::<String>();
+        assert!(load(&indented).unwrap_err().expected.contains(&format!("at most {MAX_COMPOSE_BYTES} bytes")));
         let ok = "[".repeat(MAX_COMPOSE_DEPTH - 1) + &"]".repeat(MAX_COMPOSE_DEPTH - 1);
         assert!(load(&ok).is_ok());
     }
 
     #[test]
-    fn many_nodes_are_bounded() {
+    fn many_nodes_stop_at_the_node_limit() {
         let text = format!("a: [{}]\n", vec!["1"; MAX_COMPOSE_NODES + 1].join(","));
-        quick(&text);
+        let found = err(&text);
+        // The node budget names itself and stops at the first node past it.
+        assert!(found.contains("Nodes"), "{found}");
+        assert_eq!(reported(&found, "nodes"), MAX_COMPOSE_NODES + 1, "{found}");
+        let ok = format!("a: [{}]\n", vec!["1"; MAX_COMPOSE_NODES - 3].join(","));
+        assert!(load(&ok).is_ok());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::*;
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 const INVALID: FindingCode = FindingCode::LauncherConfigInvalid;

@@ -2,7 +2,7 @@
 //! kebab-case code and a message that names the certificate or CRL, what was expected and what
 //! was found.
 
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 use std::fmt;
 
 use crate::clock::UnixTime;

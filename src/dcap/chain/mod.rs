@@ -17,7 +17,7 @@ mod error;
 mod tests;
 
 pub(crate) use cache::SignatureCache;
-pub use error::ChainError;
+pub(crate) use error::ChainError;
 
 use crate::clock::UnixTime;
 use crate::limits::{MAX_CERTS_IN_CHAIN, MAX_CRLS};
@@ -25,7 +25,7 @@ use crate::x509::{Certificate, Crl, OID_BASIC_CONSTRAINTS, OID_KEY_USAGE};
 
 /// What one chain verification trusts and when it runs.
 #[derive(Debug, Clone, Copy)]
-pub struct ChainOptions<'a> {
+pub(crate) struct ChainOptions<'a> {
     /// The pinned trust anchor (the Intel SGX Root CA). The chain must end at it.
     pub root: &'a Certificate,
     /// CRLs to apply, any order; each certificate's CRL is picked by issuer name (DER), and a
@@ -40,9 +40,9 @@ pub struct ChainOptions<'a> {
 }
 
 /// The common name of a PCK leaf certificate.
-pub const PCK_LEAF_CN: &str = "Intel SGX PCK Certificate";
+pub(crate) const PCK_LEAF_CN: &str = "Intel SGX PCK Certificate";
 /// The common name of the TCB Info / QE Identity signing certificate.
-pub const TCB_SIGNING_CN: &str = "Intel SGX TCB Signing";
+pub(crate) const TCB_SIGNING_CN: &str = "Intel SGX TCB Signing";
 
 /// A chain that passed every check of `verify_chain`. Read-only: only `verify_chain` builds one.
 #[derive(Debug, Clone)]
@@ -96,8 +96,9 @@ impl VerifiedChain {
 }
 
 /// Verifies `certs` (leaf first; the root may or may not be included) against `opts`, checking
-/// every signature.
-pub fn verify_chain(certs: &[Certificate], opts: &ChainOptions) -> Result<VerifiedChain, ChainError> {
+/// every signature. (The pipeline calls `verify_chain_in` with its cache; the tests call this.)
+#[cfg(test)]
+pub(crate) fn verify_chain(certs: &[Certificate], opts: &ChainOptions) -> Result<VerifiedChain, ChainError> {
     verify_chain_in(certs, opts, &mut SignatureCache::default())
 }
 

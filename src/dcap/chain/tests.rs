@@ -3,7 +3,7 @@
 use super::*;
 use crate::clock::UnixTime;
 use crate::dcap::test_support::*;
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 use crate::x509::parse_pem_chain;
 
 /// (quote file, collateral whose CRLs apply, a time inside the collateral's window).

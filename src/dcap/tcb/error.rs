@@ -2,7 +2,7 @@
 //! `QE_IDENTITY_MISMATCH`, `TCB_INFO_MISMATCH`): one variant per step, each with a stable
 //! kebab-case code and a message with what was expected and what was found.
 
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 use std::fmt;
 
 use crate::bytes::to_hex;

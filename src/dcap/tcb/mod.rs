@@ -19,16 +19,15 @@ mod test_support;
 #[cfg(test)]
 mod tests;
 
-pub use error::{PlatformStage, TcbError};
+pub(crate) use error::{PlatformStage, TcbError};
 
 use crate::bytes::to_hex;
 use crate::dcap::tcb_info::{module_identity_id, ModuleTcbLevel, QeIdentity, TcbInfo, TcbLevel, TcbStatus};
-use crate::tdx::quote::Quote;
 
 /// Everything the algorithm reads, taken from the quote (TD report and QE report) and from the
 /// PCK certificate's SGX extension.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TcbInputs {
+pub(crate) struct TcbInputs {
     /// Quote header version (4 or 5).
     pub quote_version: u16,
     /// True for a TD report 1.5 body (v5 body type 3 or 4).
@@ -54,9 +53,10 @@ pub struct TcbInputs {
 
 impl TcbInputs {
     /// The inputs of a parsed quote plus the PCK certificate's FMSPC, PCE-ID, SGX TCB components
-    /// and PCESVN.
-    pub fn from_quote(
-        quote: &Quote,
+    /// and PCESVN. (Test support builds inputs this way.)
+    #[cfg(test)]
+    pub(crate) fn from_quote(
+        quote: &crate::tdx::quote::Quote,
         pck_fmspc: [u8; 6],
         pck_pce_id: [u8; 2],
         pck_sgx_components: [u8; 16],
@@ -112,7 +112,7 @@ pub struct TcbEvaluation {
 }
 
 /// Runs Intel's TDX TCB status algorithm (research §2.4).
-pub fn evaluate_tcb(
+pub(crate) fn evaluate_tcb(
     inputs: &TcbInputs,
     tcb_info: &TcbInfo,
     qe_identity: &QeIdentity,

@@ -5,8 +5,8 @@
 use super::*;
 use crate::dcap::collateral::parse_collateral;
 use crate::dcap::tcb_info::{parse_qe_identity, parse_tcb_info};
-use crate::report::FindingCode;
-use crate::tdx::quote::{decode_quote_bytes, parse_quote};
+use crate::finding_code::FindingCode;
+use crate::tdx::quote::{decode_quote_bytes, parse_quote, Quote};
 
 pub(super) const QVL_COLLATERAL: &str = "dcap-qvl/tdx_quote_collateral.json";
 pub(super) const DCAP_RS_COLLATERAL: &str = "dcap-rs/assembled_collateral_00806f050000_2025-02.json";
@@ -34,7 +34,7 @@ const SGX_EXTENSION: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 
 fn value_after(der: &[u8], arcs: &[u8]) -> Vec<u8> {
     let mut content = SGX_EXTENSION.to_vec();
     content.extend(arcs);
-    let mut oid = vec![0x06, content.len() as u8];
+    let mut oid = vec![0x06, u8::try_from(content.len()).unwrap()];
     oid.extend(content);
     let at = der.windows(oid.len()).position(|w| w == oid.as_slice()).unwrap();
     let tlv = &der[at..][oid.len()..];

@@ -3,7 +3,7 @@
 
 use super::test_support::*;
 use super::*;
-use crate::report::FindingCode;
+use crate::finding_code::FindingCode;
 
 #[test]
 fn row_01_dcap_qvl_quote_is_up_to_date() {

@@ -1,5 +1,5 @@
 //! Shared DCAP test data: the expected-outcomes pairings and the generated scenarios.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use serde_json::Value;
 
@@ -11,13 +11,13 @@ use dstack_audit::dcap::verify::{verify_dcap, DcapOutcome};
 use dstack_audit::tdx::quote::{decode_quote_bytes, parse_quote, Quote};
 
 /// What a pairing must give: a status and advisories, or the code of the failing step.
-pub enum Want {
+pub(crate) enum Want {
     Status(&'static str, &'static [&'static str]),
     Fails(&'static str),
 }
 
 /// (row, quote, collateral, time, expected) — rows of the "Expected outcomes" table.
-pub const ROWS: &[(u32, &str, &str, &str, Want)] = &[
+pub(crate) const ROWS: &[(u32, &str, &str, &str, Want)] = &[
     (
         1,
         "tdx/dcap-qvl/tdx_quote",
@@ -133,26 +133,26 @@ pub const ROWS: &[(u32, &str, &str, &str, Want)] = &[
     ),
 ];
 
-pub fn load_quote(rel: &str) -> Quote {
+pub(crate) fn load_quote(rel: &str) -> Quote {
     let bytes = std::fs::read(fixture(rel)).unwrap();
     parse_quote(&decode_quote_bytes(&bytes, rel).unwrap()).unwrap()
 }
 
-pub fn load_collateral(rel: &str) -> Collateral {
+pub(crate) fn load_collateral(rel: &str) -> Collateral {
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(fixture(rel)).unwrap()).unwrap();
     parse_collateral(&v).unwrap()
 }
 
-pub fn unix(t: &str) -> UnixTime {
+pub(crate) fn unix(t: &str) -> UnixTime {
     parse_rfc3339(t, "t").unwrap().unix_time()
 }
 
-pub fn run(quote: &Quote, collateral: &Collateral, at: &str) -> DcapOutcome {
+pub(crate) fn run(quote: &Quote, collateral: &Collateral, at: &str) -> DcapOutcome {
     verify_dcap(quote, Some(collateral), &TrustAnchor::intel().unwrap(), unix(at))
 }
 
 /// The code of the first failing step, or the status and advisories.
-pub fn result(o: &DcapOutcome) -> Result<(String, Vec<String>), &'static str> {
+pub(crate) fn result(o: &DcapOutcome) -> Result<(String, Vec<String>), &'static str> {
     if let Some(Err(e)) = &o.collateral {
         return Err(e.code().as_str());
     }
@@ -166,7 +166,7 @@ pub fn result(o: &DcapOutcome) -> Result<(String, Vec<String>), &'static str> {
     }
 }
 
-pub fn scenarios() -> Vec<String> {
+pub(crate) fn scenarios() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(fixture("synthetic/dcap"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -175,6 +175,6 @@ pub fn scenarios() -> Vec<String> {
     names
 }
 
-pub fn expected(name: &str) -> Value {
+pub(crate) fn expected(name: &str) -> Value {
     serde_json::from_slice(&std::fs::read(fixture(&format!("synthetic/dcap/{name}/expected.json"))).unwrap()).unwrap()
 }

@@ -3,24 +3,24 @@
 use std::io::BufRead;
 
 /// One HTTP/1.1 request: its request line, headers (names in lower case) and body.
-pub struct Request {
+pub(crate) struct Request {
     pub line: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
 impl Request {
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         self.line.split_whitespace().nth(1).unwrap_or("/")
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
 /// Reads one request (and a `Content-Length` body); `None` when the peer closed first.
-pub fn read_request(reader: &mut impl BufRead) -> Option<Request> {
+pub(crate) fn read_request(reader: &mut impl BufRead) -> Option<Request> {
     let mut line = String::new();
     if reader.read_line(&mut line).ok()? == 0 {
         return None;

@@ -3,12 +3,12 @@
 use serde_json::Value;
 
 /// The check `id` of a JSON report.
-pub fn check<'r>(r: &'r Value, id: &str) -> &'r Value {
+pub(crate) fn check<'r>(r: &'r Value, id: &str) -> &'r Value {
     r["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()
 }
 
 /// The codes of a JSON check's findings with `outcome`.
-pub fn codes(c: &Value, outcome: &str) -> Vec<String> {
+pub(crate) fn codes(c: &Value, outcome: &str) -> Vec<String> {
     c["findings"]
         .as_array()
         .unwrap()

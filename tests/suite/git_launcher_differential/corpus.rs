@@ -2,8 +2,8 @@
 //! launcher and of dstack-audit, then random combinations of the same pieces (a fixed-seed
 //! xorshift generator, so every run sees the same texts).
 
-pub const SHA: &str = "1d6918c65fc08f781f61f47255e91702f05278b3";
-pub const SHA256: &str = "0f4b4f2c4b0a9b7fbc3a4e7a41b1b8d6a0b5d0c1c9c1e2f3a4b5c6d7e8f90123";
+pub(super) const SHA: &str = "1d6918c65fc08f781f61f47255e91702f05278b3";
+pub(super) const SHA256: &str = "0f4b4f2c4b0a9b7fbc3a4e7a41b1b8d6a0b5d0c1c9c1e2f3a4b5c6d7e8f90123";
 
 /// The three required lines, valid.
 fn base() -> Vec<String> {
@@ -174,7 +174,7 @@ const CMDS: &[&str] =
     &["make run", "\"make run\"", "'echo hi'", "\"'x'\"", " ", "\"\"", "''", "echo $HOME # c", "a\"b", "\"", ""];
 
 /// Hand-picked texts, one or a few per rule.
-pub fn targeted() -> Vec<String> {
+pub(super) fn targeted() -> Vec<String> {
     let mut v: Vec<String> = Vec::new();
     v.push(text(&base()));
     v.push(plus(&["RUN_CMD=make run"]));
@@ -282,10 +282,10 @@ pub fn targeted() -> Vec<String> {
 }
 
 /// xorshift64*, fixed seed.
-pub struct Rng(u64);
+pub(super) struct Rng(u64);
 
 impl Rng {
-    pub fn new(seed: u64) -> Self {
+    pub(super) fn new(seed: u64) -> Self {
         Rng(seed.max(1))
     }
 
@@ -299,7 +299,7 @@ impl Rng {
     }
 
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        usize::try_from(self.next() % u64::try_from(n.max(1)).unwrap()).unwrap()
     }
 
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
@@ -337,7 +337,7 @@ fn random_line(rng: &mut Rng, key: &str) -> String {
 
 /// `n` random texts: the required keys usually present, optional keys, repeats, unknown keys
 /// and comments mixed in, lines shuffled, now and then CRLF or no final newline.
-pub fn random(n: usize, seed: u64) -> Vec<String> {
+pub(super) fn random(n: usize, seed: u64) -> Vec<String> {
     const OPTIONAL: &[&str] =
         &["REPO_SUBDIR", "ENTRYPOINT_SCRIPT", "RUN_CMD", "INSTALL_CMD", "CHILD_ENV_FILE", "BRANCH", "work_dir"];
     let mut rng = Rng::new(seed);

@@ -1,10 +1,34 @@
 //! Every finding code the report can carry, with what it means and which outcomes it is
 //! documented with. `docs/finding-codes.md` holds the same table row for row; a test keeps the
-//! two identical, so a code cannot reach a report without being documented.
+//! two identical, so a code cannot reach a report without being documented. With the codes, the
+//! `Severity` and `Outcome` a finding carries. It sits below every layer that reports a finding
+//! (DCAP, provenance, the git-launcher config, the workload repository), so none of them imports
+//! the report for its vocabulary; `report` re-exports all three.
 
 use serde::Serialize;
 
-use crate::report::{Outcome, Severity};
+/// How much a finding matters to a reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+/// What a finding does to its check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// A step that was evaluated and held.
+    Pass,
+    /// A step that was evaluated and failed: the check fails.
+    Fail,
+    /// A step that could not be evaluated (missing evidence or expectation).
+    NotChecked,
+    /// Information that neither passes nor fails anything.
+    Note,
+}
 
 /// The outcomes a code is documented with (the `outcome` column of docs/finding-codes.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,7 +353,7 @@ mod tests {
 
     /// The rows of every `| code | outcome | meaning |` table in docs/finding-codes.md.
     fn rows_from_doc() -> Vec<String> {
-        let doc = include_str!("../../docs/finding-codes.md");
+        let doc = include_str!("../docs/finding-codes.md");
         let mut rows = Vec::new();
         let mut in_table = false;
         for line in doc.lines() {
