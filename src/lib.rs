@@ -20,6 +20,7 @@ pub mod fetch;
 pub mod finding_code;
 pub(crate) mod json;
 pub mod limits;
+pub(crate) mod measured;
 pub mod pipeline;
 pub mod provenance;
 pub mod reference;

@@ -20,14 +20,14 @@ use crate::compose::app_compose::AppCompose;
 use crate::dcap::verify::VerifiedQuote;
 use crate::evidence::duplicates::Duplicate;
 use crate::evidence::{Claim, Origin, RaTlsOrigin};
+use crate::measured::MeasuredRuntimeEvents;
 use crate::reference::AllowList;
 use crate::report::{Finding, FindingCode};
 use crate::tdx::event_log::EventLog;
-use crate::tdx::measured::MeasuredRuntimeEvents;
 use crate::tdx::rtmr::Replay;
 use crate::tdx::runtime_events::DstackMeasurements;
 
-pub use crate::tdx::measured::Unmeasured;
+pub use crate::measured::Unmeasured;
 pub use dcap::DcapObservation;
 
 /// The message of every finding that depends on a quote value when DCAP did not authenticate

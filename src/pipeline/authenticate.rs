@@ -15,8 +15,8 @@ use crate::dcap::collateral::parse_collateral;
 use crate::dcap::roots::TrustAnchor;
 use crate::dcap::verify::{verify_dcap, verify_quote, DcapError, DcapOutcome};
 use crate::evidence::Origin;
+use crate::measured::{MeasuredRuntimeEvents, Unmeasured};
 use crate::signature::{verify_all, ImageSignatures, SignatureInputs, SignatureTrust};
-use crate::tdx::measured::{MeasuredRuntimeEvents, Unmeasured};
 use crate::tdx::rtmr::Replay;
 use crate::workload::repo::inspect;
 

@@ -7,7 +7,6 @@
 
 pub(crate) mod digest;
 pub mod event_log;
-pub(crate) mod measured;
 pub mod quote;
 pub mod rtmr;
 pub mod runtime_events;

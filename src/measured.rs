@@ -2,12 +2,15 @@
 //! DCAP-verified quote. This is the only way to build `MeasuredRuntimeEvents`, so a runtime-event
 //! value (compose-hash, app-id, os-image-hash, key-provider) reaches the appraisal only when the
 //! RTMR3 it replays to is one Intel's quoting enclave signed. The layout rules are
-//! `runtime_events.rs`'s; the replay is `rtmr.rs`'s.
+//! `tdx/runtime_events.rs`'s; the replay is `tdx/rtmr.rs`'s. It sits beside `tdx/` and `dcap/`,
+//! which it joins, so that neither of them depends on the other's verified types.
 
-use super::event_log::EventLog;
-use super::rtmr::{replay, Replay};
-use super::runtime_events::{Anomaly, DstackMeasurements, Layout, MeasuredEvent, NotMeasured, ReplayedRuntimeEvents};
 use crate::dcap::verify::VerifiedQuote;
+use crate::tdx::event_log::EventLog;
+use crate::tdx::rtmr::{replay, Replay};
+use crate::tdx::runtime_events::{
+    Anomaly, DstackMeasurements, Layout, MeasuredEvent, NotMeasured, ReplayedRuntimeEvents,
+};
 
 /// Runtime events proven to be the ones the authenticated quote's RTMR3 covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
