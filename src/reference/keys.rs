@@ -1,7 +1,7 @@
 //! The keys each object of the reference may hold, read off the serde model (`model.rs`) rather
 //! than written down a second time, and the first pass over a reference file that uses them: every
 //! object's keys are known ones (an unknown key names its path, `tdx.mrtdd`, its line and the keys
-//! allowed there). A key given twice is found before, by `crate::json_keys` (decision 95).
+//! allowed there). A key given twice is found before, by `crate::json::first_duplicate_key` (decision 95).
 //!
 //! How the list is read: `Recorder` is a serde `Deserializer` that answers every struct with its
 //! own field names (serde hands them to `deserialize_struct`) and every other value with an empty
