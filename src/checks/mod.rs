@@ -17,6 +17,7 @@ pub mod td_policy;
 pub mod workload;
 
 use crate::compose::app_compose::AppCompose;
+use crate::compose::mr_config::MrConfigDocument;
 use crate::dcap::verify::VerifiedQuote;
 use crate::evidence::duplicates::Duplicate;
 use crate::evidence::{Claim, Origin, RaTlsOrigin};
@@ -54,6 +55,8 @@ pub struct Established<'a> {
     pub duplicates: &'a [Duplicate],
     /// Check 1's expectations for MRTD and RTMR0–2, and where they come from.
     pub tdx: &'a TdxExpectations,
+    /// The MRCONFIGID V3 document the evidence carries, read by the parse stage.
+    pub mr_config_document: Option<&'a MrConfigDocument>,
 }
 
 impl Established<'_> {

@@ -10,7 +10,9 @@
 use crate::finding_code::FindingCode;
 use serde_json::Value;
 
-use crate::compose::mr_config::{mr_config_id_v2, mr_config_id_v3, parse_mr_config_id, KeyProviderKind, MrConfigId};
+use crate::compose::mr_config::{
+    mr_config_id_v2, mr_config_id_v3, parse_mr_config_id, KeyProviderKind, MrConfigDocument, MrConfigId,
+};
 use crate::report::Finding;
 use crate::tdx::runtime_events::DstackMeasurements;
 
@@ -156,17 +158,8 @@ fn compose_key_provider(o: &Established, m: &DstackMeasurements, i: &Inputs, f: 
     }
 }
 
-/// Finds an `mr_config` document in the evidence's VM config (`vm_config.mr_config`).
-fn document(o: &Established) -> Option<(String, String)> {
-    o.claims.iter().filter(|c| c.name == "vm_config").find_map(|c| {
-        let v: Value = serde_json::from_str(&c.value).ok()?;
-        let doc = v.get("mr_config")?.as_str()?.to_string();
-        Some((doc, format!("{}.mr_config", c.source)))
-    })
-}
-
 fn v3(o: &Established, mr: &[u8; 48], f: &mut Vec<Finding>) {
-    let Some((doc, source)) = document(o) else {
+    let Some(MrConfigDocument { text: doc, source, json }) = o.mr_config_document else {
         f.push(not_recomputable(3, "the evidence carries no mr_config document (vm_config.mr_config)"));
         return;
     };
@@ -183,7 +176,7 @@ fn v3(o: &Established, mr: &[u8; 48], f: &mut Vec<Finding>) {
         f.push(not_recomputable(3, "the runtime events are not measured, so the document cannot be compared"));
         return;
     };
-    match v3_fields(&doc, m) {
+    match json.as_ref().map_err(Clone::clone).and_then(|v| v3_fields(v, m)) {
         Ok(()) => f.push(
             Finding::pass(
                 FindingCode::MrConfigIdMatch,
@@ -219,12 +212,8 @@ const V3_FIELDS: [&str; 8] = [
 /// Compares a V3 document's fields (dstack `MrConfigV3`) with the measured values, as dstack's
 /// guest does before it boots (`verify_mr_config_v3_document`): `compose_hash` and
 /// `key_provider` always, the optional fields when present.
-fn v3_fields(doc: &str, m: &DstackMeasurements) -> Result<(), FieldMismatch> {
+fn v3_fields(v: &Value, m: &DstackMeasurements) -> Result<(), FieldMismatch> {
     let bad = |field: &str, want: String, got: String| (field.to_string(), want, got);
-    if let Some(d) = crate::compose::app_compose::first_duplicate_key(doc) {
-        return Err(bad(&d.key, "each key once (dstack's guest refuses a field written twice)".into(), d.to_string()));
-    }
-    let v: Value = serde_json::from_str(doc).map_err(|e| bad("(document)", "a JSON object".into(), e.to_string()))?;
     if let Some(obj) = v.as_object() {
         if let Some(key) = obj.keys().find(|k| !V3_FIELDS.contains(&k.as_str())) {
             return Err(bad(
@@ -286,6 +275,11 @@ fn v3_fields(doc: &str, m: &DstackMeasurements) -> Result<(), FieldMismatch> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The parse stage's reading of `text`, then the field comparison.
+    fn fields(text: &str, m: &DstackMeasurements) -> Result<(), FieldMismatch> {
+        MrConfigDocument::read(text).and_then(|v| v3_fields(&v, m))
+    }
     use crate::tdx::runtime_events::KeyProvider;
 
     fn measured() -> DstackMeasurements {
@@ -305,13 +299,13 @@ mod tests {
 
     #[test]
     fn v3_fields_follow_dstacks_guest() {
-        assert_eq!(v3_fields(&doc(""), &measured()), Ok(()));
+        assert_eq!(fields(&doc(""), &measured()), Ok(()));
         assert_eq!(
-            v3_fields(&doc(r#","version":3,"app_id":"1111111111111111111111111111111111111111""#), &measured()),
+            fields(&doc(r#","version":3,"app_id":"1111111111111111111111111111111111111111""#), &measured()),
             Ok(())
         );
-        assert_eq!(v3_fields(&doc(r#","key_provider_id":"3333","instance_id":"""#), &measured()), Ok(()));
-        let field = |extra: &str| v3_fields(&doc(extra), &measured()).err().map(|(f, _, _)| f);
+        assert_eq!(fields(&doc(r#","key_provider_id":"3333","instance_id":"""#), &measured()), Ok(()));
+        let field = |extra: &str| fields(&doc(extra), &measured()).err().map(|(f, _, _)| f);
         assert_eq!(field(r#","version":4"#).as_deref(), Some("version"));
         assert_eq!(field(r#","app_id":"00""#).as_deref(), Some("app_id"));
         assert_eq!(field(r#","key_provider_id":"33""#).as_deref(), Some("key_provider_id"));
@@ -322,8 +316,8 @@ mod tests {
         let same_script = format!(r#","init_script_hashes":["{}"]"#, "44".repeat(32));
         assert_eq!(field(&same_script), None);
         let none = r#"{"compose_hash":"2222222222222222222222222222222222222222222222222222222222222222","key_provider":"none"}"#;
-        assert_eq!(v3_fields(none, &measured()).err().map(|(f, _, _)| f).as_deref(), Some("key_provider"));
-        assert_eq!(v3_fields("[", &measured()).err().map(|(f, _, _)| f).as_deref(), Some("(document)"));
+        assert_eq!(fields(none, &measured()).err().map(|(f, _, _)| f).as_deref(), Some("key_provider"));
+        assert_eq!(fields("[", &measured()).err().map(|(f, _, _)| f).as_deref(), Some("(document)"));
         // As dstack's guest reads it: a field written twice, or a field it does not know, is refused.
         assert_eq!(
             field(r#","app_id":"00","app_id":"1111111111111111111111111111111111111111""#).as_deref(),

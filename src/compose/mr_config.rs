@@ -10,12 +10,50 @@
 //! - V3 `0x03 ‖ SHA-256("dstack-mr-config-v3:" ‖ 0x00 ‖ document) ‖ 15 zero bytes`, the document
 //!   being a JSON text the host carries next to the VM (`mr_config`).
 //!
-//! This module computes; `checks/attestation.rs` decides which measured values go in.
+//! This module computes and reads the V3 document; `checks/mr_config_id.rs` decides which
+//! measured values go in.
 
 use sha2::{Digest, Sha256};
 use sha3::Keccak256;
 
 use crate::tdx::quote::Mr;
+
+/// A V3 `mr_config` document as the evidence carries it (`vm_config.mr_config`), read as dstack's
+/// guest reads it: the exact text (MRCONFIGID V3 is its hash) and its JSON, a key written twice
+/// refused. Built by the parse stage; check 1 compares its fields with the measured values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MrConfigDocument {
+    /// The document's exact text.
+    pub text: String,
+    /// Where it was found (`input:vm_config.mr_config`).
+    pub source: String,
+    /// The JSON value, or (field, expected, found) when dstack's guest would refuse the text.
+    pub json: Result<serde_json::Value, (String, String, String)>,
+}
+
+impl MrConfigDocument {
+    /// Finds and reads the document in a `vm_config` claim (the first that holds one).
+    pub fn from_vm_config(claims: &[crate::evidence::Claim]) -> Option<Self> {
+        claims.iter().filter(|c| c.name == "vm_config").find_map(|c| {
+            let v: serde_json::Value = serde_json::from_str(&c.value).ok()?;
+            let text = v.get("mr_config")?.as_str()?.to_string();
+            let json = Self::read(&text);
+            Some(MrConfigDocument { text, source: format!("{}.mr_config", c.source), json })
+        })
+    }
+
+    /// The document's JSON as dstack's guest reads it, or (field, expected, found).
+    pub(crate) fn read(text: &str) -> Result<serde_json::Value, (String, String, String)> {
+        if let Some(d) = crate::json::first_duplicate_key(text) {
+            return Err((
+                d.key.clone(),
+                "each key once (dstack's guest refuses a field written twice)".into(),
+                d.to_string(),
+            ));
+        }
+        serde_json::from_str(text).map_err(|e| ("(document)".into(), "a JSON object".into(), e.to_string()))
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum MrConfigId {

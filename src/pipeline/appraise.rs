@@ -46,6 +46,7 @@ pub(crate) fn established<'a>(o: &'a Observed, a: &'a Authenticated, tdx: &'a Td
         lite_boot_log: o.lite_boot_log,
         duplicates: &o.duplicates,
         tdx,
+        mr_config_document: o.mr_config_document.as_ref(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! them (`authenticate.rs`). `inspect` and `replay` show this stage's output as it is.
 
 use crate::compose::app_compose::AppCompose;
+use crate::compose::mr_config::MrConfigDocument;
 use crate::error::Error;
 use crate::evidence::duplicates::Duplicate;
 use crate::evidence::{Claim, Evidence, Origin, RaTlsOrigin, Shape};
@@ -34,6 +35,9 @@ pub struct Observed {
     pub notes: Vec<String>,
     /// Values the input carries twice, compared (appraised in `checks/claims.rs`).
     pub duplicates: Vec<Duplicate>,
+    /// The MRCONFIGID V3 document the VM config carries, read (unmeasured until its hash is
+    /// compared with the authenticated MRCONFIGID).
+    pub mr_config_document: Option<MrConfigDocument>,
 }
 
 /// Parses the quote and replays the log against it.
@@ -48,7 +52,9 @@ pub fn observe(evidence: Evidence) -> Result<Observed, Error> {
         (Some((log, _)), Some(r)) => ReplayedRuntimeEvents::from_replay(log, r).map_err(Unmeasured::Replay),
         _ => Err(Unmeasured::NoEventLog),
     };
+    let mr_config_document = MrConfigDocument::from_vm_config(&evidence.claims);
     Ok(Observed {
+        mr_config_document,
         shape: evidence.shape,
         quote,
         quote_origin: evidence.quote_origin,
