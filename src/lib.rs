@@ -7,6 +7,7 @@
 //! report. The command line is the binary's (`src/main.rs`, `src/cmd/`), a thin shell around
 //! `pipeline::verify`; `fetch` (the only network access) is built with the `fetch` feature.
 
+pub mod attested;
 pub(crate) mod bytes;
 pub mod checks;
 pub mod clock;

@@ -15,7 +15,7 @@ use crate::reference::Reference;
 use crate::report::{CheckId, CheckResult, Finding};
 use crate::signature::{FormatRecord, ImageDigest, ImageSignatures, Signer, VerifiedImageSignature};
 
-pub use crate::deployment::attested::{AppSettings, AttestedCompose};
+pub use crate::attested::{AppSettings, AttestedCompose};
 
 /// What check 2 established, for the report.
 #[derive(Debug, Clone, Default)]

@@ -7,7 +7,6 @@
 //! them could model; `boot.rs` models dstack's runner, pre-launch script and `allowed_envs`.
 //! This layer parses and computes; the checks judge.
 
-pub mod attested;
 pub(crate) mod boot;
 pub(crate) mod command;
 pub(crate) mod extends;

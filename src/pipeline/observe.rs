@@ -3,11 +3,11 @@
 //! quote; when DCAP did not authenticate it, the parsed values are shown and `quote_authenticated`
 //! says so. Runtime-event values are shown only when measured.
 
+use crate::attested::Effective;
 use crate::checks::launcher::{AttestedCompose, LauncherObservation};
 use crate::checks::workload::{self, WorkloadObservation};
 use crate::checks::ExpectationSource;
 use crate::compose::docker_compose::{ComposeFile, ImageRef};
-use crate::deployment::attested::Effective;
 use crate::reference::Reference;
 use crate::report::Facts;
 

@@ -18,9 +18,9 @@ mod images;
 pub(crate) mod locate;
 mod pinned;
 
+use crate::attested::Effective;
 use crate::checks::launcher::AttestedCompose;
 use crate::compose::git_launcher::{LauncherConfig, Mode, DEFAULT_CONFIG_PATH, DEFAULT_ENTRYPOINT};
-use crate::deployment::attested::Effective;
 use crate::deployment::model::ComposeModel;
 use crate::reference::{Reference, WorkloadExpect};
 use crate::report::{CheckId, CheckResult, Finding, Outcome};

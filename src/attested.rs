@@ -1,7 +1,8 @@
 //! The compose file as the checks may use it: attested (its app-compose hashes to the measured
 //! compose-hash) or why not, and, when attested, what the parse stage made of it once — the
-//! effective-deployment model (`model.rs`) and every inline config read by the git-launcher's
-//! rules — so that the checks judge parsed values and parse nothing themselves.
+//! effective-deployment model (`deployment/model.rs`) and every inline config read by the git-launcher's
+//! rules — so that the checks judge parsed values and parse nothing themselves. It sits above
+//! `compose/` and `deployment/`, which it joins.
 
 use std::collections::BTreeMap;
 
