@@ -97,8 +97,8 @@ fn evaluate(
         .services
         .iter()
         .filter_map(|s| {
-            let literal = s.image.as_ref().and_then(|t| t.literal())?;
-            ImageRef::parse(literal).ok().map(|i| (s.name.as_str(), i))
+            let image = s.image_ref.as_ref()?.as_ref().ok()?;
+            Some((s.name.as_str(), image.clone()))
         })
         .collect();
     let launchers: Vec<(&str, &ImageRef)> =

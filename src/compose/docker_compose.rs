@@ -10,12 +10,11 @@
 //! value that uses no variable. The YAML itself is loaded under named bounds (`yaml.rs`); the
 //! Compose rules follow compose-spec/compose-go (`loader`, `format/volume.go`, `template`).
 
-mod image;
 mod text;
 mod yaml;
 
 use crate::deployment::command::split_command;
-pub use image::{Digest, ImageRef};
+pub use crate::deployment::image::{Digest, ImageRef};
 pub use text::{literal_value, variables, Interpolation};
 
 use crate::error::{Location, ParseError};

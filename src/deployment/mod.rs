@@ -10,6 +10,7 @@
 pub(crate) mod boot;
 pub(crate) mod command;
 pub(crate) mod extends;
+pub(crate) mod image;
 pub mod interpolate;
 pub mod model;
 mod problem;

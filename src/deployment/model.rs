@@ -14,6 +14,7 @@
 //! `format/volume.go`; docs/decisions.md 48–55.
 
 use super::extends;
+use super::image::ImageRef;
 use super::interpolate::{interpolate, Interpolated};
 pub use super::problem::Problem;
 use super::yaml::{load, YNode, YValue};
@@ -89,6 +90,9 @@ pub struct Service {
     /// Every key, in order, with its line.
     pub keys: Vec<(String, usize)>,
     pub image: Option<Text>,
+    /// The image reference as Docker reads it, when `image` is a literal (read with the model, so
+    /// the checks parse nothing).
+    pub image_ref: Option<Result<ImageRef, ParseError>>,
     /// `None`: not set. `Some(None)`: deploy-time. `Some(Some(args))`: literal arguments.
     pub command: Option<Option<Vec<String>>>,
     pub entrypoint: Option<Option<Vec<String>>>,
@@ -157,6 +161,7 @@ pub fn model(text: &str) -> Result<ComposeModel, ParseError> {
                 let written = e.value.entries().unwrap_or_default();
                 for (s, effective) in written.iter().zip(extends::resolve(written)?) {
                     let mut svc = service(&s.key, s.line, &effective.node);
+                    svc.image_ref = svc.image.as_ref().and_then(|t| t.literal()).map(ImageRef::parse);
                     if let Some(x) = s.value.get("extends") {
                         // Kept for the report; a malformed one is already a problem.
                         let _ = decode(&mut svc, "extends", x);

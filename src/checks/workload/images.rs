@@ -23,13 +23,17 @@ fn image_of(s: &Service) -> Result<ImageRef, Option<Finding>> {
     let Some(text) = &s.image else {
         return Err(Some(Finding::fail(FindingCode::WorkloadImageMissing, format!("{field} names no image"))));
     };
-    let Some(literal) = text.literal() else { return Err(None) };
-    let image = ImageRef::parse(literal).map_err(|e| {
-        Some(Finding::fail(
-            super::closed::NOT_MODELLED,
-            format!("{field}.image (line {}) is not an image reference Docker reads: {e}", text.line),
-        ))
-    })?;
+    // `image_ref` is set exactly when the image is a literal (the model read it).
+    let image = match &s.image_ref {
+        None => return Err(None),
+        Some(Ok(image)) => image.clone(),
+        Some(Err(e)) => {
+            return Err(Some(Finding::fail(
+                super::closed::NOT_MODELLED,
+                format!("{field}.image (line {}) is not an image reference Docker reads: {e}", text.line),
+            )))
+        }
+    };
     if image.pinned_reference().is_none() {
         return Err(Some(
             Finding::fail(

@@ -32,7 +32,7 @@ impl Launcher<'_> {
 pub(crate) fn launcher_services<'m>(m: &'m ComposeModel, reference: &Reference) -> Vec<Launcher<'m>> {
     let all = m.services.iter().map(|s| Launcher {
         name: s.name.clone(),
-        image: s.image.as_ref().and_then(|t| t.literal()).and_then(|l| ImageRef::parse(l).ok()),
+        image: s.image_ref.as_ref().and_then(|r| r.as_ref().ok()).cloned(),
         service: s,
     });
     if let Some(l) = &reference.launcher {

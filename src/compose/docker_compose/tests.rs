@@ -1,4 +1,4 @@
-//! Unit tests of the Compose rules (YAML bounds: `yaml.rs`; images: `image.rs`; templates and
+//! Unit tests of the Compose rules (YAML bounds: `yaml.rs`; images: `deployment/image.rs`; templates and
 //! word splitting: `text.rs`).
 
 use super::*;
