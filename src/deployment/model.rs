@@ -90,8 +90,8 @@ pub struct Service {
     /// Every key, in order, with its line.
     pub keys: Vec<(String, usize)>,
     pub image: Option<Text>,
-    /// The image reference as Docker reads it, when `image` is a literal (read with the model, so
-    /// the checks parse nothing).
+    /// The image reference as Docker reads it, when `image` is a literal: set where `image` is, so
+    /// the two cannot disagree, and the checks parse nothing.
     pub image_ref: Option<Result<ImageRef, ParseError>>,
     /// `None`: not set. `Some(None)`: deploy-time. `Some(Some(args))`: literal arguments.
     pub command: Option<Option<Vec<String>>>,
@@ -161,7 +161,6 @@ pub fn model(text: &str) -> Result<ComposeModel, ParseError> {
                 let written = e.value.entries().unwrap_or_default();
                 for (s, effective) in written.iter().zip(extends::resolve(written)?) {
                     let mut svc = service(&s.key, s.line, &effective.node);
-                    svc.image_ref = svc.image.as_ref().and_then(|t| t.literal()).map(ImageRef::parse);
                     if let Some(x) = s.value.get("extends") {
                         // Kept for the report; a malformed one is already a problem.
                         let _ = decode(&mut svc, "extends", x);
@@ -259,7 +258,11 @@ fn service(name: &str, line: usize, n: &YNode) -> Service {
 
 fn decode(s: &mut Service, key: &str, v: &YNode) -> Result<(), String> {
     match key {
-        "image" => s.image = Some(text(v)?),
+        "image" => {
+            let image = text(v)?;
+            s.image_ref = image.literal().map(ImageRef::parse);
+            s.image = Some(image);
+        }
         "command" => s.command = Some(args(v)?),
         "entrypoint" => s.entrypoint = Some(args(v)?),
         "environment" => s.environment = environment(v)?,
@@ -618,9 +621,20 @@ mod tests {
         assert!(s.environment[1].1.is_none());
         assert!(s.environment[2].1.as_ref().unwrap().literal().is_none());
         assert!(s.image.as_ref().unwrap().literal().is_none());
+        assert!(s.image_ref.is_none(), "an interpolated image is not read as a reference");
         assert_eq!(s.key_line("weird"), Some(8));
         let m = model("include: [x.yaml]\nfoo: 1\nservices: {}\n").unwrap();
         assert_eq!(m.problems.len(), 2);
         assert!(model("services:\n  a:\n    image: '${'\n").unwrap().services[0].problems.len() == 1);
+    }
+
+    #[test]
+    fn a_literal_image_is_read_with_the_model_also_through_extends() {
+        let m = model("services:\n  base:\n    image: ghcr.io/o/l@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n  app:\n    extends: base\n  bad:\n    image: 'UPPER:x'\n").unwrap();
+        for name in ["base", "app"] {
+            let r = m.service(name).unwrap().image_ref.as_ref().unwrap().as_ref().unwrap();
+            assert!(r.pinned_reference().is_some(), "{name}: {r:?}");
+        }
+        assert!(m.service("bad").unwrap().image_ref.as_ref().unwrap().is_err());
     }
 }
